@@ -1,0 +1,160 @@
+//! The Authgear stand-in: OIDC discovery, the `refresh_token` grant, userinfo, revocation, JWKS,
+//! and the Admin API's `getUserByLoginID` and `createSession`. Each file follows the
+//! authgear-server source it names.
+
+mod admin_auth;
+mod admin_graphql;
+mod admin_schema;
+mod clients;
+mod cors;
+mod discovery;
+mod grants;
+mod graphql;
+pub mod keys;
+mod protocol;
+mod revoke;
+mod settings;
+mod token;
+mod tokens;
+mod userinfo;
+mod users;
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use clients::Clients;
+pub use clients::{ApplicationType, OAuthClient};
+use grants::Grants;
+use keys::Keys;
+use settings::{Settings, SettingsPatch};
+
+use crate::counters::Counters;
+use crate::jose::KeyError;
+use crate::users::{Directory, UserRecord};
+
+pub struct Authgear {
+    /// The project endpoint, e.g. `http://127.0.0.1:8001`: issuer, `aud` of access tokens.
+    origin: String,
+    /// The project ID: the `aud` an Admin API JWT must carry.
+    project_id: String,
+    keys: Keys,
+    clients: Clients,
+    users: Arc<Directory>,
+    counters: Arc<Counters>,
+    settings: Mutex<Settings>,
+    grants: Mutex<Grants>,
+}
+
+pub struct AuthgearSetup {
+    pub origin: String,
+    pub project_id: String,
+    pub clients: Vec<OAuthClient>,
+    pub users: Arc<Directory>,
+    pub counters: Arc<Counters>,
+}
+
+impl Authgear {
+    pub fn new(setup: AuthgearSetup) -> Result<Arc<Self>, KeyError> {
+        Ok(Arc::new(Self {
+            origin: setup.origin,
+            project_id: setup.project_id,
+            keys: Keys::load()?,
+            clients: Clients::new(setup.clients),
+            users: setup.users,
+            counters: setup.counters,
+            settings: Mutex::new(Settings::default()),
+            grants: Mutex::new(Grants::default()),
+        }))
+    }
+
+    /// Routes and their middleware chains as pkg/auth/routes.go and pkg/admin/routes.go set
+    /// them up. `cors_origins` are the origins the matched CORS policy lets in besides the
+    /// clients' redirect URIs (Authgear's `http.allowed_origins`).
+    pub fn router(self: &Arc<Self>, cors_origins: Vec<String>) -> Router {
+        // pkg/lib/infra/middleware/cors_matcher.go: the allowed origins, then every client's
+        // redirect URIs.
+        let mut allowed = cors_origins;
+        for client in self.clients.all() {
+            allowed.extend(client.redirect_uris.iter().cloned());
+        }
+        let oauth_static = Router::new()
+            .route(
+                "/.well-known/openid-configuration",
+                get(discovery::metadata),
+            )
+            .route(
+                "/.well-known/oauth-authorization-server",
+                get(discovery::metadata),
+            )
+            .route("/oauth2/jwks", get(keys::jwks))
+            .layer(axum::middleware::from_fn(cors::star));
+        let oauth_api = Router::new()
+            .route("/oauth2/token", post(token::token))
+            .route("/oauth2/revoke", post(revoke::revoke))
+            .route(
+                "/oauth2/userinfo",
+                get(userinfo::userinfo).post(userinfo::userinfo),
+            )
+            .layer(axum::middleware::from_fn(no_store))
+            .layer(axum::middleware::from_fn_with_state(
+                cors::AllowedOrigins(allowed),
+                cors::matched,
+            ));
+        // The Admin API has no CORS middleware: browsers are not meant to call it.
+        let admin = Router::new().route(
+            "/_api/admin/graphql",
+            post(admin_graphql::graphql).layer(axum::middleware::from_fn(no_store)),
+        );
+        oauth_static
+            .merge(oauth_api)
+            .merge(admin)
+            .with_state(self.clone())
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.settings.lock().expect("settings lock").clone()
+    }
+
+    pub fn change_settings(&self, patch: SettingsPatch) -> Result<Settings, String> {
+        let mut settings = self.settings.lock().expect("settings lock");
+        settings.apply(patch)?;
+        Ok(settings.clone())
+    }
+
+    /// Forgets every session and restores the default settings.
+    pub fn reset(&self) {
+        self.grants.lock().expect("grants lock").clear();
+        *self.settings.lock().expect("settings lock") = Settings::default();
+    }
+
+    pub fn clients(&self) -> &[OAuthClient] {
+        self.clients.all()
+    }
+
+    pub fn session_count(&self) -> usize {
+        self.grants
+            .lock()
+            .expect("grants lock")
+            .offline_grant_count()
+    }
+
+    /// The global node ID the Admin API uses for this user.
+    pub fn node_id(user: &UserRecord) -> String {
+        users::node_id(user)
+    }
+}
+
+/// pkg/util/httputil/no_store.go: NoStore.
+async fn no_store(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}

@@ -1,0 +1,31 @@
+/**
+ * The one error class of this package. Branch on `code`, never on the message.
+ */
+export class MigrateError extends Error {
+  /** An option is missing or has the wrong shape; `option` names it. */
+  static ERR_INVALID_OPTION = "ERR_INVALID_OPTION";
+  /** The package's JS and Wasm files disagree: reinstall the package. */
+  static ERR_ENGINE_OPTIONS = "ERR_ENGINE_OPTIONS";
+  /** A defect in the engine; please report it. */
+  static ERR_ENGINE_INTERNAL = "ERR_ENGINE_INTERNAL";
+
+  /**
+   * @param {string} code
+   * @param {string} message
+   * @param {{ option?: string, cause?: unknown }} [details]
+   */
+  constructor(code, message, details = {}) {
+    super(`authgear-migrate: ${message}`, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = "MigrateError";
+    this.code = code;
+    if (details.option !== undefined) this.option = details.option;
+  }
+}
+
+/** Re-throws an error from the engine as a MigrateError with the same code. */
+export function fromEngine(error) {
+  if (error instanceof MigrateError) return error;
+  const code = typeof error?.code === "string" ? error.code : MigrateError.ERR_ENGINE_INTERNAL;
+  const message = String(error?.message ?? error).replace(/^authgear-migrate: /, "");
+  return new MigrateError(code, message, { cause: error });
+}

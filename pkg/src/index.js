@@ -1,0 +1,2 @@
+export { migrateSession } from "./migrate.js";
+export { MigrateError } from "./errors.js";

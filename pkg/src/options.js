@@ -1,0 +1,217 @@
+// Validates what the app passed, once, with errors that name the option; then normalises it
+// into the engine's form (src/core/options.rs): absolute URLs, defaults, storage keys.
+
+import { MigrateError } from "./errors.js";
+import { keysFor } from "./keys.js";
+
+const STORAGES = ["localStorage", "sessionStorage", "cookie"];
+const TOKEN_KINDS = ["accessToken", "refreshToken", "idToken"];
+
+/**
+ * @param {import("../index.js").MigrateOptions} options
+ * @returns {{ engine: object, hooks: { read?: Function, clear?: Function, write?: Function, onEvent?: Function } }}
+ */
+export function normalizeOptions(options) {
+  object(options, "", ["authgear", "exchange", "legacy", "cleanup", "clockTolerance", "onEvent", "debug"]);
+  const authgear = normalizeAuthgear(options.authgear);
+  const exchange = normalizeExchange(options.exchange);
+  const { legacy, read, clear, write } = normalizeLegacy(options.legacy);
+  const cleanup = oneOf(options.cleanup, "cleanup", ["remove", "keep"], "remove");
+  const clockTolerance = integer(options.clockTolerance, "clockTolerance", 0, 3600, 60);
+  const onEvent = optionalFunction(options.onEvent, "onEvent");
+  const debug = optionalBoolean(options.debug, "debug");
+  return {
+    engine: {
+      authgear,
+      exchange,
+      legacy,
+      cleanup,
+      clockToleranceSeconds: clockTolerance,
+      keys: keysFor(authgear.name),
+    },
+    hooks: { read, clear, write, onEvent: reporter(onEvent, debug) },
+  };
+}
+
+function normalizeAuthgear(authgear) {
+  object(authgear, "authgear", ["endpoint", "clientID", "name"]);
+  const endpoint = url(authgear.endpoint, "authgear.endpoint", false);
+  if (endpoint.pathname !== "/" || endpoint.search || endpoint.hash) {
+    invalid("authgear.endpoint", "the project's origin, like https://myapp.authgear.cloud, with no path", authgear.endpoint);
+  }
+  return {
+    endpoint: endpoint.origin,
+    clientID: text(authgear.clientID, "authgear.clientID"),
+    name: authgear.name === undefined ? "default" : text(authgear.name, "authgear.name"),
+  };
+}
+
+function normalizeExchange(exchange) {
+  object(exchange, "exchange", ["url", "timeoutMs", "budgetMs", "credentials", "deviceInfo"]);
+  const timeoutMs = integer(exchange.timeoutMs, "exchange.timeoutMs", 1, 120_000, 10_000);
+  const budgetMs = integer(exchange.budgetMs, "exchange.budgetMs", timeoutMs, 600_000, Math.max(20_000, timeoutMs));
+  let deviceInfo = null;
+  if (exchange.deviceInfo !== undefined) {
+    if (!isPlainObject(exchange.deviceInfo)) invalid("exchange.deviceInfo", "a plain object", exchange.deviceInfo);
+    deviceInfo = base64url(JSON.stringify(exchange.deviceInfo));
+  }
+  return {
+    url: url(exchange.url, "exchange.url", true).href,
+    timeoutMs,
+    budgetMs,
+    credentials: oneOf(exchange.credentials, "exchange.credentials", ["omit", "same-origin", "include"], "same-origin"),
+    deviceInfo,
+  };
+}
+
+function normalizeLegacy(legacy) {
+  object(legacy, "legacy", ["storage", "key", "pointer", "read", "clear", "write", "issuer", "audience"]);
+  const issuer = optionalText(legacy.issuer, "legacy.issuer");
+  const audience = optionalText(legacy.audience, "legacy.audience");
+  if (legacy.read !== undefined) {
+    for (const name of ["storage", "key", "pointer"]) {
+      if (legacy[name] !== undefined) invalid(`legacy.${name}`, "absent when legacy.read is given (one source at a time)", legacy[name]);
+    }
+    const read = optionalFunction(legacy.read, "legacy.read");
+    const clear = optionalFunction(legacy.clear, "legacy.clear");
+    const write = optionalFunction(legacy.write, "legacy.write");
+    return { legacy: { source: { kind: "callback", hasClear: clear !== undefined }, issuer, audience }, read, clear, write };
+  }
+  for (const name of ["clear", "write"]) {
+    if (legacy[name] !== undefined) invalid(`legacy.${name}`, "absent unless legacy.read is given", legacy[name]);
+  }
+  if (legacy.storage === undefined) {
+    invalid("legacy", "an object with either `storage` and `key`, or a `read` function", legacy);
+  }
+  const area = oneOf(legacy.storage, "legacy.storage", STORAGES);
+  const key = text(legacy.key, "legacy.key");
+  return { legacy: { source: { kind: "storage", area, key, pointers: pointers(legacy.pointer) }, issuer, audience } };
+}
+
+/** `pointer` is one JSON pointer (to the access token) or one per token kind. */
+function pointers(pointer) {
+  if (pointer === undefined) return { accessToken: "" };
+  if (typeof pointer === "string") return { accessToken: jsonPointer(pointer, "legacy.pointer") };
+  object(pointer, "legacy.pointer", TOKEN_KINDS);
+  const picked = {};
+  for (const kind of TOKEN_KINDS) {
+    if (pointer[kind] !== undefined) picked[kind] = jsonPointer(pointer[kind], `legacy.pointer.${kind}`);
+  }
+  if (Object.keys(picked).length === 0) {
+    invalid("legacy.pointer", "a JSON pointer, or an object with at least one of accessToken, refreshToken, idToken", pointer);
+  }
+  return picked;
+}
+
+function jsonPointer(value, option) {
+  if (typeof value !== "string" || (value !== "" && !value.startsWith("/"))) {
+    invalid(option, 'an RFC 6901 JSON pointer such as "/access_token" ("" for the whole value)', value);
+  }
+  return value;
+}
+
+/**
+ * Absolute URL. The exchange URL also follows the credential policy: it receives the legacy
+ * credential, so it must be https, on the page's own origin, or loopback (development).
+ */
+function url(value, option, relativeAllowed) {
+  const expected = relativeAllowed
+    ? "an https URL, a path on this page's origin, or an http://localhost / 127.0.0.1 URL"
+    : "an https URL (or http://localhost / 127.0.0.1 in development)";
+  if (typeof value !== "string" || value === "") invalid(option, expected, value);
+  const base = relativeAllowed ? globalThis.location?.href : undefined;
+  let parsed;
+  try {
+    parsed = new URL(value, base);
+  } catch {
+    invalid(option, expected, value);
+  }
+  if (parsed.username || parsed.password) invalid(option, `${expected}, without user or password`, value);
+  const sameOrigin = relativeAllowed && globalThis.location?.origin === parsed.origin;
+  if (!(parsed.protocol === "https:" || sameOrigin || (parsed.protocol === "http:" && isLoopback(parsed.hostname)))) {
+    invalid(option, expected, value);
+  }
+  return parsed;
+}
+
+function isLoopback(hostname) {
+  return hostname === "localhost" || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+function object(value, option, known) {
+  if (!isPlainObject(value)) invalid(option || "options", "an object", value);
+  for (const name of Object.keys(value)) {
+    if (!known.includes(name)) {
+      const path = option ? `${option}.${name}` : name;
+      throw new MigrateError(MigrateError.ERR_INVALID_OPTION, `options.${path} is not an option (known: ${known.join(", ")})`, { option: path });
+    }
+  }
+}
+
+function text(value, option) {
+  if (typeof value !== "string" || value.trim() === "") invalid(option, "a non-empty string", value);
+  return value;
+}
+
+function optionalText(value, option) {
+  return value === undefined ? null : text(value, option);
+}
+
+function oneOf(value, option, allowed, fallback) {
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (!allowed.includes(value)) invalid(option, `one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`, value);
+  return value;
+}
+
+function integer(value, option, min, max, fallback) {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min || value > max) invalid(option, `an integer from ${min} to ${max}`, value);
+  return value;
+}
+
+function optionalFunction(value, option) {
+  if (value !== undefined && typeof value !== "function") invalid(option, "a function", value);
+  return value;
+}
+
+function optionalBoolean(value, option) {
+  if (value !== undefined && typeof value !== "boolean") invalid(option, "true or false", value);
+  return value === true;
+}
+
+function isPlainObject(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function invalid(option, expected, got) {
+  throw new MigrateError(MigrateError.ERR_INVALID_OPTION, `options.${option} must be ${expected}; got ${describe(got)}`, { option });
+}
+
+function describe(value) {
+  if (value === undefined) return "nothing";
+  if (typeof value === "string") return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+  if (typeof value === "function") return "a function";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object" && value !== null) return "an object";
+  return String(value);
+}
+
+function base64url(text) {
+  const bytes = new TextEncoder().encode(text);
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** `onEvent`, plus the console when `debug` is on. A throwing listener changes nothing. */
+function reporter(onEvent, debug) {
+  if (!onEvent && !debug) return undefined;
+  return (event) => {
+    if (debug) console.debug("[authgear-migrate]", event);
+    try {
+      onEvent?.(event);
+    } catch {
+      // The app's listener is not ours to fail on.
+    }
+  };
+}

@@ -1,0 +1,145 @@
+// Option validation and normalisation, under Node (no browser needed).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { MigrateError } from "../src/errors.js";
+import { normalizeOptions } from "../src/options.js";
+
+const valid = () => ({
+  authgear: { endpoint: "https://myapp.authgear.cloud/", clientID: "client1" },
+  exchange: { url: "https://api.example.com/authgear-migrate" },
+  legacy: { storage: "localStorage", key: "legacy_session", pointer: "/access_token" },
+});
+
+function refused(options, option, pattern) {
+  assert.throws(
+    () => normalizeOptions(options),
+    (error) => {
+      assert.ok(error instanceof MigrateError, `not a MigrateError: ${error}`);
+      assert.equal(error.code, "ERR_INVALID_OPTION");
+      assert.equal(error.option, option);
+      assert.match(error.message, new RegExp(`options\\.${option.replace(/\./g, "\\.")}`));
+      if (pattern) assert.match(error.message, pattern);
+      return true;
+    },
+  );
+}
+
+test("normalises a minimal configuration", () => {
+  const { engine, hooks } = normalizeOptions(valid());
+  assert.deepEqual(engine, {
+    authgear: { endpoint: "https://myapp.authgear.cloud", clientID: "client1", name: "default" },
+    exchange: { url: "https://api.example.com/authgear-migrate", timeoutMs: 10000, budgetMs: 20000, credentials: "same-origin", deviceInfo: null },
+    legacy: { source: { kind: "storage", area: "localStorage", key: "legacy_session", pointers: { accessToken: "/access_token" } }, issuer: null, audience: null },
+    cleanup: "remove",
+    clockToleranceSeconds: 60,
+    keys: {
+      refreshToken: "authgear_default_refreshToken",
+      idToken: "authgear_default_idToken",
+      state: "authgear-migrate_default_state",
+      lock: "authgear-migrate:default",
+    },
+  });
+  assert.deepEqual(hooks, { read: undefined, clear: undefined, write: undefined, onEvent: undefined });
+});
+
+test("container names make the keys", () => {
+  const options = valid();
+  options.authgear.name = "work";
+  assert.equal(normalizeOptions(options).engine.keys.refreshToken, "authgear_work_refreshToken");
+});
+
+test("a callback source", () => {
+  const read = async () => ({ accessToken: "a" });
+  const clear = () => {};
+  const options = { ...valid(), legacy: { read, clear, audience: "api" } };
+  const { engine, hooks } = normalizeOptions(options);
+  assert.deepEqual(engine.legacy, { source: { kind: "callback", hasClear: true }, issuer: null, audience: "api" });
+  assert.equal(hooks.read, read);
+  assert.equal(hooks.clear, clear);
+});
+
+test("pointers per token kind", () => {
+  const options = valid();
+  options.legacy.pointer = { refreshToken: "/body/refresh_token", idToken: "" };
+  assert.deepEqual(normalizeOptions(options).engine.legacy.source.pointers, { refreshToken: "/body/refresh_token", idToken: "" });
+  delete options.legacy.pointer;
+  assert.deepEqual(normalizeOptions(options).engine.legacy.source.pointers, { accessToken: "" });
+});
+
+test("device info travels as base64url JSON", () => {
+  const options = valid();
+  options.exchange.deviceInfo = { platform: "web", note: "✓?>" };
+  const encoded = normalizeOptions(options).engine.exchange.deviceInfo;
+  assert.doesNotMatch(encoded, /[+/=]/);
+  assert.deepEqual(JSON.parse(Buffer.from(encoded, "base64url").toString("utf8")), options.exchange.deviceInfo);
+});
+
+test("the exchange URL policy: https, loopback http, or the page's own origin", () => {
+  for (const url of ["http://127.0.0.1:8000/x", "http://localhost/x", "http://[::1]:3000/x", "https://a.example/x"]) {
+    const options = valid();
+    options.exchange.url = url;
+    assert.equal(normalizeOptions(options).engine.exchange.url, new URL(url).href);
+  }
+  for (const url of ["http://api.example.com/x", "ftp://a.example/x", "/relative-without-a-page", "https://user:pw@a.example/x", "", 42]) {
+    const options = valid();
+    options.exchange.url = url;
+    refused(options, "exchange.url", /https URL/);
+  }
+});
+
+test("relative exchange URLs resolve against the page", () => {
+  globalThis.location = new URL("http://app.internal.test/page");
+  try {
+    const options = valid();
+    options.exchange.url = "/api/authgear-migrate";
+    assert.equal(normalizeOptions(options).engine.exchange.url, "http://app.internal.test/api/authgear-migrate");
+    // Same origin is fine over http; another plain-http origin is not.
+    options.exchange.url = "http://elsewhere.test/api";
+    refused(options, "exchange.url");
+  } finally {
+    delete globalThis.location;
+  }
+});
+
+test("every bad option is named", () => {
+  const cases = [
+    [(o) => (o.authgear = undefined), "authgear", /an object; got nothing/],
+    [(o) => (o.authgear.endpoint = "https://a.authgear.cloud/path"), "authgear.endpoint", /no path/],
+    [(o) => (o.authgear.endpoint = "http://a.authgear.cloud"), "authgear.endpoint"],
+    [(o) => (o.authgear.clientID = ""), "authgear.clientID", /non-empty string; got ""/],
+    [(o) => (o.authgear.name = 3), "authgear.name"],
+    [(o) => (o.exchange.timeoutMs = 0), "exchange.timeoutMs", /integer from 1 to 120000; got 0/],
+    [(o) => (o.exchange.budgetMs = 5), "exchange.budgetMs", /integer from 10000/],
+    [(o) => (o.exchange.credentials = "all"), "exchange.credentials", /one of "omit", "same-origin", "include"/],
+    [(o) => (o.exchange.deviceInfo = "web"), "exchange.deviceInfo", /plain object/],
+    [(o) => (o.legacy.storage = "indexedDB"), "legacy.storage"],
+    [(o) => (o.legacy.key = ""), "legacy.key"],
+    [(o) => (o.legacy.pointer = "access_token"), "legacy.pointer", /JSON pointer/],
+    [(o) => (o.legacy.pointer = {}), "legacy.pointer", /at least one/],
+    [(o) => (o.legacy.pointer = { accessToken: "x" }), "legacy.pointer.accessToken"],
+    [(o) => (o.legacy = { read: "not a function" }), "legacy.read", /a function; got "not a function"/],
+    [(o) => (o.legacy = { read() {}, key: "k" }), "legacy.key", /one source at a time/],
+    [(o) => (o.legacy.clear = () => {}), "legacy.clear"],
+    [(o) => (o.legacy.write = () => {}), "legacy.write", /unless legacy.read/],
+    [(o) => (o.legacy = {}), "legacy", /storage.*read/],
+    [(o) => (o.cleanup = "delete"), "cleanup", /"remove", "keep"; got "delete"/],
+    [(o) => (o.clockTolerance = -1), "clockTolerance"],
+    [(o) => (o.onEvent = true), "onEvent"],
+    [(o) => (o.debug = "yes"), "debug"],
+    [(o) => (o.cleanUp = "keep"), "cleanUp", /not an option/],
+    [(o) => (o.exchange.timeout = 5), "exchange.timeout", /not an option \(known: url, timeoutMs/],
+  ];
+  for (const [spoil, option, pattern] of cases) {
+    const options = valid();
+    spoil(options);
+    refused(options, option, pattern);
+  }
+  refused(null, "options");
+});
+
+test("MigrateError carries codes as static and instance properties", () => {
+  const error = new MigrateError(MigrateError.ERR_INVALID_OPTION, "x", { option: "a" });
+  assert.equal(error.code, "ERR_INVALID_OPTION");
+  assert.equal(error.name, "MigrateError");
+  assert.ok(error instanceof Error);
+});

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Builds the npm package in place (pkg/dist/wasm), the demo's vendored SDK, and the devstack.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\033[1m[build]\033[0m %s\n' "$*" >&2; }
+
+log "engine: release Wasm"
+cargo build --release --target wasm32-unknown-unknown -p authgear-migrate
+out=pkg/dist/wasm
+rm -rf "$out"
+wasm-bindgen target/wasm32-unknown-unknown/release/authgear_migrate.wasm \
+  --target web --out-dir "$out" --out-name authgear_migrate --no-typescript \
+  --remove-name-section --remove-producers-section
+# The optimiser from npm's binaryen: Debian's older wasm-opt writes broken modules.
+node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+  --enable-sign-ext --enable-reference-types --enable-mutable-globals --enable-multivalue \
+  "$out/authgear_migrate_bg.wasm" -o "$out/authgear_migrate_bg.wasm"
+
+log "demo: vendoring @authgear/web"
+mkdir -p www/vendor
+cp node_modules/@authgear/web/dist/authgear-web.module.js www/vendor/authgear-web.js
+
+log "devstack"
+cargo build -p authgear-migrate-devstack

@@ -1,0 +1,42 @@
+//! The wasm-bindgen surface: options in, outcome out. Nothing else is exported.
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::core::options::Options;
+use crate::engine::{self, Hooks};
+
+/// Runs one migration. `options` is the wrapper's normalised form; `hooks` holds the app's
+/// callbacks (`read`, `clear`, `write`, `onEvent`). Resolves to the outcome object.
+#[wasm_bindgen]
+pub async fn migrate(options: JsValue, hooks: JsValue) -> Result<JsValue, JsValue> {
+    let options: Options = serde_wasm_bindgen::from_value(options).map_err(|error| {
+        engine_error(
+            "ERR_ENGINE_OPTIONS",
+            &format!("the engine does not understand the options it was given ({error}); the package's JS and Wasm files are from different versions"),
+        )
+    })?;
+    let hooks = Hooks {
+        read: function(&hooks, "read"),
+        clear: function(&hooks, "clear"),
+        write: function(&hooks, "write"),
+        on_event: function(&hooks, "onEvent"),
+    };
+    let outcome = engine::migrate(&options, &hooks).await;
+    outcome
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|error| engine_error("ERR_ENGINE_INTERNAL", &error.to_string()))
+}
+
+fn function(hooks: &JsValue, name: &str) -> Option<js_sys::Function> {
+    js_sys::Reflect::get(hooks, &JsValue::from_str(name))
+        .ok()
+        .and_then(|value| value.dyn_into().ok())
+}
+
+/// A JS `Error` with a stable `code`, as the wrapper's `MigrateError` carries.
+fn engine_error(code: &str, message: &str) -> JsValue {
+    let error = js_sys::Error::new(&format!("authgear-migrate: {message}"));
+    let _ = js_sys::Reflect::set(&error, &"code".into(), &code.into());
+    error.into()
+}

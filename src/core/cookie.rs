@@ -1,0 +1,49 @@
+//! `document.cookie`, read and expired.
+
+/// The value of cookie `name` in a `document.cookie` string, percent-decoded when it decodes to
+/// UTF-8 (most libraries write `encodeURIComponent(value)`).
+pub fn find(cookies: &str, name: &str) -> Option<String> {
+    cookies.split(';').find_map(|pair| {
+        let (key, value) = pair.trim_start().split_once('=')?;
+        (key == name).then(|| decode(value))
+    })
+}
+
+/// Every cookie name in a `document.cookie` string.
+pub fn names(cookies: &str) -> impl Iterator<Item = &str> {
+    cookies
+        .split(';')
+        .filter_map(|pair| pair.trim_start().split_once('=').map(|(key, _)| key))
+}
+
+fn decode(value: &str) -> String {
+    percent_encoding::percent_decode_str(value)
+        .decode_utf8()
+        .map_or_else(|_| value.to_owned(), |decoded| decoded.into_owned())
+}
+
+/// The assignment that deletes cookie `name` set with `path`: same name and path, in the past.
+pub fn expire(name: &str, path: &str) -> String {
+    format!("{name}=; Max-Age=0; Path={path}; SameSite=Lax")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_and_decodes() {
+        let jar = "a=1; legacy=%7B%22t%22%3A%22x%22%7D; b=2=3; bad=%E0%A4%A";
+        assert_eq!(find(jar, "legacy").as_deref(), Some(r#"{"t":"x"}"#));
+        assert_eq!(find(jar, "b").as_deref(), Some("2=3"));
+        assert_eq!(find(jar, "bad").as_deref(), Some("%E0%A4%A"));
+        assert_eq!(find(jar, "missing"), None);
+        assert_eq!(find("", "a"), None);
+        assert_eq!(names(jar).collect::<Vec<_>>(), ["a", "legacy", "b", "bad"]);
+    }
+
+    #[test]
+    fn expiry_assignment() {
+        assert_eq!(expire("s", "/"), "s=; Max-Age=0; Path=/; SameSite=Lax");
+    }
+}

@@ -1,0 +1,14 @@
+//! The pure core: every decision of a migration, with time, randomness and storage contents
+//! passed in. Nothing here touches the browser, so all of it is tested natively.
+
+pub mod answer;
+pub mod choice;
+pub mod cookie;
+pub mod event;
+pub mod options;
+pub mod outcome;
+pub mod retry;
+pub mod source;
+pub mod state;
+pub mod token;
+pub mod validate;

@@ -1,0 +1,210 @@
+//! What `migrateSession` answers, with stable reason codes the app can branch on.
+
+use serde::{Serialize, Serializer};
+
+use crate::core::choice::LocalRefusal;
+use crate::core::source::TokenKind;
+
+/// The result of one `migrateSession` call. Serialises to the JS outcome object.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum Outcome {
+    /// The Authgear session is saved where the SDK reads it; the app's next `configure()` is
+    /// signed in.
+    Migrated { credential: Credential },
+    /// An Authgear session was already there, or this device finished its migration before.
+    AlreadyMigrated,
+    /// Nothing to migrate.
+    NoLegacySession,
+    /// The legacy credential will not be exchanged; the legacy session is left as it was.
+    Rejected {
+        reason: RejectReason,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        description: Option<String>,
+    },
+    /// Not now. Nothing was lost; a call at or after `retryAt` tries again.
+    #[serde(rename_all = "camelCase")]
+    Deferred {
+        reason: DeferReason,
+        /// Unix milliseconds.
+        retry_at: i64,
+    },
+}
+
+impl Outcome {
+    pub const fn status(&self) -> &'static str {
+        match self {
+            Self::Migrated { .. } => "migrated",
+            Self::AlreadyMigrated => "already-migrated",
+            Self::NoLegacySession => "no-legacy-session",
+            Self::Rejected { .. } => "rejected",
+            Self::Deferred { .. } => "deferred",
+        }
+    }
+
+    pub const fn reason(&self) -> Option<&'static str> {
+        match self {
+            Self::Rejected { reason, .. } => Some(reason.as_str()),
+            Self::Deferred { reason, .. } => Some(reason.as_str()),
+            _ => None,
+        }
+    }
+}
+
+impl From<LocalRefusal> for RejectReason {
+    fn from(refusal: LocalRefusal) -> Self {
+        match refusal {
+            LocalRefusal::Expired => Self::Expired,
+            LocalRefusal::WrongIssuer => Self::WrongIssuer,
+            LocalRefusal::WrongAudience => Self::WrongAudience,
+        }
+    }
+}
+
+/// The credential that was exchanged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Credential {
+    Token(TokenKind),
+    /// An HttpOnly session cookie the endpoint read itself.
+    Cookie,
+}
+
+impl Credential {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Token(kind) => kind.as_str(),
+            Self::Cookie => "cookie",
+        }
+    }
+}
+
+impl Serialize for Credential {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+macro_rules! reason_codes {
+    ($(#[$meta:meta])* $name:ident { $($(#[$doc:meta])* $variant:ident = $code:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$doc])* $variant,)+
+        }
+
+        impl $name {
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $code,)+
+                }
+            }
+
+            pub fn parse(code: &str) -> Option<Self> {
+                match code {
+                    $($code => Some(Self::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+    };
+}
+
+reason_codes! {
+    /// Why a credential was rejected. Permanent for that credential.
+    RejectReason {
+        /// Expired, judged locally or by the endpoint.
+        Expired = "expired",
+        Invalid = "invalid",
+        Revoked = "revoked",
+        /// Already exchanged once.
+        Replayed = "replayed",
+        /// No Authgear user has this login ID: import the user first.
+        UserNotFound = "user_not_found",
+        UserDisabled = "user_disabled",
+        /// A legacy JWT from another issuer than `legacy.issuer`; not sent.
+        WrongIssuer = "wrong_issuer",
+        /// A legacy JWT for another audience than `legacy.audience`; not sent.
+        WrongAudience = "wrong_audience",
+        /// The endpoint does not serve this `authgear.clientID`.
+        InvalidClient = "invalid_client",
+        InvalidRequest = "invalid_request",
+        UnsupportedTokenType = "unsupported_token_type",
+    }
+}
+
+reason_codes! {
+    /// Why the migration did not happen now. Transient: nothing was lost.
+    DeferReason {
+        /// The request did not reach the endpoint, or its answer did not come back.
+        Network = "network",
+        Timeout = "timeout",
+        /// 5xx other than 503.
+        ServerError = "server_error",
+        /// 503: the endpoint, or Authgear behind it, is overloaded or switched off.
+        TemporarilyUnavailable = "temporarily_unavailable",
+        /// 429.
+        RateLimited = "rate_limited",
+        /// An HTTP status the contract does not use (404, a proxy's error page, …).
+        UnexpectedStatus = "unexpected_status",
+        /// A 200 whose body is not a valid token response, or whose tokens are not for the
+        /// configured Authgear project and client.
+        InvalidResponse = "invalid_response",
+        /// The Authgear session could not be saved, or did not read back the same.
+        Storage = "storage",
+        /// An earlier failure set a time before which this device does not ask again.
+        Backoff = "backoff",
+        /// Another tab held the migration lock for too long.
+        Locked = "locked",
+        /// The app's `legacy.read()` threw.
+        LegacyReadFailed = "legacy_read_failed",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn outcomes_serialise_as_the_js_api_documents() {
+        let cases = [
+            (
+                Outcome::Migrated {
+                    credential: Credential::Token(TokenKind::RefreshToken),
+                },
+                json!({"status": "migrated", "credential": "refresh_token"}),
+            ),
+            (
+                Outcome::AlreadyMigrated,
+                json!({"status": "already-migrated"}),
+            ),
+            (
+                Outcome::NoLegacySession,
+                json!({"status": "no-legacy-session"}),
+            ),
+            (
+                Outcome::Rejected {
+                    reason: RejectReason::UserNotFound,
+                    description: None,
+                },
+                json!({"status": "rejected", "reason": "user_not_found"}),
+            ),
+            (
+                Outcome::Deferred {
+                    reason: DeferReason::Timeout,
+                    retry_at: 5,
+                },
+                json!({"status": "deferred", "reason": "timeout", "retryAt": 5}),
+            ),
+        ];
+        for (outcome, expected) in cases {
+            assert_eq!(serde_json::to_value(&outcome).unwrap(), expected);
+        }
+    }
+}

@@ -1,0 +1,341 @@
+//! The migration's own record on the device: what was attempted, what finished, when to retry.
+//!
+//! Written before every step that cannot be undone, so that a page closed at any instant leaves
+//! enough behind for the next load to finish the job: a retry sends the same idempotency key,
+//! a saved session gets its legacy cleanup, a failing endpoint is not asked again too soon.
+//!
+//! The wrapper's fast path (`pkg/src/gate.js`) reads `status` and `notBefore` of this record
+//! without loading the engine; those two fields keep their meaning across versions.
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::outcome::{Credential, DeferReason, RejectReason};
+use crate::core::retry::Backoff;
+
+pub const VERSION: u8 = 1;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StateRecord {
+    pub v: u8,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<Attempt>,
+    /// Consecutive calls that ended `deferred`.
+    #[serde(default)]
+    pub failures: u32,
+    /// Unix ms before which the device does not ask again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<i64>,
+    /// The last reject or defer reason code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub updated_at: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Status {
+    /// An attempt is recorded; its answer may not have arrived.
+    Pending,
+    /// The last call failed transiently; see `not_before`.
+    Deferred,
+    /// The endpoint refused the credential in `attempt`.
+    Rejected,
+    /// The Authgear session is saved and verified; legacy cleanup may not have run.
+    Saved,
+    /// Finished: this device never migrates again, even after an Authgear sign-out.
+    Done,
+}
+
+/// One exchange attempt. A retry of the same credential reuses the key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attempt {
+    pub key: String,
+    pub started_at: i64,
+    pub credential: String,
+    /// Identifies the credential without keeping it (FNV-1a 64, hex); the credential itself
+    /// sits beside this record in the same storage.
+    pub fingerprint: String,
+    /// Sends made under this key, in every page load.
+    #[serde(default)]
+    pub sends: u32,
+}
+
+/// What to do before touching the legacy session, given the record and whether an Authgear
+/// session is already saved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Start {
+    AlreadyMigrated {
+        /// A previous load saved the session and did not get to clean up.
+        finish_cleanup: bool,
+    },
+    Deferred {
+        retry_at: i64,
+    },
+    Proceed,
+}
+
+/// Fingerprint of a credential.
+pub fn fingerprint(credential: &str) -> String {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let hash = credential.bytes().fold(OFFSET, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(PRIME)
+    });
+    format!("{hash:016x}")
+}
+
+impl StateRecord {
+    /// Reads a stored record. Anything unreadable (another version, corruption) counts as none:
+    /// the worst case is one more exchange, which the endpoint's idempotency cache absorbs.
+    pub fn parse(stored: &str) -> Option<Self> {
+        serde_json::from_str::<Self>(stored)
+            .ok()
+            .filter(|record| record.v == VERSION)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    fn new(status: Status, now: i64) -> Self {
+        Self {
+            v: VERSION,
+            status,
+            attempt: None,
+            failures: 0,
+            not_before: None,
+            reason: None,
+            updated_at: now,
+        }
+    }
+}
+
+/// The first decision, under the lock.
+pub fn start(record: Option<&StateRecord>, has_authgear_session: bool, now: i64) -> Start {
+    let status = record.map(|record| record.status);
+    if has_authgear_session || status == Some(Status::Done) {
+        return Start::AlreadyMigrated {
+            finish_cleanup: has_authgear_session && status == Some(Status::Saved),
+        };
+    }
+    match record.and_then(|record| record.not_before) {
+        Some(retry_at) if status == Some(Status::Deferred) && retry_at > now => {
+            Start::Deferred { retry_at }
+        }
+        _ => Start::Proceed,
+    }
+}
+
+/// A refusal recorded earlier for this very credential, so it is not sent again.
+pub fn earlier_rejection(record: Option<&StateRecord>, fingerprint: &str) -> Option<RejectReason> {
+    let record = record.filter(|record| record.status == Status::Rejected)?;
+    let attempt = record.attempt.as_ref()?;
+    (attempt.fingerprint == fingerprint).then(|| {
+        record
+            .reason
+            .as_deref()
+            .and_then(RejectReason::parse)
+            .unwrap_or(RejectReason::Invalid)
+    })
+}
+
+/// Records the attempt before the first send. An unresolved attempt for the same credential keeps
+/// its key: the endpoint may have answered it already, and will answer the retry the same way.
+pub fn begin_attempt(
+    record: Option<&StateRecord>,
+    credential: Credential,
+    fingerprint: String,
+    new_key: impl FnOnce() -> String,
+    now: i64,
+) -> StateRecord {
+    let earlier = record
+        .filter(|record| matches!(record.status, Status::Pending | Status::Deferred))
+        .and_then(|record| record.attempt.clone())
+        .filter(|attempt| {
+            attempt.fingerprint == fingerprint && attempt.credential == credential.as_str()
+        });
+    let attempt = earlier.unwrap_or_else(|| Attempt {
+        key: new_key(),
+        started_at: now,
+        credential: credential.as_str().to_owned(),
+        fingerprint,
+        sends: 0,
+    });
+    StateRecord {
+        attempt: Some(attempt),
+        failures: record.map_or(0, |record| record.failures),
+        ..StateRecord::new(Status::Pending, now)
+    }
+}
+
+impl StateRecord {
+    /// One more send under the current attempt; recorded before it leaves.
+    pub fn count_send(&mut self, now: i64) {
+        if let Some(attempt) = &mut self.attempt {
+            attempt.sends += 1;
+        }
+        self.updated_at = now;
+    }
+
+    /// The call ends deferred; the attempt is kept for the next try.
+    pub fn defer(
+        mut self,
+        reason: DeferReason,
+        retry_after_ms: Option<u64>,
+        backoff: &Backoff,
+        now: i64,
+        random: f64,
+    ) -> Self {
+        self.failures += 1;
+        self.status = Status::Deferred;
+        self.not_before = Some(backoff.not_before(self.failures, retry_after_ms, now, random));
+        self.reason = Some(reason.as_str().to_owned());
+        self.updated_at = now;
+        self
+    }
+
+    /// The endpoint refused the attempt's credential.
+    pub fn reject(mut self, reason: RejectReason, now: i64) -> Self {
+        self.status = Status::Rejected;
+        self.failures = 0;
+        self.not_before = None;
+        self.reason = Some(reason.as_str().to_owned());
+        self.updated_at = now;
+        self
+    }
+
+    /// The Authgear session is saved and verified.
+    pub fn saved(now: i64) -> Self {
+        Self::new(Status::Saved, now)
+    }
+
+    /// Nothing left to do on this device.
+    pub fn done(now: i64) -> Self {
+        Self::new(Status::Done, now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::source::TokenKind;
+
+    const ACCESS: Credential = Credential::Token(TokenKind::AccessToken);
+
+    fn pending() -> StateRecord {
+        begin_attempt(None, ACCESS, fingerprint("t1"), || "key-1".into(), 100)
+    }
+
+    #[test]
+    fn fingerprints_are_stable_and_distinct() {
+        assert_eq!(fingerprint(""), "cbf29ce484222325");
+        assert_eq!(fingerprint("a"), "af63dc4c8601ec8c");
+        assert_ne!(fingerprint("t1"), fingerprint("t2"));
+    }
+
+    #[test]
+    fn round_trips_and_ignores_unknown_versions() {
+        let record = pending();
+        assert_eq!(StateRecord::parse(&record.to_json()), Some(record));
+        assert_eq!(
+            StateRecord::parse(r#"{"v":2,"status":"done","updatedAt":1}"#),
+            None
+        );
+        assert_eq!(StateRecord::parse("garbage"), None);
+    }
+
+    #[test]
+    fn start_decisions() {
+        assert_eq!(start(None, false, 0), Start::Proceed);
+        assert_eq!(
+            start(None, true, 0),
+            Start::AlreadyMigrated {
+                finish_cleanup: false
+            }
+        );
+        let saved = StateRecord::saved(1);
+        assert_eq!(
+            start(Some(&saved), true, 2),
+            Start::AlreadyMigrated {
+                finish_cleanup: true
+            }
+        );
+        // Signed out of Authgear after migrating: never migrate again.
+        let done = StateRecord::done(1);
+        assert_eq!(
+            start(Some(&done), false, 2),
+            Start::AlreadyMigrated {
+                finish_cleanup: false
+            }
+        );
+        let deferred = pending().defer(
+            DeferReason::ServerError,
+            Some(60_000),
+            &Backoff::default(),
+            1_000,
+            0.0,
+        );
+        assert_eq!(
+            start(Some(&deferred), false, 2_000),
+            Start::Deferred { retry_at: 61_000 }
+        );
+        assert_eq!(start(Some(&deferred), false, 61_000), Start::Proceed);
+    }
+
+    #[test]
+    fn retries_keep_the_idempotency_key_for_the_same_credential() {
+        let first = pending();
+        let deferred = first.defer(DeferReason::Timeout, None, &Backoff::default(), 200, 0.5);
+        let again = begin_attempt(
+            Some(&deferred),
+            ACCESS,
+            fingerprint("t1"),
+            || "key-2".into(),
+            300,
+        );
+        assert_eq!(again.attempt.as_ref().unwrap().key, "key-1");
+        assert_eq!(again.failures, 1);
+        // A different credential (the legacy SDK refreshed it meanwhile) gets a new key.
+        let other = begin_attempt(
+            Some(&deferred),
+            ACCESS,
+            fingerprint("t2"),
+            || "key-2".into(),
+            300,
+        );
+        assert_eq!(other.attempt.as_ref().unwrap().key, "key-2");
+    }
+
+    #[test]
+    fn failures_grow_and_reset() {
+        let backoff = Backoff::default();
+        let once = pending().defer(DeferReason::Network, None, &backoff, 0, 0.0);
+        let twice = begin_attempt(Some(&once), ACCESS, fingerprint("t1"), String::new, 1).defer(
+            DeferReason::Network,
+            None,
+            &backoff,
+            1,
+            0.0,
+        );
+        assert_eq!(twice.failures, 2);
+        assert_eq!(twice.not_before, Some(30_001));
+        let rejected = twice.reject(RejectReason::Revoked, 2);
+        assert_eq!(rejected.failures, 0);
+        assert_eq!(
+            earlier_rejection(Some(&rejected), &fingerprint("t1")),
+            Some(RejectReason::Revoked)
+        );
+        assert_eq!(earlier_rejection(Some(&rejected), &fingerprint("t2")), None);
+    }
+
+    #[test]
+    fn sends_are_counted_on_the_attempt() {
+        let mut record = pending();
+        record.count_send(5);
+        record.count_send(6);
+        assert_eq!(record.attempt.unwrap().sends, 2);
+    }
+}

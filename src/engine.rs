@@ -1,0 +1,435 @@
+//! The orchestrator: runs the loss-free order of steps, passing the core's decisions to the edge
+//! and the edge's results back to the core.
+//!
+//! At every instant the device holds a usable session: the legacy one is only removed after the
+//! Authgear one is saved, read back and recorded.
+
+use crate::core::answer::{Answer, classify};
+use crate::core::choice::{Choice, Expectations, choose};
+use crate::core::event::Event;
+use crate::core::options::{Cleanup, Options};
+use crate::core::outcome::{Credential, DeferReason, Outcome};
+use crate::core::retry::{Backoff, RetryPolicy};
+use crate::core::source::{Area, LegacySession, TokenKind};
+use crate::core::state::{self, Start, StateRecord, fingerprint};
+use crate::core::validate::{AuthgearSession, validate};
+use crate::web::clock::{now_ms, now_s, sleep};
+use crate::web::http::{SendError, post_form};
+use crate::web::report::{self, Reporter};
+use crate::web::storage::Store;
+use crate::web::{broadcast, legacy, lock, random};
+use crate::wire::ExchangeRequest;
+
+/// The app's callbacks.
+#[derive(Default)]
+pub struct Hooks {
+    /// `legacy.read()`: returns `{accessToken?, refreshToken?, idToken?}` or a promise of it.
+    pub read: Option<js_sys::Function>,
+    /// `legacy.clear()`: removes the legacy session the callback source read.
+    pub clear: Option<js_sys::Function>,
+    /// `legacy.write(tokens)`: stores replacement tokens the endpoint handed back.
+    pub write: Option<js_sys::Function>,
+    pub on_event: Option<js_sys::Function>,
+}
+
+/// Extra time a tab waits for the lock beyond the holder's own budget.
+const LOCK_MARGIN_MS: u64 = 5_000;
+
+/// Runs one migration and reports its outcome.
+pub async fn migrate(options: &Options, hooks: &Hooks) -> Outcome {
+    let report = Reporter::new(hooks.on_event.clone());
+    let outcome = Migration {
+        options,
+        hooks,
+        report: &report,
+    }
+    .run()
+    .await;
+    report.emit(&Event::Outcome {
+        status: outcome.status(),
+        reason: outcome.reason(),
+    });
+    outcome
+}
+
+struct Migration<'a> {
+    options: &'a Options,
+    hooks: &'a Hooks,
+    report: &'a Reporter,
+}
+
+/// A step that ends the call early with this outcome.
+type Step<T> = Result<T, Outcome>;
+
+fn deferred_now(reason: DeferReason) -> Outcome {
+    Outcome::Deferred {
+        reason,
+        retry_at: now_ms(),
+    }
+}
+
+impl Migration<'_> {
+    async fn run(&self) -> Outcome {
+        match self.steps().await {
+            Ok(outcome) | Err(outcome) => outcome,
+        }
+    }
+
+    async fn steps(&self) -> Step<Outcome> {
+        let keys = &self.options.keys;
+        // The state record and the Authgear session share `localStorage` on the web.
+        let store =
+            Store::open(Area::LocalStorage).map_err(|_| deferred_now(DeferReason::Storage))?;
+
+        let budget = u64::from(self.options.exchange.budget_ms);
+        let waited_from = report::now();
+        let _lock = lock::acquire(&keys.lock, budget + LOCK_MARGIN_MS, budget + LOCK_MARGIN_MS)
+            .await
+            .map_err(|_| deferred_now(DeferReason::Locked))?;
+        self.report.emit(&Event::Lock {
+            mechanism: _lock.mechanism,
+            waited_ms: (report::now() - waited_from) as u64,
+        });
+
+        // Look again under the lock: another tab may have finished meanwhile.
+        let record = store
+            .get(&keys.state)
+            .map_err(|_| deferred_now(DeferReason::Storage))?
+            .and_then(|stored| StateRecord::parse(&stored));
+        let has_session = store
+            .get(&keys.refresh_token)
+            .map_err(|_| deferred_now(DeferReason::Storage))?
+            .is_some();
+        match state::start(record.as_ref(), has_session, now_ms()) {
+            Start::AlreadyMigrated { finish_cleanup } => {
+                if finish_cleanup {
+                    if let Some(legacy) = self.read_legacy().await? {
+                        self.clean_up(&legacy).await;
+                    }
+                    self.write_state(&store, &StateRecord::done(now_ms()));
+                }
+                return Ok(Outcome::AlreadyMigrated);
+            }
+            Start::Deferred { retry_at } => {
+                return Ok(Outcome::Deferred {
+                    reason: DeferReason::Backoff,
+                    retry_at,
+                });
+            }
+            Start::Proceed => {}
+        }
+
+        let Some(legacy) = self.read_legacy().await? else {
+            return Ok(Outcome::NoLegacySession);
+        };
+        let expect = Expectations {
+            issuer: self.options.legacy.issuer.as_deref(),
+            audience: self.options.legacy.audience.as_deref(),
+            leeway: i64::from(self.options.clock_tolerance_seconds),
+            now: now_s(),
+            bearer: TokenKind::AccessToken,
+        };
+        let token = match choose(&legacy, &expect) {
+            Choice::Send(token) => token,
+            Choice::Refuse(refusal) => {
+                self.report.emit(&Event::PreCheck {
+                    credential: None,
+                    format: None,
+                    refused: Some(refusal.as_str()),
+                });
+                return Ok(Outcome::Rejected {
+                    reason: refusal.into(),
+                    description: None,
+                });
+            }
+        };
+        self.report.emit(&Event::PreCheck {
+            credential: Some(token.kind.as_str()),
+            format: Some(token.facts.format.as_str()),
+            refused: None,
+        });
+
+        let print = fingerprint(&token.value);
+        if let Some(reason) = state::earlier_rejection(record.as_ref(), &print) {
+            return Ok(Outcome::Rejected {
+                reason,
+                description: None,
+            });
+        }
+        let credential = Credential::Token(token.kind);
+        let mut attempt =
+            state::begin_attempt(record.as_ref(), credential, print, random::key, now_ms());
+        // An attempt that already sent carries its key over from an earlier call.
+        let key_reused = attempt
+            .attempt
+            .as_ref()
+            .is_some_and(|attempt| attempt.sends > 0);
+        let request = ExchangeRequest {
+            client_id: self.options.authgear.client_id.clone(),
+            subject_token: Some(token.value.clone()),
+            subject_token_type: token.kind.subject_token_type(),
+            idempotency_key: attempt
+                .attempt
+                .as_ref()
+                .map(|attempt| attempt.key.clone())
+                .unwrap_or_default(),
+            device_info: self.options.exchange.device_info.clone(),
+        };
+
+        let session = self
+            .exchange(&store, &mut attempt, &request, key_reused)
+            .await?;
+        self.save(&store, &session, attempt)?;
+        self.write_state(&store, &StateRecord::saved(now_ms()));
+        self.clean_up(&legacy).await;
+        self.write_state(&store, &StateRecord::done(now_ms()));
+        broadcast::announce(&keys.lock, r#"{"type":"migrated"}"#);
+        Ok(Outcome::Migrated { credential })
+    }
+
+    /// Reads the legacy session. `Ok(None)` when there is none, or nothing readable.
+    async fn read_legacy(&self) -> Step<Option<LegacySession>> {
+        let reading = legacy::read(&self.options.legacy.source, self.hooks.read.as_ref())
+            .await
+            .map_err(|_| deferred_now(DeferReason::LegacyReadFailed))?;
+        self.report.emit(&Event::Read {
+            source: reading.source,
+            found: reading.session.is_some(),
+            kinds: reading
+                .session
+                .iter()
+                .flat_map(|session| session.tokens.iter().map(|token| token.kind.as_str()))
+                .collect(),
+            unreadable: reading.unreadable,
+        });
+        Ok(reading.session)
+    }
+
+    /// Sends the request, retrying within the budget, until tokens that validate come back.
+    async fn exchange(
+        &self,
+        store: &Store,
+        record: &mut StateRecord,
+        request: &ExchangeRequest,
+        key_reused: bool,
+    ) -> Step<AuthgearSession> {
+        let exchange = &self.options.exchange;
+        let policy = RetryPolicy::default();
+        let deadline = now_ms() + i64::from(exchange.budget_ms);
+        let body = request.to_form();
+        let mut sends = 0;
+        loop {
+            sends += 1;
+            record.count_send(now_ms());
+            // Recorded before it leaves: a crash mid-request retries with the same key.
+            if store
+                .set(&self.options.keys.state, &record.to_json())
+                .is_err()
+            {
+                return Err(deferred_now(DeferReason::Storage));
+            }
+            self.report.emit(&Event::Attempt {
+                send: sends,
+                key_reused: key_reused || sends > 1,
+            });
+            let remaining = u64::try_from(deadline - now_ms()).unwrap_or(0);
+            let timeout = u64::from(exchange.timeout_ms).min(remaining).max(1);
+            let sent_at = report::now();
+            let (answer, http_status) =
+                match post_form(&exchange.url, body.clone(), exchange.credentials, timeout).await {
+                    Ok(http) => (
+                        classify(
+                            http.status,
+                            http.retry_after.as_deref(),
+                            &http.body,
+                            now_ms(),
+                        ),
+                        Some(http.status),
+                    ),
+                    Err(SendError::Timeout) => (Answer::unanswered(DeferReason::Timeout), None),
+                    Err(SendError::Network) => (Answer::unanswered(DeferReason::Network), None),
+                };
+            let answer = match answer {
+                Answer::Tokens(tokens) => {
+                    let tolerance = i64::from(self.options.clock_tolerance_seconds);
+                    match validate(tokens, &self.options.authgear, now_s(), tolerance) {
+                        Ok(session) => {
+                            self.report_answer(http_status, "tokens", None, sent_at);
+                            return Ok(session);
+                        }
+                        Err(invalid) => {
+                            self.report.emit(&Event::Warning {
+                                code: invalid.code(),
+                            });
+                            Answer::unanswered(DeferReason::InvalidResponse)
+                        }
+                    }
+                }
+                other => other,
+            };
+            self.restore_legacy(&answer).await;
+            match answer {
+                Answer::Tokens(_) => unreachable!("validated above"),
+                Answer::Refused {
+                    reason,
+                    description,
+                    ..
+                } => {
+                    self.report_answer(http_status, "refused", Some(reason.as_str()), sent_at);
+                    let rejected = record.clone().reject(reason, now_ms());
+                    self.write_state(store, &rejected);
+                    return Err(Outcome::Rejected {
+                        reason,
+                        description: description.map(|text| scrub(&text, request)),
+                    });
+                }
+                Answer::Unavailable {
+                    reason,
+                    retry_after_ms,
+                    ..
+                } => {
+                    self.report_answer(http_status, "unavailable", Some(reason.as_str()), sent_at);
+                    let remaining = u64::try_from(deadline - now_ms()).unwrap_or(0);
+                    let delay =
+                        policy.next_delay(reason, sends, retry_after_ms, remaining, random::unit());
+                    if let Some(delay) = delay {
+                        self.report.emit(&Event::Retry {
+                            reason: reason.as_str(),
+                            delay_ms: delay,
+                        });
+                        sleep(delay).await;
+                        continue;
+                    }
+                    let deferred = record.clone().defer(
+                        reason,
+                        retry_after_ms,
+                        &Backoff::default(),
+                        now_ms(),
+                        random::unit(),
+                    );
+                    self.write_state(store, &deferred);
+                    return Err(Outcome::Deferred {
+                        reason,
+                        retry_at: deferred.not_before.unwrap_or_else(now_ms),
+                    });
+                }
+            }
+        }
+    }
+
+    fn report_answer(
+        &self,
+        http_status: Option<u16>,
+        result: &'static str,
+        reason: Option<&'static str>,
+        sent_at: f64,
+    ) {
+        self.report.emit(&Event::Answer {
+            http_status,
+            result,
+            reason,
+            duration_ms: (report::now() - sent_at) as u64,
+        });
+    }
+
+    /// Saves the session where the SDK reads it, reads it back and compares. The refresh token
+    /// goes last: its presence is what makes the SDK's `configure()` signed in.
+    fn save(&self, store: &Store, session: &AuthgearSession, attempt: StateRecord) -> Step<()> {
+        let keys = &self.options.keys;
+        let writes = [
+            session
+                .id_token
+                .as_deref()
+                .map(|token| (&keys.id_token, token)),
+            Some((&keys.refresh_token, session.refresh_token.as_str())),
+        ];
+        let saved = writes.iter().flatten().try_for_each(|(key, token)| {
+            store.set(key, token).map_err(drop)?;
+            let back = store.get(key).map_err(drop)?;
+            (back.as_deref() == Some(*token)).then_some(()).ok_or(())
+        });
+        if saved.is_err() {
+            // Leave no half-saved session behind; the legacy one is untouched.
+            for (key, _) in writes.iter().flatten() {
+                let _ = store.remove(key);
+            }
+            let deferred = attempt.defer(
+                DeferReason::Storage,
+                None,
+                &Backoff::default(),
+                now_ms(),
+                random::unit(),
+            );
+            self.write_state(store, &deferred);
+            return Err(Outcome::Deferred {
+                reason: DeferReason::Storage,
+                retry_at: deferred.not_before.unwrap_or_else(now_ms),
+            });
+        }
+        self.report.emit(&Event::Saved {
+            storage: store.area().as_str(),
+            id_token: session.id_token.is_some(),
+            access_token_format: session.access_token_format.as_str(),
+        });
+        Ok(())
+    }
+
+    /// Removes the legacy session, unless the app keeps it. Failures are reported, not fatal:
+    /// the Authgear session is saved, and the `done` record stops any second migration.
+    async fn clean_up(&self, session: &LegacySession) {
+        let (policy, removed) = match self.options.cleanup {
+            Cleanup::Keep => ("keep", 0),
+            Cleanup::Remove => {
+                let (removed, failed) = legacy::remove(session, self.hooks.clear.as_ref()).await;
+                if failed {
+                    self.report.emit(&Event::Warning {
+                        code: "cleanup_failed",
+                    });
+                }
+                ("remove", removed)
+            }
+        };
+        self.report.emit(&Event::Cleanup { policy, removed });
+    }
+
+    /// Puts back replacement legacy tokens the endpoint returned with a failure.
+    async fn restore_legacy(&self, answer: &Answer) {
+        let Some(replacement) = answer.legacy_session() else {
+            return;
+        };
+        let restored = legacy::restore(
+            &self.options.legacy.source,
+            self.hooks.write.as_ref(),
+            replacement,
+        )
+        .await;
+        match restored {
+            Ok(kinds) => self.report.emit(&Event::LegacyRestored { kinds }),
+            Err(()) => self.report.emit(&Event::Warning {
+                code: "legacy_restore_failed",
+            }),
+        }
+    }
+
+    /// Writes the state record. A failure here loses no session: at worst the next load repeats
+    /// a step, which the idempotency key makes harmless.
+    fn write_state(&self, store: &Store, record: &StateRecord) {
+        if store
+            .set(&self.options.keys.state, &record.to_json())
+            .is_err()
+        {
+            self.report.emit(&Event::Warning {
+                code: "state_not_saved",
+            });
+        }
+    }
+}
+
+/// An endpoint's error text, without the credential should it echo it back.
+fn scrub(text: &str, request: &ExchangeRequest) -> String {
+    let text: String = text.chars().take(300).collect();
+    match request.subject_token.as_deref() {
+        Some(token) if !token.is_empty() => text.replace(token, "[redacted]"),
+        _ => text,
+    }
+}

@@ -1,0 +1,11 @@
+//! The browser edge: thin wrappers over web-sys, one noun per file. Browser types stay here;
+//! the rest of the engine sees Rust types.
+
+pub mod broadcast;
+pub mod clock;
+pub mod http;
+pub mod legacy;
+pub mod lock;
+pub mod random;
+pub mod report;
+pub mod storage;

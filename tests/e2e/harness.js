@@ -1,0 +1,111 @@
+// Shared by the end-to-end tests: a devstack on ephemeral loopback ports, and headless Chromium.
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const DEVSTACK = `${ROOT}target/debug/devstack`;
+
+/** Starts a devstack; resolves once it printed its URLs. `stop()` ends it. */
+export async function startDevstack(args = []) {
+  const child = spawn(DEVSTACK, ["--port-base", "0", ...args], {
+    cwd: ROOT,
+    stdio: ["pipe", "pipe", process.env.DEVSTACK_LOG ? "inherit" : "ignore"],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const first = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("devstack did not start within 20 s")), 20_000);
+    child.once("exit", (code) => reject(new Error(`devstack exited with ${code} before it was ready`)));
+    lines.once("line", (line) => {
+      clearTimeout(timer);
+      resolve(line);
+    });
+  });
+  const urls = JSON.parse(first);
+  async function control(path, body) {
+    const response = await fetch(`${urls.app}/__devstack/${path}`, {
+      method: body === undefined ? "GET" : "POST",
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`devstack ${path}: ${response.status} ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  }
+  return {
+    urls,
+    control,
+    reset: () => control("reset", {}),
+    state: () => control("state"),
+    /** Closing stdin ends the devstack (so does a test runner that dies). */
+    stop: () =>
+      new Promise((resolve) => {
+        child.once("exit", resolve);
+        child.stdin.end();
+      }),
+  };
+}
+
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+/** The options the demo page uses, for `stack`; `overrides` are merged per group. */
+export function demoOptions(urls, overrides = {}) {
+  return {
+    authgear: { endpoint: urls.authgear, clientID: urls.clientID, ...overrides.authgear },
+    exchange: { url: urls.exchangeURL, ...overrides.exchange },
+    legacy: {
+      storage: "localStorage",
+      key: "legacy_session",
+      pointer: { accessToken: "/access_token", refreshToken: "/refresh_token" },
+      ...overrides.legacy,
+    },
+    ...(overrides.cleanup && { cleanup: overrides.cleanup }),
+  };
+}
+
+/** Runs `migrateSession(options)` in the page, collecting its events. */
+export async function migrateIn(page, options) {
+  return page.evaluate(async (options) => {
+    const { migrateSession } = await import("authgear-migrate");
+    const events = [];
+    const outcome = await migrateSession({ ...options, onEvent: (event) => events.push(event) });
+    return { outcome, events };
+  }, options);
+}
+
+/** Signs `email` in with the legacy IdP from the page and stores the session as the demo does. */
+export async function legacySignIn(page, urls, email = "alice@example.com") {
+  return page.evaluate(
+    async ({ urls, email }) => {
+      const response = await fetch(`${urls.legacy}/token`, {
+        method: "POST",
+        body: new URLSearchParams({ grant_type: "password", username: email, password: "password", client_id: urls.legacyClientID }),
+      });
+      const tokens = await response.json();
+      if (!response.ok) throw new Error(`legacy sign-in: ${JSON.stringify(tokens)}`);
+      localStorage.setItem("legacy_session", JSON.stringify({ ...tokens, expires_at: Math.floor(Date.now() / 1000) + tokens.expires_in }));
+      return tokens;
+    },
+    { urls, email },
+  );
+}
+
+/** Reads a localStorage entry of the page. */
+export function storageItem(page, key) {
+  return page.evaluate((key) => localStorage.getItem(key), key);
+}

@@ -1,0 +1,125 @@
+// The end-to-end slice: legacy sign-in → migrateSession → the real @authgear/web signed in.
+import assert from "node:assert/strict";
+import { after, before, beforeEach, describe, test } from "node:test";
+import { demoOptions, launchChromium, legacySignIn, migrateIn, startDevstack, storageItem } from "./harness.js";
+
+let stack;
+let browser;
+let page;
+
+before(async () => {
+  [stack, browser] = await Promise.all([startDevstack(), launchChromium()]);
+});
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+beforeEach(async () => {
+  await stack.reset();
+  const context = await browser.newContext();
+  page = await context.newPage();
+  await page.goto(stack.urls.app);
+});
+
+function authgearUserID(state, email) {
+  const user = state.users.find((candidate) => candidate.email === email);
+  assert.ok(user, `devstack has no user ${email}`);
+  return user.authgear_user_id;
+}
+
+describe("the demo, clicked through", () => {
+  test("the session moves and @authgear/web uses it for the same user", async () => {
+    await page.click("#legacy-sign-in-button");
+    await page.waitForFunction(() => document.getElementById("legacy-status").textContent.startsWith("signed in"));
+    const legacy = JSON.parse(await storageItem(page, "legacy_session"));
+
+    await page.click("#ship-button");
+    await page.waitForFunction(() => document.body.dataset.outcome);
+    assert.equal(await page.evaluate(() => document.body.dataset.outcome), "migrated");
+    const outcome = JSON.parse(await page.textContent("#outcome"));
+    assert.deepEqual(outcome, { status: "migrated", credential: "access_token" });
+    // The steps showed up as they happened.
+    const steps = await page.$$eval("#events li b", (items) => items.map((item) => item.textContent));
+    for (const step of ["lock", "read", "pre-check", "attempt", "answer", "saved", "cleanup", "outcome"]) {
+      assert.ok(steps.includes(step), `no ${step} event in ${steps}`);
+    }
+
+    // Saved where the SDK reads it; the legacy session removed only after that.
+    const refreshToken = await storageItem(page, "authgear_default_refreshToken");
+    assert.ok(refreshToken, "no Authgear refresh token saved");
+    assert.notEqual(refreshToken, legacy.refresh_token);
+    assert.equal(await storageItem(page, "legacy_session"), null);
+
+    await page.click("#authgear-button");
+    await page.waitForFunction(() => document.body.dataset.sub || document.getElementById("userinfo").textContent);
+    assert.equal(await page.textContent("#session-state"), "AUTHENTICATED");
+    const state = await stack.state();
+    assert.equal(await page.evaluate(() => document.body.dataset.sub), authgearUserID(state, "alice@example.com"));
+    assert.equal(state.counters.create_session.successful, 1);
+  });
+
+  test("the SDK's own refresh uses the migrated refresh token", async () => {
+    await legacySignIn(page, stack.urls, "bob@example.com");
+    const { outcome } = await migrateIn(page, demoOptions(stack.urls));
+    assert.equal(outcome.status, "migrated");
+    const saved = await storageItem(page, "authgear_default_refreshToken");
+    const { state, sub, accessToken } = await page.evaluate(async (urls) => {
+      const { default: authgear } = await import("@authgear/web");
+      await authgear.configure({ endpoint: urls.authgear, clientID: urls.clientID });
+      const info = await authgear.fetchUserInfo();
+      return { state: authgear.sessionState, sub: info.sub, accessToken: authgear.accessToken };
+    }, stack.urls);
+    assert.equal(state, "AUTHENTICATED");
+    assert.equal(sub, authgearUserID(await stack.state(), "bob@example.com"));
+    assert.ok(accessToken, "the SDK obtained an access token with the saved refresh token");
+    // Rotation is off by default in Authgear: the saved refresh token stays.
+    assert.equal(await storageItem(page, "authgear_default_refreshToken"), saved);
+  });
+});
+
+describe("when there is nothing to do, or it cannot be done", () => {
+  test("no legacy session", async () => {
+    const { outcome, events } = await migrateIn(page, demoOptions(stack.urls));
+    assert.deepEqual(outcome, { status: "no-legacy-session" });
+    assert.deepEqual(events.find((event) => event.type === "read"), { type: "read", source: "localStorage", found: false, kinds: [], elapsedMs: events.find((event) => event.type === "read").elapsedMs });
+    assert.equal((await stack.state()).counters.create_session.total, 0);
+  });
+
+  test("an expired legacy token is not sent, and the legacy session stays", async () => {
+    const { token } = await stack.control("legacy/mint", { user: "alice@example.com", expires_in: -3600 });
+    const stored = JSON.stringify({ access_token: token });
+    await page.evaluate((stored) => localStorage.setItem("legacy_session", stored), stored);
+    const { outcome, events } = await migrateIn(page, demoOptions(stack.urls));
+    assert.deepEqual(outcome, { status: "rejected", reason: "expired" });
+    assert.equal(events.find((event) => event.type === "pre-check").refused, "expired");
+    assert.ok(!events.some((event) => event.type === "attempt"), "an expired token was sent");
+    assert.equal(await storageItem(page, "legacy_session"), stored);
+    assert.equal(await storageItem(page, "authgear_default_refreshToken"), null);
+  });
+
+  test("the endpoint answers invalid_grant: rejected, legacy session kept", async () => {
+    // A legacy user that was never imported into Authgear.
+    const { token } = await stack.control("legacy/mint", { claims: { email: "ghost@example.com" } });
+    const stored = JSON.stringify({ access_token: token });
+    await page.evaluate((stored) => localStorage.setItem("legacy_session", stored), stored);
+    const { outcome } = await migrateIn(page, demoOptions(stack.urls));
+    assert.equal(outcome.status, "rejected");
+    assert.equal(outcome.reason, "user_not_found");
+    assert.equal(await storageItem(page, "legacy_session"), stored);
+    assert.equal(await storageItem(page, "authgear_default_refreshToken"), null);
+    assert.equal((await stack.state()).counters.create_session.total, 0);
+  });
+
+  test("the endpoint is down: deferred, legacy session kept", async () => {
+    await legacySignIn(page, stack.urls);
+    const stored = await storageItem(page, "legacy_session");
+    await stack.control("faults", { origin: "app", path: "/api/authgear-migrate", method: "POST", fault: { kind: "drop" } });
+    const { outcome, events } = await migrateIn(page, demoOptions(stack.urls, { exchange: { timeoutMs: 2000, budgetMs: 6000 } }));
+    assert.equal(outcome.status, "deferred");
+    assert.equal(outcome.reason, "network");
+    assert.ok(outcome.retryAt > Date.now(), "deferred without a time to retry");
+    assert.ok(events.filter((event) => event.type === "attempt").length > 1, "no in-page retry");
+    assert.equal(await storageItem(page, "legacy_session"), stored);
+    assert.equal(await storageItem(page, "authgear_default_refreshToken"), null);
+  });
+});

@@ -1,0 +1,87 @@
+// The demo: a legacy sign-in, the migration, then the official Authgear SDK using the session.
+import { migrateSession } from "authgear-migrate";
+import authgear from "@authgear/web";
+
+const config = await (await fetch("/config.json")).json();
+const LEGACY_KEY = "legacy_session";
+const $ = (id) => document.getElementById(id);
+
+function showLegacy() {
+  const stored = localStorage.getItem(LEGACY_KEY);
+  if (!stored) {
+    $("legacy-status").textContent = "none";
+    return;
+  }
+  const { expires_at: expiresAt } = JSON.parse(stored);
+  const left = Math.round(expiresAt - Date.now() / 1000);
+  $("legacy-status").textContent = left > 0 ? `signed in, access token valid ${left} s more` : "signed in, access token expired";
+}
+
+$("legacy-sign-in").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  const response = await fetch(`${config.legacy}/token`, {
+    method: "POST",
+    body: new URLSearchParams({
+      grant_type: "password",
+      username: form.get("email"),
+      password: form.get("password"),
+      client_id: config.legacyClientID,
+    }),
+  });
+  const tokens = await response.json();
+  if (!response.ok) {
+    $("legacy-status").textContent = `sign-in failed: ${tokens.error}`;
+    return;
+  }
+  // What a legacy SDK keeps: the token response, with its expiry made absolute.
+  localStorage.setItem(LEGACY_KEY, JSON.stringify({ ...tokens, expires_at: Math.floor(Date.now() / 1000) + tokens.expires_in }));
+  showLegacy();
+});
+
+$("ship-button").addEventListener("click", async () => {
+  $("events").replaceChildren();
+  $("outcome").textContent = "running…";
+  const outcome = await migrateSession({
+    authgear: { endpoint: config.authgear, clientID: config.clientID },
+    exchange: { url: config.exchangeURL },
+    legacy: {
+      storage: "localStorage",
+      key: LEGACY_KEY,
+      pointer: { accessToken: "/access_token", refreshToken: "/refresh_token" },
+      issuer: config.legacy,
+      audience: config.legacyAudience,
+    },
+    onEvent(event) {
+      const { type, elapsedMs, ...details } = event;
+      const item = document.createElement("li");
+      item.innerHTML = `<span class="ms">${elapsedMs} ms</span> <b></b> <span></span>`;
+      item.querySelector("b").textContent = type;
+      item.querySelector("span:last-child").textContent = JSON.stringify(details);
+      $("events").append(item);
+    },
+  });
+  $("outcome").textContent = JSON.stringify(outcome);
+  document.body.dataset.outcome = outcome.status;
+  showLegacy();
+});
+
+$("authgear-button").addEventListener("click", async () => {
+  await authgear.configure({ endpoint: config.authgear, clientID: config.clientID });
+  $("session-state").textContent = authgear.sessionState;
+  if (authgear.sessionState !== "AUTHENTICATED") return;
+  try {
+    const userInfo = await authgear.fetchUserInfo();
+    $("userinfo").textContent = JSON.stringify({ sub: userInfo.sub, email: userInfo.email }, null, 2);
+    document.body.dataset.sub = userInfo.sub;
+  } catch (error) {
+    $("userinfo").textContent = `fetchUserInfo failed: ${error.message}`;
+  }
+});
+
+$("reset-button").addEventListener("click", () => {
+  localStorage.clear();
+  location.reload();
+});
+
+showLegacy();
