@@ -109,11 +109,15 @@ export interface Migrated {
   status: "migrated";
   /** The legacy credential that was exchanged. */
   credential: "access_token" | "refresh_token" | "id_token" | "cookie";
+  /** Where the session was saved: `"localStorage"`, or the storage adapter's `name`. */
+  storage: string;
 }
 
 /** An Authgear session was already saved, or this device finished its migration earlier. */
 export interface AlreadyMigrated {
   status: "already-migrated";
+  /** Where the Authgear session was looked for: `"localStorage"`, or the storage adapter's `name`. */
+  storage: string;
 }
 
 /** No legacy session on this device. Show your sign-in as usual. */

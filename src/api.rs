@@ -5,9 +5,11 @@ use wasm_bindgen::prelude::*;
 
 use crate::core::options::Options;
 use crate::engine::{self, Hooks};
+use crate::web::storage::{Adapter, Stores};
 
 /// Runs one migration. `options` is the wrapper's normalised form; `hooks` holds the app's
-/// callbacks (`read`, `clear`, `write`, `onEvent`). Resolves to the outcome object.
+/// callbacks (`read`, `clear`, `write`, `onEvent`) and
+/// storage adapters (`authgearStore`, `legacyStore`). Resolves to the outcome object.
 #[wasm_bindgen]
 pub async fn migrate(options: JsValue, hooks: JsValue) -> Result<JsValue, JsValue> {
     let options: Options = serde_wasm_bindgen::from_value(options).map_err(|error| {
@@ -21,6 +23,10 @@ pub async fn migrate(options: JsValue, hooks: JsValue) -> Result<JsValue, JsValu
         clear: function(&hooks, "clear"),
         write: function(&hooks, "write"),
         on_event: function(&hooks, "onEvent"),
+        stores: Stores {
+            authgear: adapter(&hooks, "authgearStore"),
+            legacy: adapter(&hooks, "legacyStore"),
+        },
     };
     let outcome = engine::migrate(&options, &hooks).await;
     outcome
@@ -32,6 +38,13 @@ fn function(hooks: &JsValue, name: &str) -> Option<js_sys::Function> {
     js_sys::Reflect::get(hooks, &JsValue::from_str(name))
         .ok()
         .and_then(|value| value.dyn_into().ok())
+}
+
+fn adapter(hooks: &JsValue, name: &str) -> Option<Adapter> {
+    js_sys::Reflect::get(hooks, &JsValue::from_str(name))
+        .ok()
+        .filter(JsValue::is_object)
+        .map(Adapter::new)
 }
 
 /// A JS `Error` with a stable `code`, as the wrapper's `MigrateError` carries.

@@ -4,32 +4,35 @@
 //! At every instant the device holds a usable session: the legacy one is only removed after the
 //! Authgear one is saved, read back and recorded.
 
+use js_sys::Function;
+
 use crate::core::answer::{Answer, classify};
 use crate::core::choice::{Choice, Expectations, choose};
 use crate::core::event::Event;
 use crate::core::options::{Cleanup, Options};
 use crate::core::outcome::{Credential, DeferReason, Outcome};
 use crate::core::retry::{Backoff, RetryPolicy};
-use crate::core::source::{Area, LegacySession, TokenKind};
+use crate::core::source::{Area, LegacySession, LegacyToken, TokenKind};
 use crate::core::state::{self, Start, StateRecord, fingerprint};
 use crate::core::validate::{AuthgearSession, validate};
 use crate::web::clock::{now_ms, now_s, sleep};
 use crate::web::http::{SendError, post_form};
 use crate::web::report::{self, Reporter};
-use crate::web::storage::Store;
+use crate::web::storage::{Store, Stores, WebArea};
 use crate::web::{broadcast, legacy, lock, random};
 use crate::wire::ExchangeRequest;
 
-/// The app's callbacks.
+/// The app's callbacks, and the storage adapters the wrapper resolved.
 #[derive(Default)]
 pub struct Hooks {
     /// `legacy.read()`: returns `{accessToken?, refreshToken?, idToken?}` or a promise of it.
-    pub read: Option<js_sys::Function>,
+    pub read: Option<Function>,
     /// `legacy.clear()`: removes the legacy session the callback source read.
-    pub clear: Option<js_sys::Function>,
+    pub clear: Option<Function>,
     /// `legacy.write(tokens)`: stores replacement tokens the endpoint handed back.
-    pub write: Option<js_sys::Function>,
-    pub on_event: Option<js_sys::Function>,
+    pub write: Option<Function>,
+    pub on_event: Option<Function>,
+    pub stores: Stores,
 }
 
 /// Extra time a tab waits for the lock beyond the holder's own budget.
@@ -38,13 +41,14 @@ const LOCK_MARGIN_MS: u64 = 5_000;
 /// Runs one migration and reports its outcome.
 pub async fn migrate(options: &Options, hooks: &Hooks) -> Outcome {
     let report = Reporter::new(hooks.on_event.clone());
-    let outcome = Migration {
+    let migration = Migration {
         options,
         hooks,
         report: &report,
-    }
-    .run()
-    .await;
+    };
+    let outcome = match migration.steps().await {
+        Ok(outcome) | Err(outcome) => outcome,
+    };
     report.emit(&Event::Outcome {
         status: outcome.status(),
         reason: outcome.reason(),
@@ -69,46 +73,44 @@ fn deferred_now(reason: DeferReason) -> Outcome {
 }
 
 impl Migration<'_> {
-    async fn run(&self) -> Outcome {
-        match self.steps().await {
-            Ok(outcome) | Err(outcome) => outcome,
-        }
-    }
-
     async fn steps(&self) -> Step<Outcome> {
         let keys = &self.options.keys;
-        // The state record and the Authgear session share `localStorage` on the web.
-        let store =
-            Store::open(Area::LocalStorage).map_err(|_| deferred_now(DeferReason::Storage))?;
+        let storage_failed = |_| deferred_now(DeferReason::Storage);
+        // The state record lives in the page's own storage, whatever the SDK uses.
+        let state = WebArea::open(Area::LocalStorage).map_err(storage_failed)?;
+        let authgear = self.hooks.stores.authgear().map_err(storage_failed)?;
 
         let budget = u64::from(self.options.exchange.budget_ms);
         let waited_from = report::now();
-        let _lock = lock::acquire(&keys.lock, budget + LOCK_MARGIN_MS, budget + LOCK_MARGIN_MS)
+        let lock = lock::acquire(&keys.lock, budget + LOCK_MARGIN_MS, budget + LOCK_MARGIN_MS)
             .await
             .map_err(|_| deferred_now(DeferReason::Locked))?;
         self.report.emit(&Event::Lock {
-            mechanism: _lock.mechanism,
+            mechanism: lock.mechanism,
             waited_ms: (report::now() - waited_from) as u64,
         });
 
         // Look again under the lock: another tab may have finished meanwhile.
-        let record = store
+        let record = state
             .get(&keys.state)
-            .map_err(|_| deferred_now(DeferReason::Storage))?
+            .map_err(storage_failed)?
             .and_then(|stored| StateRecord::parse(&stored));
-        let has_session = store
+        let has_session = authgear
             .get(&keys.refresh_token)
-            .map_err(|_| deferred_now(DeferReason::Storage))?
+            .await
+            .map_err(storage_failed)?
             .is_some();
         match state::start(record.as_ref(), has_session, now_ms()) {
             Start::AlreadyMigrated { finish_cleanup } => {
                 if finish_cleanup {
-                    if let Some(legacy) = self.read_legacy().await? {
-                        self.clean_up(&legacy).await;
+                    if let Some(session) = self.read_legacy().await? {
+                        self.clean_up(&session).await;
                     }
-                    self.write_state(&store, &StateRecord::done(now_ms()));
+                    self.write_state(&state, &StateRecord::done(now_ms()));
                 }
-                return Ok(Outcome::AlreadyMigrated);
+                return Ok(Outcome::AlreadyMigrated {
+                    storage: authgear.name().to_owned(),
+                });
             }
             Start::Deferred { retry_at } => {
                 return Ok(Outcome::Deferred {
@@ -119,36 +121,10 @@ impl Migration<'_> {
             Start::Proceed => {}
         }
 
-        let Some(legacy) = self.read_legacy().await? else {
+        let Some(session) = self.read_legacy().await? else {
             return Ok(Outcome::NoLegacySession);
         };
-        let expect = Expectations {
-            issuer: self.options.legacy.issuer.as_deref(),
-            audience: self.options.legacy.audience.as_deref(),
-            leeway: i64::from(self.options.clock_tolerance_seconds),
-            now: now_s(),
-            bearer: TokenKind::AccessToken,
-        };
-        let token = match choose(&legacy, &expect) {
-            Choice::Send(token) => token,
-            Choice::Refuse(refusal) => {
-                self.report.emit(&Event::PreCheck {
-                    credential: None,
-                    format: None,
-                    refused: Some(refusal.as_str()),
-                });
-                return Ok(Outcome::Rejected {
-                    reason: refusal.into(),
-                    description: None,
-                });
-            }
-        };
-        self.report.emit(&Event::PreCheck {
-            credential: Some(token.kind.as_str()),
-            format: Some(token.facts.format.as_str()),
-            refused: None,
-        });
-
+        let token = self.choose_credential(&session)?;
         let print = fingerprint(&token.value);
         if let Some(reason) = state::earlier_rejection(record.as_ref(), &print) {
             return Ok(Outcome::Rejected {
@@ -159,11 +135,6 @@ impl Migration<'_> {
         let credential = Credential::Token(token.kind);
         let mut attempt =
             state::begin_attempt(record.as_ref(), credential, print, random::key, now_ms());
-        // An attempt that already sent carries its key over from an earlier call.
-        let key_reused = attempt
-            .attempt
-            .as_ref()
-            .is_some_and(|attempt| attempt.sends > 0);
         let request = ExchangeRequest {
             client_id: self.options.authgear.client_id.clone(),
             subject_token: Some(token.value.clone()),
@@ -176,22 +147,28 @@ impl Migration<'_> {
             device_info: self.options.exchange.device_info.clone(),
         };
 
-        let session = self
-            .exchange(&store, &mut attempt, &request, key_reused)
-            .await?;
-        self.save(&store, &session, attempt)?;
-        self.write_state(&store, &StateRecord::saved(now_ms()));
-        self.clean_up(&legacy).await;
-        self.write_state(&store, &StateRecord::done(now_ms()));
+        let tokens = self.exchange(&state, &mut attempt, &request).await?;
+        self.save(&authgear, &state, &tokens, attempt).await?;
+        self.write_state(&state, &StateRecord::saved(now_ms()));
+        self.clean_up(&session).await;
+        self.write_state(&state, &StateRecord::done(now_ms()));
+        drop(lock);
         broadcast::announce(&keys.lock, r#"{"type":"migrated"}"#);
-        Ok(Outcome::Migrated { credential })
+        Ok(Outcome::Migrated {
+            credential,
+            storage: authgear.name().to_owned(),
+        })
     }
 
     /// Reads the legacy session. `Ok(None)` when there is none, or nothing readable.
     async fn read_legacy(&self) -> Step<Option<LegacySession>> {
-        let reading = legacy::read(&self.options.legacy.source, self.hooks.read.as_ref())
-            .await
-            .map_err(|_| deferred_now(DeferReason::LegacyReadFailed))?;
+        let reading = legacy::read(
+            &self.options.legacy.source,
+            &self.hooks.stores,
+            self.hooks.read.as_ref(),
+        )
+        .await
+        .map_err(|_| deferred_now(DeferReason::LegacyReadFailed))?;
         self.report.emit(&Event::Read {
             source: reading.source,
             found: reading.session.is_some(),
@@ -205,13 +182,44 @@ impl Migration<'_> {
         Ok(reading.session)
     }
 
+    /// The local pre-check: the token worth sending, or a rejection without a request.
+    fn choose_credential<'s>(&self, session: &'s LegacySession) -> Step<&'s LegacyToken> {
+        let expect = Expectations {
+            issuer: self.options.legacy.issuer.as_deref(),
+            audience: self.options.legacy.audience.as_deref(),
+            leeway: i64::from(self.options.clock_tolerance_seconds),
+            now: now_s(),
+            bearer: TokenKind::AccessToken,
+        };
+        match choose(session, &expect) {
+            Choice::Send(token) => {
+                self.report.emit(&Event::PreCheck {
+                    credential: Some(token.kind.as_str()),
+                    format: Some(token.facts.format.as_str()),
+                    refused: None,
+                });
+                Ok(token)
+            }
+            Choice::Refuse(refusal) => {
+                self.report.emit(&Event::PreCheck {
+                    credential: None,
+                    format: None,
+                    refused: Some(refusal.as_str()),
+                });
+                Err(Outcome::Rejected {
+                    reason: refusal.into(),
+                    description: None,
+                })
+            }
+        }
+    }
+
     /// Sends the request, retrying within the budget, until tokens that validate come back.
     async fn exchange(
         &self,
-        store: &Store,
+        state: &WebArea,
         record: &mut StateRecord,
         request: &ExchangeRequest,
-        key_reused: bool,
     ) -> Step<AuthgearSession> {
         let exchange = &self.options.exchange;
         let policy = RetryPolicy::default();
@@ -222,15 +230,19 @@ impl Migration<'_> {
             sends += 1;
             record.count_send(now_ms());
             // Recorded before it leaves: a crash mid-request retries with the same key.
-            if store
+            if state
                 .set(&self.options.keys.state, &record.to_json())
                 .is_err()
             {
                 return Err(deferred_now(DeferReason::Storage));
             }
+            let total_sends = record
+                .attempt
+                .as_ref()
+                .map_or(sends, |attempt| attempt.sends);
             self.report.emit(&Event::Attempt {
                 send: sends,
-                key_reused: key_reused || sends > 1,
+                key_reused: total_sends > 1,
             });
             let remaining = u64::try_from(deadline - now_ms()).unwrap_or(0);
             let timeout = u64::from(exchange.timeout_ms).min(remaining).max(1);
@@ -276,8 +288,7 @@ impl Migration<'_> {
                     ..
                 } => {
                     self.report_answer(http_status, "refused", Some(reason.as_str()), sent_at);
-                    let rejected = record.clone().reject(reason, now_ms());
-                    self.write_state(store, &rejected);
+                    self.write_state(state, &record.clone().reject(reason, now_ms()));
                     return Err(Outcome::Rejected {
                         reason,
                         description: description.map(|text| scrub(&text, request)),
@@ -300,18 +311,7 @@ impl Migration<'_> {
                         sleep(delay).await;
                         continue;
                     }
-                    let deferred = record.clone().defer(
-                        reason,
-                        retry_after_ms,
-                        &Backoff::default(),
-                        now_ms(),
-                        random::unit(),
-                    );
-                    self.write_state(store, &deferred);
-                    return Err(Outcome::Deferred {
-                        reason,
-                        retry_at: deferred.not_before.unwrap_or_else(now_ms),
-                    });
+                    return Err(self.defer(state, record.clone(), reason, retry_after_ms));
                 }
             }
         }
@@ -332,42 +332,66 @@ impl Migration<'_> {
         });
     }
 
+    /// Ends the call deferred, recording when to ask again.
+    fn defer(
+        &self,
+        state: &WebArea,
+        record: StateRecord,
+        reason: DeferReason,
+        retry_after_ms: Option<u64>,
+    ) -> Outcome {
+        let deferred = record.defer(
+            reason,
+            retry_after_ms,
+            &Backoff::default(),
+            now_ms(),
+            random::unit(),
+        );
+        self.write_state(state, &deferred);
+        Outcome::Deferred {
+            reason,
+            retry_at: deferred.not_before.unwrap_or_else(now_ms),
+        }
+    }
+
     /// Saves the session where the SDK reads it, reads it back and compares. The refresh token
     /// goes last: its presence is what makes the SDK's `configure()` signed in.
-    fn save(&self, store: &Store, session: &AuthgearSession, attempt: StateRecord) -> Step<()> {
+    async fn save(
+        &self,
+        authgear: &Store,
+        state: &WebArea,
+        session: &AuthgearSession,
+        attempt: StateRecord,
+    ) -> Step<()> {
         let keys = &self.options.keys;
-        let writes = [
+        let writes: Vec<(&str, &str)> = [
             session
                 .id_token
                 .as_deref()
-                .map(|token| (&keys.id_token, token)),
-            Some((&keys.refresh_token, session.refresh_token.as_str())),
-        ];
-        let saved = writes.iter().flatten().try_for_each(|(key, token)| {
-            store.set(key, token).map_err(drop)?;
-            let back = store.get(key).map_err(drop)?;
-            (back.as_deref() == Some(*token)).then_some(()).ok_or(())
-        });
-        if saved.is_err() {
-            // Leave no half-saved session behind; the legacy one is untouched.
-            for (key, _) in writes.iter().flatten() {
-                let _ = store.remove(key);
+                .map(|token| (keys.id_token.as_str(), token)),
+            Some((keys.refresh_token.as_str(), session.refresh_token.as_str())),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let mut saved = true;
+        for (key, token) in &writes {
+            let written = authgear.set(key, token).await.is_ok()
+                && authgear.get(key).await.ok().flatten().as_deref() == Some(*token);
+            if !written {
+                saved = false;
+                break;
             }
-            let deferred = attempt.defer(
-                DeferReason::Storage,
-                None,
-                &Backoff::default(),
-                now_ms(),
-                random::unit(),
-            );
-            self.write_state(store, &deferred);
-            return Err(Outcome::Deferred {
-                reason: DeferReason::Storage,
-                retry_at: deferred.not_before.unwrap_or_else(now_ms),
-            });
+        }
+        if !saved {
+            // Leave no half-saved session behind; the legacy one is untouched.
+            for (key, _) in &writes {
+                let _ = authgear.remove(key).await;
+            }
+            return Err(self.defer(state, attempt, DeferReason::Storage, None));
         }
         self.report.emit(&Event::Saved {
-            storage: store.area().as_str(),
+            storage: authgear.name().to_owned(),
             id_token: session.id_token.is_some(),
             access_token_format: session.access_token_format.as_str(),
         });
@@ -380,7 +404,8 @@ impl Migration<'_> {
         let (policy, removed) = match self.options.cleanup {
             Cleanup::Keep => ("keep", 0),
             Cleanup::Remove => {
-                let (removed, failed) = legacy::remove(session, self.hooks.clear.as_ref()).await;
+                let (removed, failed) =
+                    legacy::remove(session, &self.hooks.stores, self.hooks.clear.as_ref()).await;
                 if failed {
                     self.report.emit(&Event::Warning {
                         code: "cleanup_failed",
@@ -399,6 +424,7 @@ impl Migration<'_> {
         };
         let restored = legacy::restore(
             &self.options.legacy.source,
+            &self.hooks.stores,
             self.hooks.write.as_ref(),
             replacement,
         )
@@ -413,8 +439,8 @@ impl Migration<'_> {
 
     /// Writes the state record. A failure here loses no session: at worst the next load repeats
     /// a step, which the idempotency key makes harmless.
-    fn write_state(&self, store: &Store, record: &StateRecord) {
-        if store
+    fn write_state(&self, state: &WebArea, record: &StateRecord) {
+        if state
             .set(&self.options.keys.state, &record.to_json())
             .is_err()
         {

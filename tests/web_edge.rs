@@ -9,43 +9,98 @@ use authgear_migrate::web::clock::{now_ms, sleep};
 use authgear_migrate::web::http::{SendError, post_form};
 use authgear_migrate::web::lock;
 use authgear_migrate::web::random;
-use authgear_migrate::web::storage::Store;
+use authgear_migrate::web::storage::{Adapter, Store, Stores};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+async fn round_trip(store: &Store, key: &str, value: &str) {
+    store.set(key, value).await.unwrap();
+    assert_eq!(store.get(key).await.unwrap().as_deref(), Some(value));
+    assert!(
+        store
+            .keys()
+            .await
+            .unwrap()
+            .iter()
+            .any(|listed| listed == key)
+    );
+    store.remove(key).await.unwrap();
+    assert_eq!(store.get(key).await.unwrap(), None);
+    assert!(
+        !store
+            .keys()
+            .await
+            .unwrap()
+            .iter()
+            .any(|listed| listed == key)
+    );
+}
+
 #[wasm_bindgen_test]
-fn web_storage_round_trips() {
+async fn web_storage_round_trips() {
     for area in [Area::LocalStorage, Area::SessionStorage] {
-        let store = Store::open(area).unwrap();
-        store.set("edge-test", "value 1").unwrap();
-        assert_eq!(store.get("edge-test").unwrap().as_deref(), Some("value 1"));
-        store.remove("edge-test").unwrap();
-        assert_eq!(store.get("edge-test").unwrap(), None);
+        let store = Stores::default().open(area).unwrap();
+        assert_eq!(store.name(), area.as_str());
+        round_trip(&store, "edge-test", "value 1").await;
     }
 }
 
 #[wasm_bindgen_test]
-fn cookies_round_trip_with_encoding() {
-    let store = Store::open(Area::Cookie).unwrap();
-    store.set("edge_cookie", r#"{"a":"b c;d"}"#).unwrap();
-    assert_eq!(
-        store.get("edge_cookie").unwrap().as_deref(),
-        Some(r#"{"a":"b c;d"}"#)
-    );
-    store.remove("edge_cookie").unwrap();
-    assert_eq!(store.get("edge_cookie").unwrap(), None);
+async fn cookies_round_trip_with_encoding() {
+    let store = Stores::default().open(Area::Cookie).unwrap();
+    round_trip(&store, "edge_cookie", r#"{"a":"b c;d"}"#).await;
 }
 
 #[wasm_bindgen_test]
-fn quota_errors_surface_with_their_name() {
-    let store = Store::open(Area::LocalStorage).unwrap();
+async fn quota_errors_surface_with_their_name() {
+    let store = Stores::default().open(Area::LocalStorage).unwrap();
     let big = "x".repeat(12 * 1024 * 1024);
-    let error = store.set("edge-too-big", &big).unwrap_err();
+    let error = store.set("edge-too-big", &big).await.unwrap_err();
     assert_eq!(error.name, "QuotaExceededError");
     assert_eq!(error.op, "write");
-    assert_eq!(store.get("edge-too-big").unwrap(), None);
+    assert_eq!(store.get("edge-too-big").await.unwrap(), None);
+}
+
+/// An adapter object as the wrapper's built-ins and apps pass them: async methods, a name.
+fn js_adapter(source: &str) -> Adapter {
+    let make = js_sys::Function::new_no_args(source);
+    Adapter::new(make.call0(&JsValue::NULL).unwrap())
+}
+
+#[wasm_bindgen_test]
+async fn adapters_are_awaited_and_named() {
+    let adapter = js_adapter(
+        "const m = new Map(); return { name: 'test-native', \
+         get: async (k) => (m.has(k) ? m.get(k) : null), set: async (k, v) => { m.set(k, v); }, \
+         remove: (k) => { m.delete(k); }, keys: async () => [...m.keys()] };",
+    );
+    let stores = Stores {
+        authgear: Some(adapter.clone()),
+        legacy: Some(adapter),
+    };
+    let authgear = stores.authgear().unwrap();
+    assert_eq!(authgear.name(), "test-native");
+    round_trip(&authgear, "authgear_default_refreshToken", "rt").await;
+    round_trip(&stores.open(Area::Adapter).unwrap(), "legacy", "{}").await;
+    // Without an adapter, the SDK's storage is localStorage.
+    assert_eq!(Stores::default().authgear().unwrap().name(), "localStorage");
+}
+
+#[wasm_bindgen_test]
+async fn adapter_failures_surface() {
+    let store = Store::Adapter(js_adapter(
+        "return { get: async () => { throw new TypeError('bridge gone'); }, \
+         set: () => Promise.reject(new RangeError('full')), remove: async () => {}, keys: async () => 'nope' };",
+    ));
+    assert_eq!(store.name(), "custom");
+    assert_eq!(store.get("k").await.unwrap_err().name, "TypeError");
+    let error = store.set("k", "v").await.unwrap_err();
+    assert_eq!((error.op, error.name.as_str()), ("write", "RangeError"));
+    assert_eq!(store.keys().await.unwrap_err().op, "list");
+    let not_string = Store::Adapter(js_adapter("return { get: async () => 42 };"));
+    assert_eq!(not_string.get("k").await.unwrap_err().op, "read");
 }
 
 #[wasm_bindgen_test]

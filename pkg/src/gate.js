@@ -23,7 +23,7 @@ export function quickOutcome(keys, now) {
   const status = record?.status;
   // A saved session whose legacy cleanup did not run yet still needs the engine.
   if ((hasSession && status !== "saved") || status === "done") {
-    return { status: "already-migrated" };
+    return { status: "already-migrated", storage: "localStorage" };
   }
   if (status === "deferred" && typeof record.notBefore === "number" && record.notBefore > now) {
     return { status: "deferred", reason: "backoff", retryAt: record.notBefore };

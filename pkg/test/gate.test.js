@@ -20,7 +20,7 @@ test("nothing known: the engine must run", () => {
 
 test("an Authgear session already saved", () => {
   localStorage.setItem(keys.refreshToken, "rt");
-  assert.deepEqual(quickOutcome(keys, 1000), { status: "already-migrated" });
+  assert.deepEqual(quickOutcome(keys, 1000), { status: "already-migrated", storage: "localStorage" });
 });
 
 test("a saved session awaiting cleanup still runs the engine", () => {
@@ -31,7 +31,7 @@ test("a saved session awaiting cleanup still runs the engine", () => {
 
 test("done means done, even after an Authgear sign-out", () => {
   record({ status: "done" });
-  assert.deepEqual(quickOutcome(keys, 1000), { status: "already-migrated" });
+  assert.deepEqual(quickOutcome(keys, 1000), { status: "already-migrated", storage: "localStorage" });
 });
 
 test("backoff in force, then over", () => {

@@ -22,6 +22,11 @@ fn decode(value: &str) -> String {
         .map_or_else(|_| value.to_owned(), |decoded| decoded.into_owned())
 }
 
+/// The assignment that sets cookie `name` to an already encoded value for `path`.
+pub fn assign(name: &str, encoded_value: &str, path: &str) -> String {
+    format!("{name}={encoded_value}; Path={path}; SameSite=Lax")
+}
+
 /// The assignment that deletes cookie `name` set with `path`: same name and path, in the past.
 pub fn expire(name: &str, path: &str) -> String {
     format!("{name}=; Max-Age=0; Path={path}; SameSite=Lax")
@@ -43,7 +48,8 @@ mod tests {
     }
 
     #[test]
-    fn expiry_assignment() {
+    fn assignments() {
+        assert_eq!(assign("s", "v%20w", "/"), "s=v%20w; Path=/; SameSite=Lax");
         assert_eq!(expire("s", "/"), "s=; Max-Age=0; Path=/; SameSite=Lax");
     }
 }

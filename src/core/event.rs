@@ -54,7 +54,7 @@ pub enum Event {
     /// The Authgear session is saved and read back.
     #[serde(rename_all = "camelCase")]
     Saved {
-        storage: &'static str,
+        storage: String,
         id_token: bool,
         access_token_format: &'static str,
     },

@@ -10,10 +10,13 @@ use crate::core::source::TokenKind;
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum Outcome {
     /// The Authgear session is saved where the SDK reads it; the app's next `configure()` is
-    /// signed in.
-    Migrated { credential: Credential },
+    /// signed in. `storage` names where: `localStorage`, or the adapter's name.
+    Migrated {
+        credential: Credential,
+        storage: String,
+    },
     /// An Authgear session was already there, or this device finished its migration before.
-    AlreadyMigrated,
+    AlreadyMigrated { storage: String },
     /// Nothing to migrate.
     NoLegacySession,
     /// The legacy credential will not be exchanged; the legacy session is left as it was.
@@ -35,7 +38,7 @@ impl Outcome {
     pub const fn status(&self) -> &'static str {
         match self {
             Self::Migrated { .. } => "migrated",
-            Self::AlreadyMigrated => "already-migrated",
+            Self::AlreadyMigrated { .. } => "already-migrated",
             Self::NoLegacySession => "no-legacy-session",
             Self::Rejected { .. } => "rejected",
             Self::Deferred { .. } => "deferred",
@@ -177,12 +180,15 @@ mod tests {
             (
                 Outcome::Migrated {
                     credential: Credential::Token(TokenKind::RefreshToken),
+                    storage: "localStorage".into(),
                 },
-                json!({"status": "migrated", "credential": "refresh_token"}),
+                json!({"status": "migrated", "credential": "refresh_token", "storage": "localStorage"}),
             ),
             (
-                Outcome::AlreadyMigrated,
-                json!({"status": "already-migrated"}),
+                Outcome::AlreadyMigrated {
+                    storage: "capacitor".into(),
+                },
+                json!({"status": "already-migrated", "storage": "capacitor"}),
             ),
             (
                 Outcome::NoLegacySession,

@@ -19,6 +19,8 @@ pub enum Area {
     LocalStorage,
     SessionStorage,
     Cookie,
+    /// The adapter the app passed as `legacy.storage` (Capacitor Preferences, a native plugin…).
+    Adapter,
 }
 
 impl Area {
@@ -27,6 +29,7 @@ impl Area {
             Self::LocalStorage => "localStorage",
             Self::SessionStorage => "sessionStorage",
             Self::Cookie => "cookie",
+            Self::Adapter => "adapter",
         }
     }
 }

@@ -8,7 +8,7 @@ use crate::core::source::{
     Entry, LegacySession, TokenKind, parse_storage_entry, rewrite_storage_entry,
     session_from_callback,
 };
-use crate::web::storage::Store;
+use crate::web::storage::Stores;
 use crate::wire;
 
 /// What reading found.
@@ -26,6 +26,7 @@ pub struct CallbackFailed;
 /// Reads the legacy session. Never fails on foreign or corrupt data: that is "no session".
 pub async fn read(
     spec: &SourceSpec,
+    stores: &Stores,
     read_hook: Option<&Function>,
 ) -> Result<Reading, CallbackFailed> {
     match spec {
@@ -34,10 +35,10 @@ pub async fn read(
             key,
             pointers,
         } => {
-            let value = Store::open(*area)
-                .and_then(|store| store.get(key))
-                .ok()
-                .flatten();
+            let value = match stores.open(*area) {
+                Ok(store) => store.get(key).await.ok().flatten(),
+                Err(_) => None,
+            };
             let entry = value.map(|value| Entry {
                 area: *area,
                 key: key.clone(),
@@ -88,6 +89,7 @@ async fn read_callback(read: &Function) -> Result<Option<LegacySession>, Callbac
 /// Returns the kinds written.
 pub async fn restore(
     spec: &SourceSpec,
+    stores: &Stores,
     write_hook: Option<&Function>,
     replacement: &wire::LegacySession,
 ) -> Result<Vec<&'static str>, ()> {
@@ -106,10 +108,10 @@ pub async fn restore(
             key,
             pointers,
         } => {
-            let store = Store::open(*area).map_err(drop)?;
-            let current = store.get(key).map_err(drop)?.ok_or(())?;
+            let store = stores.open(*area).map_err(drop)?;
+            let current = store.get(key).await.map_err(drop)?.ok_or(())?;
             let rewritten = rewrite_storage_entry(&current, pointers, replacement).ok_or(())?;
-            store.set(key, &rewritten).map_err(drop)?;
+            store.set(key, &rewritten).await.map_err(drop)?;
         }
         SourceSpec::Callback { .. } => {
             let write = write_hook.ok_or(())?;
@@ -131,11 +133,19 @@ pub async fn restore(
 
 /// Removes the entries the session was read from, or calls `legacy.clear()`. Returns how many
 /// were removed and whether anything failed.
-pub async fn remove(session: &LegacySession, clear_hook: Option<&Function>) -> (usize, bool) {
+pub async fn remove(
+    session: &LegacySession,
+    stores: &Stores,
+    clear_hook: Option<&Function>,
+) -> (usize, bool) {
     let mut removed = 0;
     let mut failed = false;
     for entry in &session.entries {
-        match Store::open(entry.area).and_then(|store| store.remove(&entry.key)) {
+        let gone = match stores.open(entry.area) {
+            Ok(store) => store.remove(&entry.key).await,
+            Err(error) => Err(error),
+        };
+        match gone {
             Ok(()) => removed += 1,
             Err(_) => failed = true,
         }

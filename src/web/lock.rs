@@ -12,7 +12,7 @@ use wasm_bindgen_futures::JsFuture;
 use crate::core::source::Area;
 use crate::web::clock::{Timer, now_ms, sleep};
 use crate::web::random;
-use crate::web::storage::Store;
+use crate::web::storage::WebArea;
 
 #[wasm_bindgen]
 extern "C" {
@@ -35,7 +35,7 @@ pub struct LockGuard {
 
 enum Held {
     WebLock(js_sys::Function),
-    Lease(Store, String, String),
+    Lease(WebArea, String, String),
     Nothing,
 }
 
@@ -97,7 +97,7 @@ struct Lease {
 }
 
 async fn acquire_lease(name: &str, wait_ms: u64, lease_ms: u64) -> Result<LockGuard, LockTimeout> {
-    let Ok(store) = Store::open(Area::LocalStorage) else {
+    let Ok(store) = WebArea::open(Area::LocalStorage) else {
         return Ok(LockGuard {
             held: Held::Nothing,
             mechanism: "none",
@@ -138,7 +138,7 @@ async fn acquire_lease(name: &str, wait_ms: u64, lease_ms: u64) -> Result<LockGu
     }
 }
 
-fn read_lease(store: &Store, name: &str) -> Option<Lease> {
+fn read_lease(store: &WebArea, name: &str) -> Option<Lease> {
     let stored = store.get(name).ok()??;
     serde_json::from_str(&stored).ok()
 }

@@ -37,7 +37,7 @@ describe("the demo, clicked through", () => {
     await page.waitForFunction(() => document.body.dataset.outcome);
     assert.equal(await page.evaluate(() => document.body.dataset.outcome), "migrated");
     const outcome = JSON.parse(await page.textContent("#outcome"));
-    assert.deepEqual(outcome, { status: "migrated", credential: "access_token" });
+    assert.deepEqual(outcome, { status: "migrated", credential: "access_token", storage: "localStorage" });
     // The steps showed up as they happened.
     const steps = await page.$$eval("#events li b", (items) => items.map((item) => item.textContent));
     for (const step of ["lock", "read", "pre-check", "attempt", "answer", "saved", "cleanup", "outcome"]) {
