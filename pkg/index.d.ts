@@ -44,7 +44,58 @@ export interface AuthgearOptions {
   clientID: string;
   /** The SDK container name, when the app sets one. Default `"default"`. */
   name?: string;
+  /**
+   * Where this app's Authgear SDK keeps its session, so that the session is saved where the SDK
+   * reads it:
+   * - `"localStorage"`: `@authgear/web`;
+   * - `"capacitor"`: `@authgear/capacitor`, through its native `Authgear` plugin;
+   * - `"react-native"`: `@authgear/react-native`, through the app's bridge
+   *   (`authgear-migrate/react-native`);
+   * - `"auto"` (default): the Capacitor plugin if present, else the React Native bridge if
+   *   present, else `localStorage`;
+   * - a {@link StorageAdapter} of your own.
+   */
+  storage?: "auto" | "localStorage" | "capacitor" | "react-native" | StorageAdapter;
 }
+
+/**
+ * A key-value store the engine reads and writes through. Methods may return promises; a failure
+ * must throw or reject (never be swallowed): the engine reads every write back.
+ */
+export interface StorageAdapter {
+  /** Labels the storage in outcomes and events. */
+  name?: string;
+  get(key: string): string | null | undefined | Promise<string | null | undefined>;
+  set(key: string, value: string): void | Promise<void>;
+  remove(key: string): void | Promise<void>;
+  /** Every key; needed only by sources that find entries by prefix. */
+  keys?(): string[] | Promise<string[]>;
+}
+
+/** The `@authgear/capacitor` SDK's native storage (the `Authgear` plugin). */
+export function capacitorStorage(options?: { plugin?: object }): StorageAdapter;
+
+/**
+ * Legacy data kept with `@capacitor/preferences`, or with any plugin of the same method shapes,
+ * given as the plugin object or its registered name (default `"Preferences"`).
+ */
+export function capacitorPreferences(options?: { plugin?: string | object }): StorageAdapter;
+
+/**
+ * The `@authgear/react-native` SDK's storage, reached from a page inside a React Native WebView
+ * through the bridge the app wires with `authgear-migrate/react-native`.
+ */
+export function reactNativeStorage(options?: {
+  /** How long to wait for each reply from the native side. Default 5000. */
+  timeoutMs?: number;
+}): StorageAdapter;
+
+/**
+ * Calls `callback` when another tab of this app finishes a migration, so it can run
+ * `authgear.configure()` again (the SDK reads its session only at `configure()`).
+ * Returns a function that stops listening.
+ */
+export function onMigrated(callback: (event: { name: string }) => void, options?: { name?: string }): () => void;
 
 export interface ExchangeOptions {
   /**
@@ -73,7 +124,8 @@ interface LegacyExpectations {
 }
 
 export interface LegacyStorageSource extends LegacyExpectations {
-  storage: "localStorage" | "sessionStorage" | "cookie";
+  /** A web storage area, or an adapter such as {@link capacitorPreferences}. */
+  storage: "localStorage" | "sessionStorage" | "cookie" | StorageAdapter;
   /** The storage key, or cookie name. */
   key: string;
   /**
@@ -210,9 +262,10 @@ export type MigrateEvent = (
 /** The one error class of this package. Branch on `code`. */
 export class MigrateError extends Error {
   static readonly ERR_INVALID_OPTION: "ERR_INVALID_OPTION";
+  static readonly ERR_ADAPTER_UNAVAILABLE: "ERR_ADAPTER_UNAVAILABLE";
   static readonly ERR_ENGINE_OPTIONS: "ERR_ENGINE_OPTIONS";
   static readonly ERR_ENGINE_INTERNAL: "ERR_ENGINE_INTERNAL";
-  readonly code: "ERR_INVALID_OPTION" | "ERR_ENGINE_OPTIONS" | "ERR_ENGINE_INTERNAL";
+  readonly code: "ERR_INVALID_OPTION" | "ERR_ADAPTER_UNAVAILABLE" | "ERR_ENGINE_OPTIONS" | "ERR_ENGINE_INTERNAL";
   /** The option at fault, e.g. `"exchange.url"`, for `ERR_INVALID_OPTION`. */
   readonly option?: string;
 }

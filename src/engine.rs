@@ -103,10 +103,13 @@ impl Migration<'_> {
         match state::start(record.as_ref(), has_session, now_ms()) {
             Start::AlreadyMigrated { finish_cleanup } => {
                 if finish_cleanup {
-                    if let Some(session) = self.read_legacy().await? {
-                        self.clean_up(&session).await;
+                    let cleaned = match self.read_legacy().await? {
+                        Some(session) => self.clean_up(&session).await,
+                        None => true,
+                    };
+                    if cleaned {
+                        self.write_state(&state, &StateRecord::done(now_ms()));
                     }
-                    self.write_state(&state, &StateRecord::done(now_ms()));
                 }
                 return Ok(Outcome::AlreadyMigrated {
                     storage: authgear.name().to_owned(),
@@ -150,10 +153,15 @@ impl Migration<'_> {
         let tokens = self.exchange(&state, &mut attempt, &request).await?;
         self.save(&authgear, &state, &tokens, attempt).await?;
         self.write_state(&state, &StateRecord::saved(now_ms()));
-        self.clean_up(&session).await;
-        self.write_state(&state, &StateRecord::done(now_ms()));
+        // Until the legacy session is gone, `saved` makes the next load finish the cleanup.
+        let done = StateRecord::done(now_ms());
+        if self.clean_up(&session).await {
+            self.write_state(&state, &done);
+        }
         drop(lock);
-        broadcast::announce(&keys.lock, r#"{"type":"migrated"}"#);
+        // `at` lets a tab that hears both this and the record's `storage` event act once.
+        let message = format!(r#"{{"type":"migrated","at":{}}}"#, done.updated_at);
+        broadcast::announce(&keys.lock, &message);
         Ok(Outcome::Migrated {
             credential,
             storage: authgear.name().to_owned(),
@@ -355,7 +363,9 @@ impl Migration<'_> {
     }
 
     /// Saves the session where the SDK reads it, reads it back and compares. The refresh token
-    /// goes last: its presence is what makes the SDK's `configure()` signed in.
+    /// is the session: its presence makes the SDK's `configure()` signed in. The ID token is a
+    /// cache the SDK refills at its first refresh, and some stores (the React Native SDK's
+    /// public token storage) cannot hold it, so it is saved when it can be.
     async fn save(
         &self,
         authgear: &Store,
@@ -364,57 +374,51 @@ impl Migration<'_> {
         attempt: StateRecord,
     ) -> Step<()> {
         let keys = &self.options.keys;
-        let writes: Vec<(&str, &str)> = [
-            session
-                .id_token
-                .as_deref()
-                .map(|token| (keys.id_token.as_str(), token)),
-            Some((keys.refresh_token.as_str(), session.refresh_token.as_str())),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        let mut saved = true;
-        for (key, token) in &writes {
-            let written = authgear.set(key, token).await.is_ok()
-                && authgear.get(key).await.ok().flatten().as_deref() == Some(*token);
-            if !written {
-                saved = false;
-                break;
-            }
+        let id_token_saved = match &session.id_token {
+            Some(token) => write_and_read_back(authgear, &keys.id_token, token).await,
+            None => false,
+        };
+        if session.id_token.is_some() && !id_token_saved {
+            let _ = authgear.remove(&keys.id_token).await;
+            self.report.emit(&Event::Warning {
+                code: "id_token_not_saved",
+            });
         }
-        if !saved {
+        if !write_and_read_back(authgear, &keys.refresh_token, &session.refresh_token).await {
             // Leave no half-saved session behind; the legacy one is untouched.
-            for (key, _) in &writes {
-                let _ = authgear.remove(key).await;
+            let _ = authgear.remove(&keys.refresh_token).await;
+            if id_token_saved {
+                let _ = authgear.remove(&keys.id_token).await;
             }
             return Err(self.defer(state, attempt, DeferReason::Storage, None));
         }
         self.report.emit(&Event::Saved {
             storage: authgear.name().to_owned(),
-            id_token: session.id_token.is_some(),
+            id_token: id_token_saved,
             access_token_format: session.access_token_format.as_str(),
         });
         Ok(())
     }
 
-    /// Removes the legacy session, unless the app keeps it. Failures are reported, not fatal:
-    /// the Authgear session is saved, and the `done` record stops any second migration.
-    async fn clean_up(&self, session: &LegacySession) {
-        let (policy, removed) = match self.options.cleanup {
-            Cleanup::Keep => ("keep", 0),
+    /// Removes the legacy session, unless the app keeps it. A failure is reported, not fatal:
+    /// the Authgear session is saved, and the next load tries the cleanup again. Answers
+    /// whether the cleanup is finished.
+    async fn clean_up(&self, session: &LegacySession) -> bool {
+        let (policy, removed, failed) = match self.options.cleanup {
+            Cleanup::Keep => ("keep", 0, false),
             Cleanup::Remove => {
                 let (removed, failed) =
                     legacy::remove(session, &self.hooks.stores, self.hooks.clear.as_ref()).await;
-                if failed {
-                    self.report.emit(&Event::Warning {
-                        code: "cleanup_failed",
-                    });
-                }
-                ("remove", removed)
+                ("remove", removed, failed)
             }
         };
+        if failed {
+            self.report.emit(&Event::Warning {
+                code: "cleanup_failed",
+            });
+        }
         self.report.emit(&Event::Cleanup { policy, removed });
+        !failed
     }
 
     /// Puts back replacement legacy tokens the endpoint returned with a failure.
@@ -449,6 +453,13 @@ impl Migration<'_> {
             });
         }
     }
+}
+
+/// Writes `value`, then reads it back: a store that accepted the write but kept something else
+/// (or nothing) has not saved it.
+async fn write_and_read_back(store: &Store, key: &str, value: &str) -> bool {
+    store.set(key, value).await.is_ok()
+        && store.get(key).await.ok().flatten().as_deref() == Some(value)
 }
 
 /// An endpoint's error text, without the credential should it echo it back.

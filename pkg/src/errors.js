@@ -4,6 +4,8 @@
 export class MigrateError extends Error {
   /** An option is missing or has the wrong shape; `option` names it. */
   static ERR_INVALID_OPTION = "ERR_INVALID_OPTION";
+  /** A storage named in the options is not there (no Capacitor plugin, no React Native bridge). */
+  static ERR_ADAPTER_UNAVAILABLE = "ERR_ADAPTER_UNAVAILABLE";
   /** The package's JS and Wasm files disagree: reinstall the package. */
   static ERR_ENGINE_OPTIONS = "ERR_ENGINE_OPTIONS";
   /** A defect in the engine; please report it. */

@@ -1,2 +1,5 @@
 export { migrateSession } from "./migrate.js";
+export { onMigrated } from "./tabs.js";
+export { capacitorPreferences, capacitorStorage } from "./adapters/capacitor.js";
+export { reactNativeStorage } from "./adapters/react-native.js";
 export { MigrateError } from "./errors.js";

@@ -13,7 +13,7 @@ import { normalizeOptions } from "./options.js";
 export async function migrateSession(options) {
   const { engine: normalized, hooks } = normalizeOptions(options);
   const started = performance.now();
-  const quick = quickOutcome(normalized.keys, Date.now());
+  const quick = await quickOutcome(normalized.keys, Date.now(), hooks.authgearStore);
   if (quick) return report(hooks, quick, started);
 
   let engine;

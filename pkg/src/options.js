@@ -1,6 +1,8 @@
 // Validates what the app passed, once, with errors that name the option; then normalises it
 // into the engine's form (src/core/options.rs): absolute URLs, defaults, storage keys.
 
+import { capacitorStorage } from "./adapters/capacitor.js";
+import { reactNativeStorage } from "./adapters/react-native.js";
 import { MigrateError } from "./errors.js";
 import { keysFor } from "./keys.js";
 
@@ -9,13 +11,13 @@ const TOKEN_KINDS = ["accessToken", "refreshToken", "idToken"];
 
 /**
  * @param {import("../index.js").MigrateOptions} options
- * @returns {{ engine: object, hooks: { read?: Function, clear?: Function, write?: Function, onEvent?: Function } }}
+ * @returns {{ engine: object, hooks: { read?: Function, clear?: Function, write?: Function, onEvent?: Function, authgearStore?: object, legacyStore?: object } }}
  */
 export function normalizeOptions(options) {
   object(options, "", ["authgear", "exchange", "legacy", "cleanup", "clockTolerance", "onEvent", "debug"]);
-  const authgear = normalizeAuthgear(options.authgear);
+  const { authgear, authgearStore } = normalizeAuthgear(options.authgear);
   const exchange = normalizeExchange(options.exchange);
-  const { legacy, read, clear, write } = normalizeLegacy(options.legacy);
+  const { legacy, read, clear, write, legacyStore } = normalizeLegacy(options.legacy);
   const cleanup = oneOf(options.cleanup, "cleanup", ["remove", "keep"], "remove");
   const clockTolerance = integer(options.clockTolerance, "clockTolerance", 0, 3600, 60);
   const onEvent = optionalFunction(options.onEvent, "onEvent");
@@ -29,21 +31,59 @@ export function normalizeOptions(options) {
       clockToleranceSeconds: clockTolerance,
       keys: keysFor(authgear.name),
     },
-    hooks: { read, clear, write, onEvent: reporter(onEvent, debug) },
+    hooks: { read, clear, write, onEvent: reporter(onEvent, debug), authgearStore, legacyStore },
   };
 }
 
 function normalizeAuthgear(authgear) {
-  object(authgear, "authgear", ["endpoint", "clientID", "name"]);
+  object(authgear, "authgear", ["endpoint", "clientID", "name", "storage"]);
   const endpoint = url(authgear.endpoint, "authgear.endpoint", false);
   if (endpoint.pathname !== "/" || endpoint.search || endpoint.hash) {
     invalid("authgear.endpoint", "the project's origin, like https://myapp.authgear.cloud, with no path", authgear.endpoint);
   }
   return {
-    endpoint: endpoint.origin,
-    clientID: text(authgear.clientID, "authgear.clientID"),
-    name: authgear.name === undefined ? "default" : text(authgear.name, "authgear.name"),
+    authgear: {
+      endpoint: endpoint.origin,
+      clientID: text(authgear.clientID, "authgear.clientID"),
+      name: authgear.name === undefined ? "default" : text(authgear.name, "authgear.name"),
+    },
+    authgearStore: authgearStorage(authgear.storage),
   };
+}
+
+/**
+ * Where the Authgear SDK of this app keeps its session: `localStorage` for `@authgear/web`, the
+ * native plugin for `@authgear/capacitor`, the native side for `@authgear/react-native`. `auto`
+ * looks for the Capacitor plugin, then the React Native bridge. `undefined` means localStorage.
+ */
+function authgearStorage(storage = "auto") {
+  if (typeof storage === "object" && storage !== null) return adapter(storage, "authgear.storage");
+  const choice = oneOf(storage, "authgear.storage", ["auto", "localStorage", "capacitor", "react-native"]);
+  const detected =
+    choice !== "auto"
+      ? choice
+      : globalThis.Capacitor?.Plugins?.Authgear
+        ? "capacitor"
+        : typeof globalThis.ReactNativeWebView?.postMessage === "function"
+          ? "react-native"
+          : "localStorage";
+  try {
+    if (detected === "capacitor") return capacitorStorage();
+    if (detected === "react-native") return reactNativeStorage();
+  } catch (error) {
+    throw new MigrateError(MigrateError.ERR_ADAPTER_UNAVAILABLE, `options.authgear.storage is "${detected}", but ${error.message.replace(/^authgear-migrate: \S+ /, "it ")}`, { option: "authgear.storage", cause: error });
+  }
+  return undefined;
+}
+
+/** A storage adapter object: async (or sync) `get`, `set`, `remove`, optional `keys`, `name`. */
+function adapter(value, option) {
+  for (const method of ["get", "set", "remove"]) {
+    if (typeof value[method] !== "function") invalid(option, `"localStorage", "capacitor", "react-native", "auto" or an adapter with get, set and remove methods (${method} is missing)`, value);
+  }
+  if (value.keys !== undefined && typeof value.keys !== "function") invalid(`${option}.keys`, "a function", value.keys);
+  if (value.name !== undefined) text(value.name, `${option}.name`);
+  return value;
 }
 
 function normalizeExchange(exchange) {
@@ -83,9 +123,10 @@ function normalizeLegacy(legacy) {
   if (legacy.storage === undefined) {
     invalid("legacy", "an object with either `storage` and `key`, or a `read` function", legacy);
   }
-  const area = oneOf(legacy.storage, "legacy.storage", STORAGES);
+  const legacyStore = typeof legacy.storage === "object" && legacy.storage !== null ? adapter(legacy.storage, "legacy.storage") : undefined;
+  const area = legacyStore ? "adapter" : oneOf(legacy.storage, "legacy.storage", STORAGES);
   const key = text(legacy.key, "legacy.key");
-  return { legacy: { source: { kind: "storage", area, key, pointers: pointers(legacy.pointer) }, issuer, audience } };
+  return { legacy: { source: { kind: "storage", area, key, pointers: pointers(legacy.pointer) }, issuer, audience }, legacyStore };
 }
 
 /** `pointer` is one JSON pointer (to the access token) or one per token kind. */

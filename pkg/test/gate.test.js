@@ -14,35 +14,49 @@ beforeEach(() => items.clear());
 
 const record = (fields) => localStorage.setItem(keys.state, JSON.stringify({ v: 1, updatedAt: 1, ...fields }));
 
-test("nothing known: the engine must run", () => {
-  assert.equal(quickOutcome(keys, 1000), null);
+test("nothing known: the engine must run", async () => {
+  assert.equal(await quickOutcome(keys, 1000), null);
 });
 
-test("an Authgear session already saved", () => {
+test("an Authgear session already saved", async () => {
   localStorage.setItem(keys.refreshToken, "rt");
-  assert.deepEqual(quickOutcome(keys, 1000), { status: "already-migrated", storage: "localStorage" });
+  assert.deepEqual(await quickOutcome(keys, 1000), { status: "already-migrated", storage: "localStorage" });
 });
 
-test("a saved session awaiting cleanup still runs the engine", () => {
-  localStorage.setItem(keys.refreshToken, "rt");
+test("a saved session awaiting cleanup still runs the engine, signed out or not", async () => {
   record({ status: "saved" });
-  assert.equal(quickOutcome(keys, 1000), null);
+  assert.equal(await quickOutcome(keys, 1000), null);
+  localStorage.setItem(keys.refreshToken, "rt");
+  assert.equal(await quickOutcome(keys, 1000), null);
 });
 
-test("done means done, even after an Authgear sign-out", () => {
+test("a session beside an attempt in flight still runs the engine, to clean up", async () => {
+  localStorage.setItem(keys.refreshToken, "rt");
+  record({ status: "pending", attempt: { key: "k" } });
+  assert.equal(await quickOutcome(keys, 1000), null);
+});
+
+test("done means done, even after an Authgear sign-out", async () => {
   record({ status: "done" });
-  assert.deepEqual(quickOutcome(keys, 1000), { status: "already-migrated", storage: "localStorage" });
+  assert.deepEqual(await quickOutcome(keys, 1000), { status: "already-migrated", storage: "localStorage" });
 });
 
-test("backoff in force, then over", () => {
+test("backoff in force, then over", async () => {
   record({ status: "deferred", notBefore: 5000, failures: 2 });
-  assert.deepEqual(quickOutcome(keys, 1000), { status: "deferred", reason: "backoff", retryAt: 5000 });
-  assert.equal(quickOutcome(keys, 5000), null);
+  assert.deepEqual(await quickOutcome(keys, 1000), { status: "deferred", reason: "backoff", retryAt: 5000 });
+  assert.equal(await quickOutcome(keys, 5000), null);
 });
 
-test("unknown versions and corrupt records are left to the engine", () => {
+test("an adapter's session counts, and names the storage", async () => {
+  const native = { name: "capacitor", get: async (key) => (key === keys.refreshToken ? "rt" : null) };
+  assert.deepEqual(await quickOutcome(keys, 1000, native), { status: "already-migrated", storage: "capacitor" });
+  const failing = { get: async () => { throw new Error("bridge down"); } };
+  assert.equal(await quickOutcome(keys, 1000, failing), null);
+});
+
+test("unknown versions and corrupt records are left to the engine", async () => {
   localStorage.setItem(keys.state, JSON.stringify({ v: 2, status: "done" }));
-  assert.equal(quickOutcome(keys, 1000), null);
+  assert.equal(await quickOutcome(keys, 1000), null);
   localStorage.setItem(keys.state, "{corrupt");
-  assert.equal(quickOutcome(keys, 1000), null);
+  assert.equal(await quickOutcome(keys, 1000), null);
 });

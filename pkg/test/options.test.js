@@ -39,7 +39,7 @@ test("normalises a minimal configuration", () => {
       lock: "authgear-migrate:default",
     },
   });
-  assert.deepEqual(hooks, { read: undefined, clear: undefined, write: undefined, onEvent: undefined });
+  assert.deepEqual(hooks, { read: undefined, clear: undefined, write: undefined, onEvent: undefined, authgearStore: undefined, legacyStore: undefined });
 });
 
 test("container names make the keys", () => {
@@ -135,6 +135,50 @@ test("every bad option is named", () => {
     refused(options, option, pattern);
   }
   refused(null, "options");
+});
+
+test("the SDK's storage: auto-detected, named, or an adapter", () => {
+  const options = valid();
+  // No Capacitor plugin and no React Native bridge here: localStorage.
+  assert.equal(normalizeOptions(options).hooks.authgearStore, undefined);
+  const saved = new Map();
+  globalThis.Capacitor = {
+    Plugins: {
+      Authgear: {
+        storageGetItem: async ({ key }) => ({ value: saved.get(key) ?? null }),
+        storageSetItem: async ({ key, value }) => void saved.set(key, value),
+        storageDeleteItem: async ({ key }) => void saved.delete(key),
+      },
+    },
+  };
+  try {
+    const store = normalizeOptions(options).hooks.authgearStore;
+    assert.equal(store.name, "capacitor");
+    options.authgear.storage = "localStorage";
+    assert.equal(normalizeOptions(options).hooks.authgearStore, undefined);
+  } finally {
+    delete globalThis.Capacitor;
+  }
+  for (const [storage, pattern] of [["capacitor", /"capacitor", but it needs the Authgear Capacitor plugin/], ["react-native", /ReactNativeWebView/]]) {
+    options.authgear.storage = storage;
+    assert.throws(() => normalizeOptions(options), { code: "ERR_ADAPTER_UNAVAILABLE", option: "authgear.storage", message: pattern });
+  }
+  const custom = { name: "vault", get() {}, set() {}, remove() {} };
+  options.authgear.storage = custom;
+  assert.equal(normalizeOptions(options).hooks.authgearStore, custom);
+  options.authgear.storage = { get() {}, set() {} };
+  refused(options, "authgear.storage", /remove is missing/);
+  options.authgear.storage = "indexedDB";
+  refused(options, "authgear.storage", /one of "auto"/);
+});
+
+test("legacy data through an adapter", () => {
+  const options = valid();
+  const preferences = { name: "capacitor-preferences", get() {}, set() {}, remove() {}, keys() {} };
+  options.legacy.storage = preferences;
+  const { engine, hooks } = normalizeOptions(options);
+  assert.equal(engine.legacy.source.area, "adapter");
+  assert.equal(hooks.legacyStore, preferences);
 });
 
 test("MigrateError carries codes as static and instance properties", () => {

@@ -42,7 +42,7 @@ pub enum Status {
     Deferred,
     /// The endpoint refused the credential in `attempt`.
     Rejected,
-    /// The Authgear session is saved and verified; legacy cleanup may not have run.
+    /// The Authgear session is saved and verified; legacy cleanup has not finished.
     Saved,
     /// Finished: this device never migrates again, even after an Authgear sign-out.
     Done,
@@ -113,18 +113,33 @@ impl StateRecord {
     }
 }
 
-/// The first decision, under the lock.
+/// The first decision, under the lock. A device that saved an Authgear session never migrates
+/// again, even after the user signs out of Authgear: signing them back in with a lingering
+/// legacy session would undo their sign-out.
 pub fn start(record: Option<&StateRecord>, has_authgear_session: bool, now: i64) -> Start {
     let status = record.map(|record| record.status);
-    if has_authgear_session || status == Some(Status::Done) {
-        return Start::AlreadyMigrated {
-            finish_cleanup: has_authgear_session && status == Some(Status::Saved),
-        };
-    }
-    match record.and_then(|record| record.not_before) {
-        Some(retry_at) if status == Some(Status::Deferred) && retry_at > now => {
-            Start::Deferred { retry_at }
+    match status {
+        // Saved, but the legacy cleanup has not finished.
+        Some(Status::Saved) => Start::AlreadyMigrated {
+            finish_cleanup: true,
+        },
+        Some(Status::Done) => Start::AlreadyMigrated {
+            finish_cleanup: false,
+        },
+        // An attempt in flight and a session saved: the page closed between saving and
+        // recording it, so the cleanup is still to do.
+        Some(Status::Pending | Status::Deferred) if has_authgear_session => {
+            Start::AlreadyMigrated {
+                finish_cleanup: true,
+            }
         }
+        _ if has_authgear_session => Start::AlreadyMigrated {
+            finish_cleanup: false,
+        },
+        Some(Status::Deferred) => match record.and_then(|record| record.not_before) {
+            Some(retry_at) if retry_at > now => Start::Deferred { retry_at },
+            _ => Start::Proceed,
+        },
         _ => Start::Proceed,
     }
 }
@@ -257,8 +272,17 @@ mod tests {
             }
         );
         let saved = StateRecord::saved(1);
+        for has_session in [true, false] {
+            assert_eq!(
+                start(Some(&saved), has_session, 2),
+                Start::AlreadyMigrated {
+                    finish_cleanup: true
+                }
+            );
+        }
+        let crashed_after_saving = pending();
         assert_eq!(
-            start(Some(&saved), true, 2),
+            start(Some(&crashed_after_saving), true, 2),
             Start::AlreadyMigrated {
                 finish_cleanup: true
             }

@@ -13,6 +13,8 @@ pub struct TokenFacts {
     pub format: TokenFormat,
     /// `exp`, in Unix seconds.
     pub expires_at: Option<i64>,
+    /// `iat`, in Unix seconds: the issuer's clock when it issued the token.
+    pub issued_at: Option<i64>,
     pub issuer: Option<String>,
     pub audience: Vec<String>,
     pub subject: Option<String>,
@@ -67,6 +69,7 @@ pub fn inspect(token: &str) -> TokenFacts {
     TokenFacts {
         format: TokenFormat::Jwt,
         expires_at: claims.expiration.map(|at| at.timestamp()),
+        issued_at: claims.issued_at.map(|at| at.timestamp()),
         issuer: custom.iss,
         audience: match custom.aud {
             Audience::One(one) => vec![one],
@@ -108,10 +111,11 @@ pub(crate) mod tests {
     fn reads_claims_of_a_jwt() {
         let facts = inspect(&jwt(serde_json::json!({
             "iss": "https://legacy.example", "aud": ["api", "other"], "sub": "u1",
-            "exp": 1_700_000_000, "client_id": "c1"
+            "exp": 1_700_000_000, "iat": 1_699_999_000, "client_id": "c1"
         })));
         assert_eq!(facts.format, TokenFormat::Jwt);
         assert_eq!(facts.expires_at, Some(1_700_000_000));
+        assert_eq!(facts.issued_at, Some(1_699_999_000));
         assert_eq!(facts.issuer.as_deref(), Some("https://legacy.example"));
         assert_eq!(facts.audience, ["api", "other"]);
         assert_eq!(facts.subject.as_deref(), Some("u1"));

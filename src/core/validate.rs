@@ -86,6 +86,11 @@ impl fmt::Display for InvalidAnswer {
 /// Longest refresh token accepted; Authgear's are well under 100 characters.
 const MAX_TOKEN_LEN: usize = 8192;
 
+/// Device clocks are often wrong by minutes, and some by hours. A fresh access token is judged
+/// by its own `iat` (the issuer's clock); the device clock only catches an answer that is
+/// stale by more than this, whatever the device's skew.
+const MAX_DEVICE_CLOCK_SKEW: i64 = 24 * 60 * 60;
+
 /// Checks `tokens` against the configured target at `now` (Unix seconds).
 pub fn validate(
     tokens: TokenResponse,
@@ -138,7 +143,12 @@ fn check_access_token(
     if facts.client_id.as_deref() != Some(target.client_id.as_str()) {
         return Err(InvalidAnswer::AccessTokenClient);
     }
-    if facts.expires_at.is_none() || facts.is_expired(now, leeway) {
+    let lifetime_ok = match (facts.expires_at, facts.issued_at) {
+        (Some(exp), Some(iat)) => exp > iat,
+        (Some(_), None) => !facts.is_expired(now, leeway),
+        (None, _) => false,
+    };
+    if !lifetime_ok || facts.is_expired(now, MAX_DEVICE_CLOCK_SKEW) {
         return Err(InvalidAnswer::AccessTokenExpired);
     }
     if facts.subject.as_deref().is_none_or(str::is_empty) {
@@ -207,6 +217,11 @@ mod tests {
         jwt(claims)
     }
 
+    fn with_no_iat(mut claims: Value) -> Value {
+        claims.as_object_mut().unwrap().remove("iat");
+        claims
+    }
+
     #[test]
     fn accepts_tokens_for_the_target() {
         let session = validate(response(jwt(access_claims()), None), &target(), NOW, 0).unwrap();
@@ -262,6 +277,26 @@ mod tests {
         assert_eq!(
             validate(mac, &target(), NOW, 0),
             Err(InvalidAnswer::TokenType)
+        );
+    }
+
+    #[test]
+    fn a_wrong_device_clock_does_not_refuse_a_fresh_token() {
+        let access = jwt(access_claims());
+        // The device runs three hours fast: the token is judged by its own iat.
+        let ahead = NOW + 3 * 3600;
+        assert!(validate(response(access.clone(), None), &target(), ahead, 60).is_ok());
+        // But an answer stale by more than any plausible skew is refused.
+        let stale = NOW + 2 * 24 * 3600;
+        assert_eq!(
+            validate(response(access, None), &target(), stale, 60),
+            Err(InvalidAnswer::AccessTokenExpired)
+        );
+        // exp not after iat is malformed whatever the clocks say.
+        let backwards = with(access_claims(), "exp", json!(NOW - 1));
+        assert_eq!(
+            validate(response(backwards, None), &target(), NOW, 60),
+            Err(InvalidAnswer::AccessTokenExpired)
         );
     }
 

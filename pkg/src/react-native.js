@@ -1,0 +1,70 @@
+// The native side of the React Native bridge: runs in the React Native app (not in the WebView),
+// wired to the WebView's `onMessage`. It saves through `@authgear/react-native`'s public
+// `PersistentTokenStorage`, the storage the SDK's `configure()` reads.
+
+import { decode, encode } from "./adapters/protocol.js";
+
+const REFRESH_TOKEN_KEY = /^authgear_(.+)_refreshToken$/;
+
+/**
+ * @param {object} options
+ * @param {{ getRefreshToken(ns: string): Promise<string | null>, setRefreshToken(ns: string, token: string): Promise<void>, delRefreshToken(ns: string): Promise<void> }} options.tokenStorage
+ *   `new PersistentTokenStorage()` from `@authgear/react-native`.
+ * @param {{ current?: { postMessage(data: string): void } | null }} options.webViewRef the WebView's ref.
+ * @param {string[]} options.allowedOrigins origins of the pages allowed to use the bridge.
+ * @returns {(event: { nativeEvent: { data: string, url?: string } }) => boolean}
+ *   the `onMessage` handler; answers `true` for a message of ours, `false` for the app's own.
+ */
+export function createMigrationBridge({ tokenStorage, webViewRef, allowedOrigins } = {}) {
+  for (const [name, ok] of [
+    ["tokenStorage", typeof tokenStorage?.setRefreshToken === "function"],
+    ["webViewRef", webViewRef != null && typeof webViewRef === "object"],
+    ["allowedOrigins", Array.isArray(allowedOrigins) && allowedOrigins.length > 0 && allowedOrigins.every((o) => typeof o === "string")],
+  ]) {
+    if (!ok) throw new TypeError(`authgear-migrate/react-native: createMigrationBridge() needs options.${name}`);
+  }
+  const allowed = new Set(allowedOrigins.map((origin) => origin.replace(/\/+$/, "").toLowerCase()));
+
+  return function onMessage(event) {
+    const message = decode(event?.nativeEvent?.data);
+    if (!message) return false;
+    const reply = (answer) => webViewRef.current?.postMessage(encode({ id: message.id, ...answer }));
+    // Only the app's own pages may touch the session.
+    if (!allowed.has(originOf(event.nativeEvent.url))) {
+      reply({ ok: false, error: "this page's origin is not in allowedOrigins" });
+      return true;
+    }
+    const namespace = REFRESH_TOKEN_KEY.exec(message.key ?? "")?.[1];
+    if (namespace === undefined) {
+      // The SDK's public storage holds the refresh token only; the ID token is refetched.
+      reply({ ok: false, error: `unsupported key ${JSON.stringify(message.key)}` });
+      return true;
+    }
+    perform(tokenStorage, message, namespace).then(
+      (value) => reply({ ok: true, value }),
+      (error) => reply({ ok: false, error: String(error?.message ?? error) }),
+    );
+    return true;
+  };
+}
+
+async function perform(tokenStorage, { op, value }, namespace) {
+  switch (op) {
+    case "get":
+      return (await tokenStorage.getRefreshToken(namespace)) ?? null;
+    case "set":
+      if (typeof value !== "string") throw new TypeError("set needs a string value");
+      await tokenStorage.setRefreshToken(namespace, value);
+      return null;
+    case "remove":
+      await tokenStorage.delRefreshToken(namespace);
+      return null;
+    default:
+      throw new TypeError(`unknown operation ${JSON.stringify(op)}`);
+  }
+}
+
+// React Native's URL polyfill has no `origin` on older versions.
+function originOf(url) {
+  return /^[a-z][a-z0-9+.-]*:\/\/[^/?#]+/i.exec(url ?? "")?.[0].toLowerCase() ?? "";
+}

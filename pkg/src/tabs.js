@@ -1,0 +1,43 @@
+// Telling the app's other open tabs that the session moved, so they can configure Authgear again
+// (the SDK reads its session once, at configure()).
+
+import { keysFor } from "./keys.js";
+
+/**
+ * Calls `callback` in this tab when another tab of the app finishes a migration. Listens to the
+ * engine's BroadcastChannel message and, where BroadcastChannel is missing, to the `storage`
+ * event of its state record; a migration heard both ways calls back once.
+ *
+ * @param {(event: { name: string }) => void} callback
+ * @param {{ name?: string }} [options] the Authgear container name (default `"default"`)
+ * @returns {() => void} stops listening
+ */
+export function onMigrated(callback, { name = "default" } = {}) {
+  if (typeof callback !== "function") throw new TypeError("authgear-migrate: onMigrated(callback) needs a function");
+  const keys = keysFor(name);
+  let lastAt;
+  const heard = (at) => {
+    if (at === undefined || at === lastAt) return;
+    lastAt = at;
+    callback({ name });
+  };
+  const channel = typeof BroadcastChannel === "function" ? new BroadcastChannel(keys.lock) : undefined;
+  if (channel) channel.onmessage = (event) => heard(parse(event.data, "migrated")?.at);
+  const onStorage = (event) => {
+    if (event.key === keys.state) heard(parse(event.newValue, "done")?.updatedAt);
+  };
+  globalThis.addEventListener?.("storage", onStorage);
+  return () => {
+    channel?.close();
+    globalThis.removeEventListener?.("storage", onStorage);
+  };
+}
+
+function parse(text, wanted) {
+  try {
+    const value = JSON.parse(text);
+    return value?.type === wanted || value?.status === wanted ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}

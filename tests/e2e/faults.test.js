@@ -1,0 +1,290 @@
+// Nothing lost: every fault we can produce, at every step, then a reload with the fault cleared.
+// After each step the device must hold a usable session: the legacy one, or an Authgear one
+// that the real @authgear/web can use.
+import assert from "node:assert/strict";
+import { after, before, beforeEach, describe, test } from "node:test";
+import { demoOptions, launchChromium, legacySignIn, migrateIn, startDevstack, storageItem } from "./harness.js";
+
+const REFRESH_KEY = "authgear_default_refreshToken";
+const STATE_KEY = "authgear-migrate_default_state";
+const ROUTE = { origin: "app", path: "/api/authgear-migrate", method: "POST" };
+// Small budgets keep every case to a few seconds.
+const FAST = { exchange: { timeoutMs: 1000, budgetMs: 4000 } };
+
+let stack;
+let browser;
+
+before(async () => {
+  [stack, browser] = await Promise.all([startDevstack(), launchChromium()]);
+});
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+beforeEach(() => stack.reset());
+
+/**
+ * Storage faults and crash points, armed per page through `window.__storageFault`:
+ * `{ op: "set" | "remove", key, contains?, kind }` where kind is `quota`, `throw`, `readback`
+ * (keeps another value than the one written), `crash-before` or `crash-after` (the page freezes
+ * before or after the write, and the test closes it: the tab died at that instant).
+ */
+const STORAGE_HOOKS = `
+  const original = { set: Storage.prototype.setItem, remove: Storage.prototype.removeItem };
+  const armed = (op, key, value) => {
+    const fault = window.__storageFault;
+    return fault && fault.op === op && fault.key === key && (!fault.contains || String(value).includes(fault.contains)) ? fault : null;
+  };
+  const freeze = () => {
+    console.log("__crashed");
+    const until = Date.now() + 20000;
+    while (Date.now() < until) {}
+  };
+  const apply = (fault, perform) => {
+    if (!fault) return perform();
+    window.__storageFault = null;
+    switch (fault.kind) {
+      case "quota": throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
+      case "throw": throw new DOMException("The operation is insecure.", "SecurityError");
+      case "crash-before": freeze(); return;
+      case "crash-after": perform(); freeze(); return;
+      default: return perform();
+    }
+  };
+  Storage.prototype.setItem = function (key, value) {
+    const fault = this === localStorage ? armed("set", key, value) : null;
+    if (fault?.kind === "readback") { window.__storageFault = null; return original.set.call(this, key, value + "~"); }
+    return apply(fault, () => original.set.call(this, key, value));
+  };
+  Storage.prototype.removeItem = function (key) {
+    return apply(this === localStorage ? armed("remove", key) : null, () => original.remove.call(this, key));
+  };
+`;
+
+async function newContext() {
+  const context = await browser.newContext();
+  await context.clock.install();
+  await context.addInitScript(STORAGE_HOOKS);
+  return context;
+}
+
+async function openApp(context) {
+  const page = await context.newPage();
+  await page.goto(stack.urls.app);
+  return page;
+}
+
+/**
+ * The invariant: an Authgear session @authgear/web can use ("authgear"), or else the legacy
+ * session as it was ("legacy"); null when the device holds neither.
+ */
+async function usableSession(page, legacy) {
+  const sub = (await storageItem(page, REFRESH_KEY))
+    ? await page.evaluate(async (urls) => {
+        const { default: authgear } = await import("@authgear/web");
+        await authgear.configure({ endpoint: urls.authgear, clientID: urls.clientID });
+        if (authgear.sessionState !== "AUTHENTICATED") return null;
+        return (await authgear.fetchUserInfo()).sub;
+      }, stack.urls)
+    : null;
+  if (sub) return "authgear";
+  return legacy && (await storageItem(page, "legacy_session")) === legacy ? "legacy" : null;
+}
+
+const faultCases = [];
+const networkFaults = [
+  ["delay beyond the timeout", { kind: "delay", ms: 2500 }],
+  ["503 with a short Retry-After", { kind: "status", status: 503, retry_after: 1, body: '{"error":"temporarily_unavailable"}' }],
+  ["503 with a long Retry-After (kill switch)", { kind: "status", status: 503, retry_after: 600, body: '{"error":"temporarily_unavailable"}' }],
+  ["429 rate limited", { kind: "status", status: 429, retry_after: 1, body: '{"error":"temporarily_unavailable"}' }],
+  ["500 server error", { kind: "status", status: 500, body: '{"error":"server_error"}' }],
+  ["502 from a proxy, not JSON", { kind: "status", status: 502, body: "<html>Bad Gateway</html>" }],
+  ["404, a deployment mistake", { kind: "status", status: 404, body: "Not Found" }],
+  ["dropped connection", { kind: "drop" }],
+  ["malformed JSON", { kind: "malformed_json" }],
+  ["truncated JSON", { kind: "truncate" }],
+  ["slow body beyond the timeout", { kind: "slow_body", ms: 3000 }],
+  ["response lost after the exchange happened", { kind: "drop_response" }],
+];
+for (const [name, fault] of networkFaults) {
+  for (const times of [1, undefined]) {
+    faultCases.push({
+      name: `${name}, ${times ? "first send only" : "every send"}`,
+      step: "exchange",
+      arm: () => stack.control("faults", { ...ROUTE, ...(times && { times }), fault }),
+    });
+  }
+}
+const storageFaults = [
+  ["quota exceeded recording the attempt", { op: "set", key: STATE_KEY, contains: '"pending"', kind: "quota" }],
+  ["storage throwing (private mode) recording the attempt", { op: "set", key: STATE_KEY, contains: '"pending"', kind: "throw" }],
+  ["quota exceeded saving the Authgear session", { op: "set", key: REFRESH_KEY, kind: "quota" }],
+  ["storage throwing saving the Authgear session", { op: "set", key: REFRESH_KEY, kind: "throw" }],
+  ["the Authgear session does not read back", { op: "set", key: REFRESH_KEY, kind: "readback" }],
+  ["recording success fails", { op: "set", key: STATE_KEY, contains: '"saved"', kind: "throw" }],
+  ["removing the legacy session fails", { op: "remove", key: "legacy_session", kind: "throw" }],
+];
+for (const [name, fault] of storageFaults) {
+  faultCases.push({ name, step: "storage", arm: (page) => page.evaluate((fault) => (window.__storageFault = fault), fault) });
+}
+const crashPoints = [
+  ["crash after recording the attempt, before sending", { op: "set", key: STATE_KEY, contains: '"sends":1', kind: "crash-after" }],
+  ["crash after the response, before saving", { op: "set", key: REFRESH_KEY, kind: "crash-before" }],
+  ["crash after saving, before recording it", { op: "set", key: REFRESH_KEY, kind: "crash-after" }],
+  ["crash after recording the save, before cleanup", { op: "set", key: STATE_KEY, contains: '"saved"', kind: "crash-after" }],
+  ["crash after cleanup, before recording done", { op: "remove", key: "legacy_session", kind: "crash-after" }],
+];
+for (const [name, fault] of crashPoints) {
+  faultCases.push({ name, step: "crash", crash: true, arm: (page) => page.evaluate((fault) => (window.__storageFault = fault), fault) });
+}
+faultCases.push({
+  name: "crash during the request",
+  step: "crash",
+  crash: true,
+  arm: () => stack.control("faults", { ...ROUTE, times: 1, fault: { kind: "delay", ms: 5000 } }),
+  // The tab dies once the request is in flight.
+  crashWhen: async () => {
+    for (let i = 0; i < 100; i += 1) {
+      const { counters } = await stack.state();
+      if ((counters.requests.app?.["POST /api/authgear-migrate"] ?? 0) > 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  },
+});
+
+describe("the fault matrix", () => {
+  test(`${faultCases.length} cases; no session lost`, { timeout: 900_000 }, async () => {
+    const lost = [];
+    const log = [];
+    for (const testCase of faultCases) {
+      await stack.reset();
+      const context = await newContext();
+      let page = await openApp(context);
+      await legacySignIn(page, stack.urls);
+      const legacy = await storageItem(page, "legacy_session");
+      await testCase.arm(page);
+
+      let first;
+      if (testCase.crash) {
+        const crashed = new Promise((resolve) => page.on("console", (message) => message.text() === "__crashed" && resolve()));
+        const running = migrateIn(page, demoOptions(stack.urls, FAST)).catch(() => null);
+        await Promise.race([crashed, testCase.crashWhen?.() ?? new Promise(() => {})]);
+        await page.close();
+        await running;
+        first = "crashed";
+        page = await openApp(context);
+      } else {
+        first = (await migrateIn(page, demoOptions(stack.urls, FAST))).outcome;
+      }
+      const afterFault = await usableSession(page, legacy);
+
+      // Clear the fault, let any backoff pass, load the app again.
+      await stack.control("faults").catch(() => {});
+      await fetch(`${stack.urls.app}/__devstack/faults`, { method: "DELETE" });
+      await page.evaluate(() => (window.__storageFault = null));
+      await context.clock.fastForward(3_600_000);
+      await page.reload();
+      const second = (await migrateIn(page, demoOptions(stack.urls, FAST))).outcome;
+      const afterReload = await usableSession(page, legacy);
+      const { counters } = await stack.state();
+
+      if (!afterFault || !afterReload) lost.push(testCase.name);
+      log.push({
+        case: testCase.name,
+        first: typeof first === "string" ? first : `${first.status}${first.reason ? `/${first.reason}` : ""}`,
+        session: afterFault,
+        reload: `${second.status}${second.reason ? `/${second.reason}` : ""}`,
+        final: afterReload,
+        createSession: counters.create_session.total,
+      });
+      assert.ok(["migrated", "already-migrated"].includes(second.status), `${testCase.name}: after the reload, ${JSON.stringify(second)}`);
+      assert.equal(afterReload, "authgear", `${testCase.name}: the reload did not finish the migration`);
+      assert.ok((await storageItem(page, "legacy_session")) === null, `${testCase.name}: the legacy session was not cleaned up`);
+      await context.close();
+    }
+    console.table(log);
+    console.log(`fault matrix: ${faultCases.length} cases run, ${lost.length} lost a session${lost.length ? `: ${lost.join("; ")}` : ""}`);
+    assert.deepEqual(lost, []);
+  });
+});
+
+describe("single flight and the other tabs", () => {
+  test("five tabs at once: one createSession, one session, all migrated or already-migrated", async () => {
+    const context = await newContext();
+    const first = await openApp(context);
+    await legacySignIn(first, stack.urls);
+    const tabs = [first, ...(await Promise.all([1, 2, 3, 4].map(() => openApp(context))))];
+    const outcomes = await Promise.all(tabs.map((tab) => migrateIn(tab, demoOptions(stack.urls)).then((run) => run.outcome)));
+    const statuses = outcomes.map((outcome) => outcome.status).sort();
+    assert.deepEqual(statuses, ["already-migrated", "already-migrated", "already-migrated", "already-migrated", "migrated"]);
+    const tokens = new Set(await Promise.all(tabs.map((tab) => storageItem(tab, REFRESH_KEY))));
+    assert.equal(tokens.size, 1);
+    assert.ok([...tokens][0], "no tab has the Authgear session");
+    const { counters } = await stack.state();
+    assert.equal(counters.create_session.total, 1);
+    await context.close();
+  });
+
+  test("onMigrated tells the other open tabs, once", async () => {
+    const context = await newContext();
+    const [migrating, waiting] = [await openApp(context), await openApp(context)];
+    await waiting.evaluate(async () => {
+      const { onMigrated } = await import("authgear-migrate");
+      window.__heard = [];
+      onMigrated((event) => window.__heard.push(event));
+    });
+    await legacySignIn(migrating, stack.urls);
+    assert.equal((await migrateIn(migrating, demoOptions(stack.urls))).outcome.status, "migrated");
+    await waiting.waitForFunction(() => window.__heard.length > 0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(await waiting.evaluate(() => window.__heard), [{ name: "default" }]);
+    await context.close();
+  });
+});
+
+describe("backoff across page loads", () => {
+  test("a failing endpoint is asked per backoff step, not per page load", async () => {
+    await stack.control("faults", { ...ROUTE, fault: { kind: "status", status: 503, retry_after: 30, body: '{"error":"temporarily_unavailable"}' } });
+    const context = await newContext();
+    const page = await openApp(context);
+    await legacySignIn(page, stack.urls);
+    const loads = 20;
+    const reasons = [];
+    for (let load = 0; load < loads; load += 1) {
+      await page.reload();
+      const { outcome } = await migrateIn(page, demoOptions(stack.urls, FAST));
+      assert.equal(outcome.status, "deferred");
+      reasons.push(outcome.reason);
+      await context.clock.fastForward(20_000);
+    }
+    const { counters } = await stack.state();
+    const requests = counters.requests.app["POST /api/authgear-migrate"] ?? 0;
+    const asked = reasons.filter((reason) => reason !== "backoff").length;
+    console.log(`backoff: ${loads} page loads over ${(loads * 20) / 60} min of a failing endpoint, ${requests} requests`);
+    assert.equal(requests, asked, "a load that was told to back off sent a request");
+    // 30 s, then 30–60 s, 60–120 s, 120–240 s: at most 5 asks in 400 s.
+    assert.ok(requests <= 5, `${requests} requests in ${loads} loads`);
+    assert.ok(requests >= 2);
+    await context.close();
+  });
+});
+
+describe("idempotency", () => {
+  test("a lost response is replayed by its key: one createSession, one spend of the legacy refresh token", async () => {
+    const context = await newContext();
+    const page = await openApp(context);
+    await legacySignIn(page, stack.urls);
+    // Two hours on, only the refresh token is live: the endpoint must redeem it at the legacy IdP.
+    await context.clock.fastForward(2 * 3_600_000);
+    await stack.control("faults", { ...ROUTE, times: 1, fault: { kind: "drop_response" } });
+    const { outcome, events } = await migrateIn(page, demoOptions(stack.urls, FAST));
+    assert.equal(outcome.status, "migrated", JSON.stringify(outcome));
+    assert.equal(outcome.credential, "refresh_token");
+    assert.ok(events.filter((event) => event.type === "attempt").length >= 2, "no retry after the lost response");
+    const { counters } = await stack.state();
+    assert.equal(counters.create_session.successful, 1);
+    assert.equal(counters.legacy_refresh_tokens_spent, 1);
+    assert.equal(await usableSession(page, null), "authgear");
+    await context.close();
+  });
+});
