@@ -255,6 +255,11 @@ mod tests {
                 with(base.clone(), "exp", json!(NOW - 10)),
                 InvalidAnswer::AccessTokenExpired,
             ),
+            // Without iat, the device clock (with leeway) is all there is.
+            (
+                with(with_no_iat(base.clone()), "exp", json!(NOW - 10)),
+                InvalidAnswer::AccessTokenExpired,
+            ),
             (
                 with(base.clone(), "sub", json!("")),
                 InvalidAnswer::AccessTokenSubject,
