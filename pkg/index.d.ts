@@ -16,6 +16,12 @@
  */
 export function migrateSession(options: MigrateOptions): Promise<Outcome>;
 
+/**
+ * Fetches and compiles the engine ahead of `migrateSession`, for a page that expects to need it.
+ * `migrateSession` never needs this: it loads the engine itself, and only when there is work.
+ */
+export function preloadEngine(options?: { wasmURL?: string | URL }): Promise<void>;
+
 export interface MigrateOptions {
   /** The Authgear project and client the session is for, as given to `authgear.configure()`. */
   authgear: AuthgearOptions;
@@ -31,6 +37,28 @@ export interface MigrateOptions {
   cleanup?: "remove" | "keep";
   /** Clock skew, in seconds, allowed when judging token expiry. Default 60. */
   clockTolerance?: number;
+  /**
+   * Read and pre-check only: no lock, no request, no write. Answers what a real call would do:
+   * `dry-run` with the credential it would send, or the outcome it would end with.
+   */
+  dryRun?: boolean;
+  /**
+   * Whether this device migrates at all yet: a boolean, or a function returning (a promise of)
+   * one, e.g. a feature flag. `false` answers `skipped` (`disabled`) at once. Default `true`.
+   */
+  enabled?: boolean | (() => boolean | Promise<boolean>);
+  /**
+   * The fraction of devices that take part, from 0 to 1. Each device draws once and keeps its
+   * draw, so it stays in or out from one start to the next, and raising the fraction only adds
+   * devices. Others answer `skipped` (`not-sampled`). Default 1.
+   */
+  sample?: number;
+  /**
+   * Where the engine's `.wasm` is served, when a bundler does not place it beside the package's
+   * JS (the default), e.g. a CDN URL. It follows the same https / same-origin rule as
+   * `exchange.url`.
+   */
+  wasmURL?: string | URL;
   /** Receives an event at each step. Events never contain a token. */
   onEvent?: (event: MigrateEvent) => void;
   /** Print every event to the console (`console.debug`). Default false. */
@@ -154,7 +182,19 @@ export interface LegacyTokens {
 }
 
 /** What `migrateSession` did. Branch on `status`. */
-export type Outcome = Migrated | AlreadyMigrated | NoLegacySession | Rejected | Deferred;
+export type Outcome = Migrated | AlreadyMigrated | NoLegacySession | Rejected | Deferred | DryRun | Skipped;
+
+/** `dryRun`: this credential would be sent. Nothing was sent or written. */
+export interface DryRun {
+  status: "dry-run";
+  credential: "access_token" | "refresh_token" | "id_token" | "cookie";
+}
+
+/** `enabled` is false, or this device is outside `sample`: nothing was read or sent. */
+export interface Skipped {
+  status: "skipped";
+  reason: "disabled" | "not-sampled";
+}
 
 /** The Authgear session is saved; `authgear.configure()` now finds the user signed in. */
 export interface Migrated {
@@ -255,17 +295,23 @@ export type MigrateEvent = (
   | { type: "legacy-restored"; kinds: Array<"access_token" | "refresh_token" | "id_token"> }
   | { type: "saved"; storage: string; idToken: boolean; accessTokenFormat: "jwt" | "opaque" }
   | { type: "cleanup"; policy: "remove" | "keep"; removed: number }
-  | { type: "outcome"; status: Outcome["status"]; reason?: RejectReason | DeferReason }
+  | { type: "outcome"; status: Outcome["status"]; reason?: RejectReason | DeferReason | Skipped["reason"] }
   | { type: "warning"; code: string; message?: string }
 ) & { elapsedMs: number };
 
 /** The one error class of this package. Branch on `code`. */
 export class MigrateError extends Error {
   static readonly ERR_INVALID_OPTION: "ERR_INVALID_OPTION";
+  static readonly ERR_NOT_IN_BROWSER: "ERR_NOT_IN_BROWSER";
   static readonly ERR_ADAPTER_UNAVAILABLE: "ERR_ADAPTER_UNAVAILABLE";
   static readonly ERR_ENGINE_OPTIONS: "ERR_ENGINE_OPTIONS";
   static readonly ERR_ENGINE_INTERNAL: "ERR_ENGINE_INTERNAL";
-  readonly code: "ERR_INVALID_OPTION" | "ERR_ADAPTER_UNAVAILABLE" | "ERR_ENGINE_OPTIONS" | "ERR_ENGINE_INTERNAL";
+  readonly code:
+    | "ERR_INVALID_OPTION"
+    | "ERR_NOT_IN_BROWSER"
+    | "ERR_ADAPTER_UNAVAILABLE"
+    | "ERR_ENGINE_OPTIONS"
+    | "ERR_ENGINE_INTERNAL";
   /** The option at fault, e.g. `"exchange.url"`, for `ERR_INVALID_OPTION`. */
   readonly option?: string;
 }

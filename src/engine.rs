@@ -80,15 +80,22 @@ impl Migration<'_> {
         let state = WebArea::open(Area::LocalStorage).map_err(storage_failed)?;
         let authgear = self.hooks.stores.authgear().map_err(storage_failed)?;
 
-        let budget = u64::from(self.options.exchange.budget_ms);
-        let waited_from = report::now();
-        let lock = lock::acquire(&keys.lock, budget + LOCK_MARGIN_MS, budget + LOCK_MARGIN_MS)
-            .await
-            .map_err(|_| deferred_now(DeferReason::Locked))?;
-        self.report.emit(&Event::Lock {
-            mechanism: lock.mechanism,
-            waited_ms: (report::now() - waited_from) as u64,
-        });
+        // A dry run changes nothing, so it needs no lock and stops before the first write.
+        let dry_run = self.options.dry_run;
+        let lock = if dry_run {
+            None
+        } else {
+            let budget = u64::from(self.options.exchange.budget_ms);
+            let waited_from = report::now();
+            let lock = lock::acquire(&keys.lock, budget + LOCK_MARGIN_MS, budget + LOCK_MARGIN_MS)
+                .await
+                .map_err(|_| deferred_now(DeferReason::Locked))?;
+            self.report.emit(&Event::Lock {
+                mechanism: lock.mechanism,
+                waited_ms: (report::now() - waited_from) as u64,
+            });
+            Some(lock)
+        };
 
         // Look again under the lock: another tab may have finished meanwhile.
         let record = state
@@ -102,7 +109,7 @@ impl Migration<'_> {
             .is_some();
         match state::start(record.as_ref(), has_session, now_ms()) {
             Start::AlreadyMigrated { finish_cleanup } => {
-                if finish_cleanup {
+                if finish_cleanup && !dry_run {
                     let cleaned = match self.read_legacy().await? {
                         Some(session) => self.clean_up(&session).await,
                         None => true,
@@ -136,6 +143,9 @@ impl Migration<'_> {
             });
         }
         let credential = Credential::Token(token.kind);
+        if dry_run {
+            return Ok(Outcome::DryRun { credential });
+        }
         let mut attempt =
             state::begin_attempt(record.as_ref(), credential, print, random::key, now_ms());
         let request = ExchangeRequest {

@@ -3,13 +3,16 @@
 
 let loading;
 
-/** @returns {Promise<{ migrate(options: object, hooks: object): Promise<object> }>} */
-export function loadEngine() {
+/**
+ * @param {string} [wasmURL] where the .wasm is served, when not beside the glue (default)
+ * @returns {Promise<{ migrate(options: object, hooks: object): Promise<object> }>}
+ */
+export function loadEngine(wasmURL) {
   loading ??= import("../dist/wasm/authgear_migrate.js")
     .then(async (glue) => {
-      // Fetches authgear_migrate_bg.wasm beside the glue; compiles while streaming when the
-      // server sends `application/wasm`.
-      await glue.default();
+      // Fetches authgear_migrate_bg.wasm (beside the glue unless told otherwise); compiles
+      // while streaming when the server sends `application/wasm`.
+      await glue.default(wasmURL === undefined ? undefined : { module_or_path: wasmURL });
       return glue;
     })
     .catch((error) => {
@@ -17,4 +20,13 @@ export function loadEngine() {
       throw error;
     });
   return loading;
+}
+
+/**
+ * Fetches and compiles the engine ahead of time, for a page that knows a migration is likely.
+ * Resolves when it is ready; rejects, without side effects, if it cannot load.
+ * @param {{ wasmURL?: string | URL }} [options]
+ */
+export async function preloadEngine({ wasmURL } = {}) {
+  await loadEngine(wasmURL === undefined ? undefined : String(wasmURL));
 }

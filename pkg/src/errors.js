@@ -4,6 +4,8 @@
 export class MigrateError extends Error {
   /** An option is missing or has the wrong shape; `option` names it. */
   static ERR_INVALID_OPTION = "ERR_INVALID_OPTION";
+  /** Called where there is no browser (server rendering): call it from client code. */
+  static ERR_NOT_IN_BROWSER = "ERR_NOT_IN_BROWSER";
   /** A storage named in the options is not there (no Capacitor plugin, no React Native bridge). */
   static ERR_ADAPTER_UNAVAILABLE = "ERR_ADAPTER_UNAVAILABLE";
   /** The package's JS and Wasm files disagree: reinstall the package. */

@@ -9,6 +9,7 @@ export function keysFor(name) {
     refreshToken: `authgear_${name}_refreshToken`,
     idToken: `authgear_${name}_idToken`,
     state: `authgear-migrate_${name}_state`,
+    sample: `authgear-migrate_${name}_sample`,
     lock: `authgear-migrate:${name}`,
   };
 }

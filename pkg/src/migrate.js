@@ -1,5 +1,5 @@
 import { loadEngine } from "./engine.js";
-import { fromEngine } from "./errors.js";
+import { MigrateError, fromEngine } from "./errors.js";
 import { quickOutcome } from "./gate.js";
 import { normalizeOptions } from "./options.js";
 
@@ -11,14 +11,22 @@ import { normalizeOptions } from "./options.js";
  * @returns {Promise<import("../index.js").Outcome>}
  */
 export async function migrateSession(options) {
-  const { engine: normalized, hooks } = normalizeOptions(options);
+  if (typeof window === "undefined" || typeof localStorage === "undefined") {
+    throw new MigrateError(
+      MigrateError.ERR_NOT_IN_BROWSER,
+      "migrateSession() runs in the browser: call it from client code (a client component's effect, not server rendering)",
+    );
+  }
+  const { engine: normalized, hooks, rollout, wasmURL } = normalizeOptions(options);
   const started = performance.now();
+  const skipped = await rolloutOutcome(rollout, normalized.keys);
+  if (skipped) return report(hooks, skipped, started);
   const quick = await quickOutcome(normalized.keys, Date.now(), hooks.authgearStore);
   if (quick) return report(hooks, quick, started);
 
   let engine;
   try {
-    engine = await loadEngine();
+    engine = await loadEngine(wasmURL);
   } catch (error) {
     hooks.onEvent?.({ type: "warning", code: "engine_unavailable", message: String(error?.message ?? error), elapsedMs: elapsed(started) });
     return report(hooks, { status: "deferred", reason: "engine_unavailable", retryAt: Date.now() }, started);
@@ -27,6 +35,31 @@ export async function migrateSession(options) {
     return await engine.migrate(normalized, hooks);
   } catch (error) {
     throw fromEngine(error);
+  }
+}
+
+/** `enabled` and `sample`: whether this device takes part in the migration yet. */
+async function rolloutOutcome({ enabled, sample }, keys) {
+  const on = typeof enabled === "function" ? await enabled() : enabled;
+  if (on !== true) return { status: "skipped", reason: "disabled" };
+  if (sample < 1 && !(deviceDraw(keys.sample) < sample)) return { status: "skipped", reason: "not-sampled" };
+  return null;
+}
+
+/**
+ * A number in [0, 1) drawn once per device and kept, so a device stays in or out of the sample
+ * from one start to the next, and raising the fraction only ever adds devices.
+ */
+function deviceDraw(key) {
+  try {
+    const kept = Number.parseFloat(localStorage.getItem(key) ?? "");
+    if (kept >= 0 && kept < 1) return kept;
+    const draw = crypto.getRandomValues(new Uint32Array(1))[0] / 2 ** 32;
+    localStorage.setItem(key, String(draw));
+    return draw;
+  } catch {
+    // No storage to keep a draw in: stay out rather than flip on every start.
+    return 1;
   }
 }
 

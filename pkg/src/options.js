@@ -11,10 +11,10 @@ const TOKEN_KINDS = ["accessToken", "refreshToken", "idToken"];
 
 /**
  * @param {import("../index.js").MigrateOptions} options
- * @returns {{ engine: object, hooks: { read?: Function, clear?: Function, write?: Function, onEvent?: Function, authgearStore?: object, legacyStore?: object } }}
+ * @returns {{ engine: object, hooks: { read?: Function, clear?: Function, write?: Function, onEvent?: Function, authgearStore?: object, legacyStore?: object }, rollout: { enabled: boolean | Function, sample: number }, wasmURL?: string }}
  */
 export function normalizeOptions(options) {
-  object(options, "", ["authgear", "exchange", "legacy", "cleanup", "clockTolerance", "onEvent", "debug"]);
+  object(options, "", ["authgear", "exchange", "legacy", "cleanup", "clockTolerance", "dryRun", "enabled", "sample", "wasmURL", "onEvent", "debug"]);
   const { authgear, authgearStore } = normalizeAuthgear(options.authgear);
   const exchange = normalizeExchange(options.exchange);
   const { legacy, read, clear, write, legacyStore } = normalizeLegacy(options.legacy);
@@ -22,6 +22,13 @@ export function normalizeOptions(options) {
   const clockTolerance = integer(options.clockTolerance, "clockTolerance", 0, 3600, 60);
   const onEvent = optionalFunction(options.onEvent, "onEvent");
   const debug = optionalBoolean(options.debug, "debug");
+  const dryRun = optionalBoolean(options.dryRun, "dryRun");
+  if (options.enabled !== undefined && typeof options.enabled !== "boolean" && typeof options.enabled !== "function") {
+    invalid("enabled", "true, false, or a function returning (a promise of) one", options.enabled);
+  }
+  const sample = options.sample ?? 1;
+  if (typeof sample !== "number" || !(sample >= 0 && sample <= 1)) invalid("sample", "a number from 0 to 1", options.sample);
+  const wasmURL = options.wasmURL === undefined ? undefined : url(String(options.wasmURL), "wasmURL", true).href;
   return {
     engine: {
       authgear,
@@ -29,8 +36,11 @@ export function normalizeOptions(options) {
       legacy,
       cleanup,
       clockToleranceSeconds: clockTolerance,
+      dryRun,
       keys: keysFor(authgear.name),
     },
+    rollout: { enabled: options.enabled ?? true, sample },
+    wasmURL,
     hooks: { read, clear, write, onEvent: reporter(onEvent, debug), authgearStore, legacyStore },
   };
 }

@@ -25,17 +25,21 @@ function refused(options, option, pattern) {
 }
 
 test("normalises a minimal configuration", () => {
-  const { engine, hooks } = normalizeOptions(valid());
+  const { engine, hooks, rollout, wasmURL } = normalizeOptions(valid());
+  assert.deepEqual(rollout, { enabled: true, sample: 1 });
+  assert.equal(wasmURL, undefined);
   assert.deepEqual(engine, {
     authgear: { endpoint: "https://myapp.authgear.cloud", clientID: "client1", name: "default" },
     exchange: { url: "https://api.example.com/authgear-migrate", timeoutMs: 10000, budgetMs: 20000, credentials: "same-origin", deviceInfo: null },
     legacy: { source: { kind: "storage", area: "localStorage", key: "legacy_session", pointers: { accessToken: "/access_token" } }, issuer: null, audience: null },
     cleanup: "remove",
     clockToleranceSeconds: 60,
+    dryRun: false,
     keys: {
       refreshToken: "authgear_default_refreshToken",
       idToken: "authgear_default_idToken",
       state: "authgear-migrate_default_state",
+      sample: "authgear-migrate_default_sample",
       lock: "authgear-migrate:default",
     },
   });
@@ -127,6 +131,11 @@ test("every bad option is named", () => {
     [(o) => (o.onEvent = true), "onEvent"],
     [(o) => (o.debug = "yes"), "debug"],
     [(o) => (o.cleanUp = "keep"), "cleanUp", /not an option/],
+    [(o) => (o.dryRun = 1), "dryRun"],
+    [(o) => (o.enabled = "yes"), "enabled", /true, false, or a function/],
+    [(o) => (o.sample = 1.5), "sample", /from 0 to 1; got 1.5/],
+    [(o) => (o.sample = Number.NaN), "sample"],
+    [(o) => (o.wasmURL = "http://cdn.example.com/a.wasm"), "wasmURL"],
     [(o) => (o.exchange.timeout = 5), "exchange.timeout", /not an option \(known: url, timeoutMs/],
   ];
   for (const [spoil, option, pattern] of cases) {
@@ -179,6 +188,15 @@ test("legacy data through an adapter", () => {
   const { engine, hooks } = normalizeOptions(options);
   assert.equal(engine.legacy.source.area, "adapter");
   assert.equal(hooks.legacyStore, preferences);
+});
+
+test("rollout and loading options", () => {
+  const enabled = () => true;
+  const options = { ...valid(), dryRun: true, enabled, sample: 0.25, wasmURL: "https://cdn.example.com/m.wasm" };
+  const normalized = normalizeOptions(options);
+  assert.equal(normalized.engine.dryRun, true);
+  assert.deepEqual(normalized.rollout, { enabled, sample: 0.25 });
+  assert.equal(normalized.wasmURL, "https://cdn.example.com/m.wasm");
 });
 
 test("MigrateError carries codes as static and instance properties", () => {

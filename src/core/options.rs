@@ -18,6 +18,8 @@ pub struct Options {
     pub cleanup: Cleanup,
     /// Clock skew allowed when judging any token's `exp`, seconds.
     pub clock_tolerance_seconds: u32,
+    /// Read and pre-check only: no lock, no request, no write; answer what would be sent.
+    pub dry_run: bool,
     pub keys: Keys,
 }
 

@@ -25,6 +25,8 @@ pub enum Outcome {
         #[serde(skip_serializing_if = "Option::is_none")]
         description: Option<String>,
     },
+    /// `dryRun`: this credential would be sent. Nothing was sent or written.
+    DryRun { credential: Credential },
     /// Not now. Nothing was lost; a call at or after `retryAt` tries again.
     #[serde(rename_all = "camelCase")]
     Deferred {
@@ -41,6 +43,7 @@ impl Outcome {
             Self::AlreadyMigrated { .. } => "already-migrated",
             Self::NoLegacySession => "no-legacy-session",
             Self::Rejected { .. } => "rejected",
+            Self::DryRun { .. } => "dry-run",
             Self::Deferred { .. } => "deferred",
         }
     }
@@ -200,6 +203,12 @@ mod tests {
                     description: None,
                 },
                 json!({"status": "rejected", "reason": "user_not_found"}),
+            ),
+            (
+                Outcome::DryRun {
+                    credential: Credential::Token(TokenKind::IdToken),
+                },
+                json!({"status": "dry-run", "credential": "id_token"}),
             ),
             (
                 Outcome::Deferred {

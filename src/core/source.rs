@@ -21,6 +21,10 @@ pub enum Area {
     Cookie,
     /// The adapter the app passed as `legacy.storage` (Capacitor Preferences, a native plugin…).
     Adapter,
+    /// A record of an IndexedDB object store, read by the presets that need one (Firebase's
+    /// `firebaseLocalStorageDb`): the key is the record's key, the value its JSON text.
+    #[serde(rename = "indexedDB")]
+    IndexedDb,
 }
 
 impl Area {
@@ -30,6 +34,7 @@ impl Area {
             Self::SessionStorage => "sessionStorage",
             Self::Cookie => "cookie",
             Self::Adapter => "adapter",
+            Self::IndexedDb => "indexedDB",
         }
     }
 }
@@ -105,6 +110,16 @@ impl LegacyToken {
         let facts = inspect(&value);
         Self { kind, value, facts }
     }
+
+    /// A token whose SDK recorded its expiry beside it (Unix seconds): opaque tokens have no
+    /// other, and for a JWT the earlier of the two counts, since either side may refuse it then.
+    pub fn with_expiry(kind: TokenKind, value: String, expires_at: Option<i64>) -> Self {
+        let mut token = Self::new(kind, value);
+        if let Some(at) = expires_at {
+            token.facts.expires_at = Some(token.facts.expires_at.map_or(at, |exp| exp.min(at)));
+        }
+        token
+    }
 }
 
 impl std::fmt::Debug for LegacyToken {
@@ -127,6 +142,12 @@ impl LegacySession {
     pub fn token(&self, kind: TokenKind) -> Option<&LegacyToken> {
         self.tokens.iter().find(|token| token.kind == kind)
     }
+
+    /// A session page JavaScript cannot read (an HttpOnly cookie): no tokens, and the endpoint
+    /// reads the cookie itself (cookie mode).
+    pub fn is_cookie(&self) -> bool {
+        self.tokens.is_empty()
+    }
 }
 
 /// Why a value found in storage did not yield a session. Never an error: a foreign or corrupt
@@ -136,6 +157,14 @@ pub enum Unreadable {
     NotJson,
     PointerMissing,
     NotAString,
+    /// JSON, but not in the shape the SDK writes (a preset's entry).
+    UnexpectedShape,
+    /// Not in the encoding the SDK writes: base64url, UTF-8.
+    BadEncoding,
+    /// A chunked value with a chunk missing.
+    MissingChunk,
+    /// Encrypted with a key that is not there (MSAL's `msal.cache.encryption` cookie).
+    NotDecryptable,
 }
 
 impl Unreadable {
@@ -144,6 +173,10 @@ impl Unreadable {
             Self::NotJson => "not_json",
             Self::PointerMissing => "pointer_missing",
             Self::NotAString => "not_a_string",
+            Self::UnexpectedShape => "unexpected_shape",
+            Self::BadEncoding => "bad_encoding",
+            Self::MissingChunk => "missing_chunk",
+            Self::NotDecryptable => "not_decryptable",
         }
     }
 }

@@ -1,0 +1,45 @@
+// The package as published: its file list, its types, and importing it where there is no browser.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { test } from "node:test";
+
+const PKG = fileURLToPath(new URL("..", import.meta.url));
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+test("npm pack ships exactly the intended files", () => {
+  const [report] = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--loglevel=error"], { cwd: PKG, encoding: "utf8" }));
+  const files = report.files.map((file) => file.path).sort();
+  assert.deepEqual(files, [
+    "README.md",
+    "dist/wasm/authgear_migrate.js",
+    "dist/wasm/authgear_migrate_bg.wasm",
+    "index.d.ts",
+    "package.json",
+    "react-native.d.ts",
+    "src/adapters/capacitor.js",
+    "src/adapters/protocol.js",
+    "src/adapters/react-native.js",
+    "src/engine.js",
+    "src/errors.js",
+    "src/gate.js",
+    "src/index.js",
+    "src/keys.js",
+    "src/migrate.js",
+    "src/options.js",
+    "src/react-native.js",
+    "src/tabs.js",
+  ].concat(process.env.EXTRA_PACKAGE_FILES?.split(",") ?? []).sort());
+});
+
+test("the types check against an example app that uses every option and outcome", () => {
+  execFileSync(`${ROOT}node_modules/.bin/tsc`, ["--project", `${PKG}test/types/tsconfig.json`], { cwd: ROOT, encoding: "utf8" });
+});
+
+test("importing the package on a server (SSR) is harmless; calling it there says why not", async () => {
+  const { migrateSession, MigrateError } = await import("../src/index.js");
+  await assert.rejects(
+    migrateSession({ authgear: { endpoint: "https://a.authgear.cloud", clientID: "c" }, exchange: { url: "https://a.example/x" }, legacy: { storage: "localStorage", key: "k" } }),
+    (error) => error instanceof MigrateError && error.code === "ERR_NOT_IN_BROWSER",
+  );
+});

@@ -1,0 +1,215 @@
+// The npm package in the browser: what it loads and when, its rollout controls, strict CSP,
+// and what it tells the app (never a token).
+import assert from "node:assert/strict";
+import { after, before, beforeEach, describe, test } from "node:test";
+import { demoOptions, launchChromium, legacySignIn, migrateIn, startDevstack, storageItem } from "./harness.js";
+
+let stack;
+let browser;
+
+before(async () => {
+  [stack, browser] = await Promise.all([startDevstack(), launchChromium()]);
+});
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+beforeEach(() => stack.reset());
+
+/** A fresh page on the app origin that records every request it makes. */
+async function recordingPage() {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const requests = [];
+  page.on("request", (request) => requests.push({ url: request.url(), method: request.method() }));
+  await page.goto(stack.urls.app);
+  return { page, requests, context };
+}
+
+const wasmRequests = (requests) => requests.filter((request) => /authgear_migrate(_bg\.wasm|\.js)$/.test(new URL(request.url).pathname));
+const exchanges = (requests) => requests.filter((request) => request.url.endsWith("/api/authgear-migrate"));
+
+describe("lean loading", () => {
+  test("the fast path neither fetches nor instantiates the engine", async () => {
+    const { page, requests } = await recordingPage();
+    const cases = [
+      ["an Authgear session already saved", () => localStorage.setItem("authgear_default_refreshToken", "rt")],
+      ["the state record says done", () => localStorage.setItem("authgear-migrate_default_state", JSON.stringify({ v: 1, status: "done", updatedAt: 1 }))],
+      ["a backoff in force", () => localStorage.setItem("authgear-migrate_default_state", JSON.stringify({ v: 1, status: "deferred", notBefore: Date.now() + 60_000, updatedAt: 1 }))],
+    ];
+    for (const [name, arrange] of cases) {
+      await page.evaluate(() => localStorage.clear());
+      await page.evaluate(arrange);
+      const { outcome } = await migrateIn(page, demoOptions(stack.urls));
+      assert.ok(["already-migrated", "deferred"].includes(outcome.status), `${name}: ${JSON.stringify(outcome)}`);
+      assert.deepEqual(wasmRequests(requests), [], `${name}: the engine was fetched`);
+    }
+    assert.equal(await page.evaluate(() => performance.getEntriesByType("resource").some((entry) => entry.name.endsWith(".wasm"))), false);
+  });
+
+  test("with work to do, the engine is fetched once, as application/wasm", async () => {
+    const { page, requests } = await recordingPage();
+    const warnings = [];
+    page.on("console", (message) => message.type() === "warning" && warnings.push(message.text()));
+    await legacySignIn(page, stack.urls);
+    await page.evaluate(() => localStorage.setItem("legacy_other", "{}"));
+    await migrateIn(page, demoOptions(stack.urls, { cleanup: "keep" }));
+    await page.evaluate(() => localStorage.clear());
+    await legacySignIn(page, stack.urls, "bob@example.com");
+    await migrateIn(page, demoOptions(stack.urls));
+    const wasm = wasmRequests(requests).filter((request) => request.url.endsWith(".wasm"));
+    assert.equal(wasm.length, 1);
+    const type = await page.evaluate(async (url) => (await fetch(url, { method: "HEAD" })).headers.get("content-type"), wasm[0].url);
+    assert.equal(type, "application/wasm");
+    assert.deepEqual(warnings.filter((text) => text.includes("instantiateStreaming")), [], "fell back from streaming compilation");
+  });
+
+  test("preloadEngine fetches ahead; the migration then fetches nothing more", async () => {
+    const { page, requests } = await recordingPage();
+    await page.evaluate(async () => (await import("authgear-migrate")).preloadEngine());
+    assert.equal(wasmRequests(requests).length, 2);
+    await legacySignIn(page, stack.urls);
+    const { outcome } = await migrateIn(page, demoOptions(stack.urls));
+    assert.equal(outcome.status, "migrated");
+    assert.equal(wasmRequests(requests).length, 2);
+  });
+
+  test("an engine that cannot load defers, and says why", async () => {
+    const { page } = await recordingPage();
+    await legacySignIn(page, stack.urls);
+    const { outcome, events } = await migrateIn(page, { ...demoOptions(stack.urls), wasmURL: "/pkg/dist/wasm/missing.wasm" });
+    assert.equal(outcome.status, "deferred");
+    assert.equal(outcome.reason, "engine_unavailable");
+    assert.equal(events.find((event) => event.type === "warning")?.code, "engine_unavailable");
+    assert.ok(await storageItem(page, "legacy_session"));
+  });
+});
+
+describe("rollout controls", () => {
+  test("dryRun reads and pre-checks, and sends and writes nothing", async () => {
+    const { page, requests } = await recordingPage();
+    await legacySignIn(page, stack.urls);
+    const before = await page.evaluate(() => JSON.stringify(Object.entries(localStorage).sort()));
+    const { outcome, events } = await migrateIn(page, { ...demoOptions(stack.urls), dryRun: true });
+    assert.deepEqual(outcome, { status: "dry-run", credential: "access_token" });
+    assert.deepEqual(events.map((event) => event.type), ["read", "pre-check", "outcome"]);
+    assert.deepEqual(exchanges(requests), []);
+    assert.equal(await page.evaluate(() => JSON.stringify(Object.entries(localStorage).sort())), before);
+  });
+
+  test("enabled: false, or a flag function, skips everything", async () => {
+    const { page, requests } = await recordingPage();
+    await legacySignIn(page, stack.urls);
+    const outcomes = await page.evaluate(async (options) => {
+      const { migrateSession } = await import("authgear-migrate");
+      return [
+        await migrateSession({ ...options, enabled: false }),
+        await migrateSession({ ...options, enabled: async () => false }),
+      ];
+    }, demoOptions(stack.urls));
+    assert.deepEqual(outcomes, [
+      { status: "skipped", reason: "disabled" },
+      { status: "skipped", reason: "disabled" },
+    ]);
+    assert.deepEqual(wasmRequests(requests), []);
+  });
+
+  test("sample: each device draws once and keeps its draw", async () => {
+    const { page } = await recordingPage();
+    await legacySignIn(page, stack.urls);
+    const draw = await page.evaluate(() => {
+      localStorage.setItem("authgear-migrate_default_sample", "0.42");
+      return localStorage.getItem("authgear-migrate_default_sample");
+    });
+    const results = await page.evaluate(async (options) => {
+      const { migrateSession } = await import("authgear-migrate");
+      const outside = [];
+      for (let i = 0; i < 5; i += 1) outside.push((await migrateSession({ ...options, sample: 0.4, dryRun: true })).status);
+      const inside = (await migrateSession({ ...options, sample: 0.43, dryRun: true })).status;
+      return { outside, inside };
+    }, demoOptions(stack.urls));
+    assert.deepEqual(results.outside, Array(5).fill("skipped"));
+    assert.equal(results.inside, "dry-run");
+    assert.equal(await storageItem(page, "authgear-migrate_default_sample"), draw);
+    // A device with no draw yet makes one and keeps it.
+    await page.evaluate(() => localStorage.removeItem("authgear-migrate_default_sample"));
+    await migrateIn(page, { ...demoOptions(stack.urls), sample: 0.5, dryRun: true });
+    const made = Number(await storageItem(page, "authgear-migrate_default_sample"));
+    assert.ok(made >= 0 && made < 1);
+  });
+});
+
+describe("Content Security Policy", () => {
+  // Pages with a strict policy in a <meta> tag, served by a devstack of their own.
+  let pages;
+  before(async () => {
+    pages = await startDevstack(["--www", "tests/e2e/pages"]);
+  });
+  after(() => pages?.stop());
+
+  async function underPolicy(file) {
+    // Signed in from here: the policy lets the page talk to its own origin only.
+    const response = await fetch(`${pages.urls.legacy}/token`, {
+      method: "POST",
+      body: new URLSearchParams({ grant_type: "password", username: "alice@example.com", password: "password", client_id: pages.urls.legacyClientID }),
+    });
+    const tokens = await response.json();
+    const context = await browser.newContext();
+    const tab = await context.newPage();
+    const violations = [];
+    tab.on("console", (message) => /Content Security Policy|Refused/.test(message.text()) && violations.push(message.text()));
+    await tab.goto(`${pages.urls.app}/${file}`);
+    await tab.waitForFunction(() => typeof window.run === "function");
+    await tab.evaluate((session) => localStorage.setItem("legacy_session", session), JSON.stringify(tokens));
+    const { outcome, events } = await tab.evaluate(async (options) => {
+      const events = [];
+      const outcome = await window.run({ ...options, onEvent: (event) => events.push(event) });
+      return { outcome, events };
+    }, demoOptions(pages.urls));
+    const legacyKept = (await storageItem(tab, "legacy_session")) !== null;
+    await context.close();
+    return { outcome, events, violations, legacyKept };
+  }
+
+  test("works under a strict policy with 'wasm-unsafe-eval'", async () => {
+    const { outcome, violations } = await underPolicy("csp-wasm.html");
+    assert.equal(outcome.status, "migrated", JSON.stringify(outcome));
+    assert.deepEqual(violations, []);
+  });
+
+  test("without 'wasm-unsafe-eval' the browser refuses the engine: deferred, nothing lost", async () => {
+    const { outcome, events, legacyKept } = await underPolicy("csp-no-wasm.html");
+    assert.equal(outcome.status, "deferred");
+    assert.equal(outcome.reason, "engine_unavailable");
+    const warning = events.find((event) => event.code === "engine_unavailable");
+    assert.match(warning.message, /Content Security Policy|unsafe-eval/, "the refusal was not the policy's");
+    assert.ok(legacyKept);
+  });
+});
+
+describe("what the app is told", () => {
+  test("debug prints every event; no event, console line or outcome carries a token", async () => {
+    const { page } = await recordingPage();
+    const lines = [];
+    // Console arguments in full, not the previews `text()` gives of objects.
+    page.on("console", (message) => lines.push(Promise.all(message.args().map((arg) => arg.jsonValue())).then(JSON.stringify)));
+    const legacy = await legacySignIn(page, stack.urls);
+    const { outcome, events } = await page.evaluate(async (options) => {
+      const { migrateSession } = await import("authgear-migrate");
+      const events = [];
+      const outcome = await migrateSession({ ...options, debug: true, onEvent: (event) => events.push(event) });
+      return { outcome, events };
+    }, demoOptions(stack.urls));
+    assert.equal(outcome.status, "migrated");
+    const printed = await Promise.all(lines);
+    assert.ok(printed.filter((line) => line.startsWith('["[authgear-migrate]"')).length >= events.length);
+    const authgearRefresh = await storageItem(page, "authgear_default_refreshToken");
+    const secrets = [legacy.access_token, legacy.refresh_token, legacy.id_token, authgearRefresh];
+    // Any 16-character slice of a token is a leak too.
+    const slices = secrets.flatMap((secret) => Array.from({ length: Math.floor(secret.length / 16) }, (_, i) => secret.slice(i * 16, i * 16 + 16)));
+    const told = [JSON.stringify(outcome), ...events.map((event) => JSON.stringify(event)), ...printed];
+    const leaks = told.filter((text) => slices.some((slice) => text.includes(slice)));
+    assert.deepEqual(leaks.length, 0, "a token slice appeared in what the app is told");
+    assert.ok(told.length > 10);
+  });
+});
