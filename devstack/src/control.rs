@@ -66,8 +66,8 @@ async fn public_config(State(control): State<Control>) -> impl IntoResponse {
 async fn state(State(control): State<Control>) -> axum::Json<Value> {
     let users: Vec<Value> = control
         .users
-        .all()
-        .iter()
+        .current()
+        .into_iter()
         .map(|user| {
             json!({
                 "email": user.seed.email,

@@ -1,6 +1,6 @@
 //! The Authgear stand-in: OIDC discovery, the `refresh_token` grant, userinfo, revocation, JWKS,
-//! and the Admin API's `getUserByLoginID` and `createSession`. Each file follows the
-//! authgear-server source it names.
+//! the Admin API's `getUserByLoginID` and `createSession`, and the User Import API
+//! (`import.rs`). Each file follows the authgear-server source it names.
 
 mod admin_auth;
 mod admin_graphql;
@@ -10,6 +10,9 @@ mod cors;
 mod discovery;
 mod grants;
 mod graphql;
+mod import;
+mod import_record;
+mod import_schema;
 pub mod keys;
 mod protocol;
 mod revoke;
@@ -45,6 +48,8 @@ pub struct Authgear {
     counters: Arc<Counters>,
     settings: Mutex<Settings>,
     grants: Mutex<Grants>,
+    /// User Import API jobs (import.rs).
+    imports: import::Imports,
 }
 
 pub struct AuthgearSetup {
@@ -66,6 +71,7 @@ impl Authgear {
             counters: setup.counters,
             settings: Mutex::new(Settings::default()),
             grants: Mutex::new(Grants::default()),
+            imports: import::Imports::default(),
         }))
     }
 
@@ -103,10 +109,19 @@ impl Authgear {
                 cors::matched,
             ));
         // The Admin API has no CORS middleware: browsers are not meant to call it.
-        let admin = Router::new().route(
-            "/_api/admin/graphql",
-            post(admin_graphql::graphql).layer(axum::middleware::from_fn(no_store)),
-        );
+        let admin = Router::new()
+            .route(
+                "/_api/admin/graphql",
+                post(admin_graphql::graphql).layer(axum::middleware::from_fn(no_store)),
+            )
+            .route(
+                "/_api/admin/users/import",
+                post(import::create).layer(axum::middleware::from_fn(no_store)),
+            )
+            .route(
+                "/_api/admin/users/import/{id}",
+                get(import::get).layer(axum::middleware::from_fn(no_store)),
+            );
         oauth_static
             .merge(oauth_api)
             .merge(admin)

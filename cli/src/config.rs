@@ -1,0 +1,148 @@
+//! Where to upload and with which key, from flags or the same environment variables the
+//! migration endpoint (server/) reads: `AUTHGEAR_ENDPOINT`, `AUTHGEAR_PROJECT_ID` (default: the
+//! endpoint's first label), `AUTHGEAR_ADMIN_KEY_ID`, and `AUTHGEAR_ADMIN_KEY_FILE` or
+//! `AUTHGEAR_ADMIN_KEY_PEM`. An empty value counts as unset.
+
+use url::{Host, Url};
+
+use crate::admin_jwt::AdminKey;
+
+/// What the upload needs, checked.
+#[derive(Debug)]
+pub struct Connection {
+    /// The project's origin (with any path prefix), e.g. `https://myapp.authgear.cloud`.
+    pub endpoint: Url,
+    pub project_id: String,
+    pub key: AdminKey,
+}
+
+/// The raw settings, as clap gathered them from flags and the environment.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    pub endpoint: Option<String>,
+    pub project_id: Option<String>,
+    pub admin_key_id: Option<String>,
+    pub admin_key_file: Option<String>,
+    pub admin_key_pem: Option<String>,
+}
+
+impl Settings {
+    pub fn connection(&self) -> Result<Connection, String> {
+        let set = |value: &Option<String>| value.clone().filter(|text| !text.trim().is_empty());
+        let endpoint = set(&self.endpoint).ok_or(
+            "AUTHGEAR_ENDPOINT (or --endpoint) is required to upload: the project's URL, e.g. https://myapp.authgear.cloud",
+        )?;
+        let endpoint = parse_endpoint(&endpoint)?;
+        let project_id = match set(&self.project_id) {
+            Some(id) => id,
+            None => match endpoint.host() {
+                Some(Host::Domain(domain)) => domain.split('.').next().unwrap_or(domain).to_owned(),
+                _ => {
+                    return Err("AUTHGEAR_PROJECT_ID (or --project-id) is required: AUTHGEAR_ENDPOINT is an IP address and has no first label".into());
+                }
+            },
+        };
+        let key_id = set(&self.admin_key_id).ok_or(
+            "AUTHGEAR_ADMIN_KEY_ID (or --admin-key-id) is required: the key ID the portal shows beside the Admin API key",
+        )?;
+        let (variable, pem) = match (set(&self.admin_key_file), set(&self.admin_key_pem)) {
+            (Some(_), Some(_)) => {
+                return Err(
+                    "set AUTHGEAR_ADMIN_KEY_FILE or AUTHGEAR_ADMIN_KEY_PEM, not both".into(),
+                );
+            }
+            (None, None) => {
+                return Err("AUTHGEAR_ADMIN_KEY_FILE (or --admin-key-file) is required: the Admin API private key, a PKCS#8 PEM file (or its text in AUTHGEAR_ADMIN_KEY_PEM)".into());
+            }
+            (Some(path), None) => {
+                let pem = std::fs::read_to_string(&path).map_err(|error| {
+                    format!("AUTHGEAR_ADMIN_KEY_FILE: cannot read {path}: {error}")
+                })?;
+                ("AUTHGEAR_ADMIN_KEY_FILE", pem)
+            }
+            (None, Some(pem)) => ("AUTHGEAR_ADMIN_KEY_PEM", pem),
+        };
+        let key = AdminKey::from_pem(&key_id, &pem)
+            .map_err(|problem| format!("{variable}: {problem}"))?;
+        Ok(Connection {
+            endpoint,
+            project_id,
+            key,
+        })
+    }
+}
+
+fn parse_endpoint(text: &str) -> Result<Url, String> {
+    let url = Url::parse(text.trim())
+        .map_err(|error| format!("AUTHGEAR_ENDPOINT: `{text}` is not a URL ({error})"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(format!("AUTHGEAR_ENDPOINT: `{text}` is not an http(s) URL"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "AUTHGEAR_ENDPOINT: `{text}` has a query or a fragment"
+        ));
+    }
+    Ok(url)
+}
+
+impl Connection {
+    /// `<endpoint>/_api/admin/users/import`, keeping any path prefix of the endpoint.
+    pub fn import_url(&self) -> Url {
+        let mut url = self.endpoint.clone();
+        let path = format!(
+            "{}/_api/admin/users/import",
+            url.path().trim_end_matches('/')
+        );
+        url.set_path(&path);
+        url
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PEM: &str = include_str!("../../devstack/keys/authgear-admin.pem");
+
+    fn settings() -> Settings {
+        Settings {
+            endpoint: Some("https://myapp.authgear.cloud".into()),
+            admin_key_id: Some("kid".into()),
+            admin_key_pem: Some(PEM.into()),
+            ..Settings::default()
+        }
+    }
+
+    #[test]
+    fn defaults_the_project_id_to_the_first_label() {
+        let connection = settings().connection().unwrap();
+        assert_eq!(connection.project_id, "myapp");
+        assert_eq!(
+            connection.import_url().as_str(),
+            "https://myapp.authgear.cloud/_api/admin/users/import"
+        );
+    }
+
+    #[test]
+    fn names_what_is_missing_or_wrong() {
+        let mut missing = settings();
+        missing.endpoint = Some(" ".into());
+        assert!(
+            missing
+                .connection()
+                .unwrap_err()
+                .starts_with("AUTHGEAR_ENDPOINT")
+        );
+        let mut ip = settings();
+        ip.endpoint = Some("http://127.0.0.1:8001".into());
+        assert!(
+            ip.connection()
+                .unwrap_err()
+                .starts_with("AUTHGEAR_PROJECT_ID")
+        );
+        let mut both = settings();
+        both.admin_key_file = Some("key.pem".into());
+        assert!(both.connection().unwrap_err().contains("not both"));
+    }
+}

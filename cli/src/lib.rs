@@ -1,0 +1,22 @@
+//! `authgear-migrate import`: moves a legacy auth system's users into Authgear through the User
+//! Import API, so that the migration endpoint finds each one by login ID when their session
+//! follows.
+//!
+//! One concern per module: `formats` (one reader per export format, producing typed records),
+//! `record` (the Authgear import record and its checks), `plan` (normalize, check, deduplicate,
+//! account for every user left out), `split` (requests under 500 KB), `state` (the resumable
+//! state file), `upload` (the two API calls, with retries), `progress`, `report`, `config` and
+//! `admin_jwt` (where to upload, and the key), `run` (the command).
+
+pub mod admin_jwt;
+pub mod cli;
+pub mod config;
+pub mod formats;
+pub mod plan;
+pub mod progress;
+pub mod record;
+pub mod report;
+pub mod run;
+pub mod split;
+pub mod state;
+pub mod upload;
