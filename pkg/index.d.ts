@@ -17,6 +17,16 @@
 export function migrateSession(options: MigrateOptions): Promise<Outcome>;
 
 /**
+ * Reports what `migrateSession` would find on this device, and changes nothing: the legacy
+ * session's token kinds, formats and expiries, the storage entries it is made of (what cleanup
+ * would remove), and the credential that would be sent or why none would be. Never a token
+ * value. No lock, no request to the endpoint, no write. For support screens and the demo.
+ * Takes the same options as `migrateSession`, validated the same way; rejects with a
+ * {@link MigrateError} only for bad options (or outside a browser).
+ */
+export function inspectLegacySession(options: MigrateOptions): Promise<Inspection>;
+
+/**
  * Fetches and compiles the engine ahead of `migrateSession`, for a page that expects to need it.
  * `migrateSession` never needs this: it loads the engine itself, and only when there is work.
  */
@@ -141,8 +151,12 @@ export interface ExchangeOptions {
   deviceInfo?: Record<string, unknown>;
 }
 
-/** Where the legacy session is read from: one storage entry, or a callback of yours. */
-export type LegacySource = LegacyStorageSource | LegacyCallbackSource;
+/**
+ * Where the legacy session is read from: one storage entry, a callback of yours, the preset of
+ * the legacy SDK ({@link LegacyPresetSource}), or an HttpOnly cookie the endpoint reads
+ * ({@link LegacyCookieSource}).
+ */
+export type LegacySource = LegacyStorageSource | LegacyCallbackSource | LegacyPresetSource | LegacyCookieSource;
 
 interface LegacyExpectations {
   /** When set, a legacy JWT whose `iss` differs is not sent (outcome `rejected`, `wrong_issuer`). */
@@ -271,15 +285,16 @@ export type MigrateEvent = (
   | { type: "lock"; mechanism: "web-locks" | "lease" | "none"; waitedMs: number }
   | {
       type: "read";
-      source: "localStorage" | "sessionStorage" | "cookie" | "callback";
+      /** The medium read, or the preset's name. */
+      source: "localStorage" | "sessionStorage" | "cookie" | "callback" | "adapter" | LegacyPresetName;
       found: boolean;
       kinds: Array<"access_token" | "refresh_token" | "id_token">;
       /** Why a value that was there did not parse. */
-      unreadable?: "not_json" | "pointer_missing" | "not_a_string";
+      unreadable?: Unreadable;
     }
   | {
       type: "pre-check";
-      credential?: "access_token" | "refresh_token" | "id_token";
+      credential?: "access_token" | "refresh_token" | "id_token" | "cookie";
       format?: "jwt" | "opaque";
       refused?: "expired" | "wrong_issuer" | "wrong_audience";
     }
@@ -314,4 +329,161 @@ export class MigrateError extends Error {
     | "ERR_ENGINE_INTERNAL";
   /** The option at fault, e.g. `"exchange.url"`, for `ERR_INVALID_OPTION`. */
   readonly option?: string;
+}
+
+/** The legacy SDKs with a preset. `amplify` and `cognito` are one preset under two names. */
+export type LegacyPresetName =
+  | "auth0-spa"
+  | "firebase"
+  | "amplify"
+  | "cognito"
+  | "supabase"
+  | "okta"
+  | "msal"
+  | "oidc-client-ts"
+  | "descope"
+  | "stytch"
+  | "privy"
+  | "kinde"
+  | "clerk"
+  | "authjs";
+
+/**
+ * Names the legacy SDK; the preset knows where that SDK keeps its session (current major
+ * version and the older formats it still reads), which token the backend expects, and what the
+ * SDK's own sign-out removes (exactly what cleanup removes). The README's presets table lists
+ * what each reads. Foreign or corrupt data is "no legacy session", with the reason in the
+ * `read` event's `unreadable`.
+ */
+export type LegacyPresetSource =
+  | (PresetCommon & {
+      preset: "auth0-spa";
+      /**
+       * The Auth0 application's client ID; without it the freshest cache of any client is read.
+       * (`audience` also picks the cache entry: the API identifier the SDK was configured with.)
+       */
+      clientId?: string;
+      /** The scope the SDK requested: the entry whose scope has every word of it is read. */
+      scope?: string;
+    })
+  | (PresetCommon & {
+      preset: "firebase";
+      /** The Firebase project's web API key (`firebaseConfig.apiKey`); without it, any project's. */
+      apiKey?: string;
+      /** The Firebase app name. Default `"[DEFAULT]"`. */
+      appName?: string;
+    })
+  | (PresetCommon & {
+      preset: "amplify" | "cognito";
+      /** The user pool app client ID; without it, any client's last signed-in user. */
+      clientId?: string;
+    })
+  | (PresetCommon & {
+      preset: "supabase";
+      /** The Supabase project URL, e.g. `https://abcd.supabase.co`: the storage key is made from it. */
+      url?: string;
+      /** The `auth.storageKey` the client was created with, when not the default (instead of `url`). */
+      storageKey?: string;
+    })
+  | (PresetCommon & {
+      preset: "okta";
+      /** `tokenManager.storageKey`, when not `"okta-token-storage"`. */
+      storageKey?: string;
+    })
+  | (PresetCommon & {
+      preset: "msal";
+      /** The app registration's client ID; without it, any client's cache. */
+      clientId?: string;
+      /**
+       * The scope of the access token your backend verifies (e.g. `api://my-api/access_as_user`);
+       * without it, an access token whose `aud` has `audience`, else the one that expires last.
+       */
+      scope?: string;
+    })
+  | (PresetCommon & {
+      preset: "oidc-client-ts";
+      /** The `authority` given to `UserManager`. */
+      authority?: string;
+      /** The `client_id` given to `UserManager`. */
+      clientId?: string;
+    })
+  | (PresetCommon & {
+      preset: "descope";
+      /** The `storagePrefix` given to the SDK. Default none. */
+      prefix?: string;
+    })
+  | (PresetCommon & { preset: "stytch" | "privy" | "kinde" | "clerk" })
+  | (LegacyExpectations & {
+      /** Auth.js v5 / next-auth v4: the session is an HttpOnly cookie; always cookie mode. */
+      preset: "authjs";
+      /** A readable cookie of yours whose presence says the user is signed in. */
+      cookie?: true | { indicator?: string };
+    });
+
+interface PresetCommon extends LegacyExpectations {
+  /**
+   * The legacy token your backend verifies, when not the preset's: `"id_token"` for Firebase and
+   * Cognito/Amplify, `"access_token"` for the others. An expired one falls back to the refresh
+   * token either way.
+   */
+  bearer?: "access_token" | "id_token";
+  /**
+   * Cookie mode as a fallback: when no readable token is live, send the exchange with the
+   * page's cookies and no subject token, for the endpoint to read an HttpOnly session itself.
+   * Clerk (`__client_uat`), Kinde (`_kbrte`) and Privy (`privy-session`) have an indicator
+   * cookie that says a session exists; elsewhere name one with `indicator`, or every signed-out
+   * device asks once (the refusal is then remembered).
+   */
+  cookie?: boolean | { indicator?: string };
+}
+
+/**
+ * Cookie mode alone: the legacy session is an HttpOnly cookie only your endpoint can read. The
+ * exchange carries `subject_token_type=urn:authgear-migrate:token-type:cookie` and no subject
+ * token, with the page's cookies (a cross-origin endpoint needs `exchange.credentials:
+ * "include"`).
+ */
+export interface LegacyCookieSource extends LegacyExpectations {
+  /**
+   * `true`, or `{ indicator }`: a readable cookie whose presence (not empty, `"0"` or
+   * `"false"`) says a legacy session exists. Without one, every device asks once.
+   */
+  cookie: true | { indicator?: string };
+}
+
+/** Why a value that was there did not yield a session. */
+export type Unreadable =
+  | "not_json"
+  | "pointer_missing"
+  | "not_a_string"
+  | "unexpected_shape"
+  | "bad_encoding"
+  | "missing_chunk"
+  | "not_decryptable"
+  | "read_failed";
+
+/** What {@link inspectLegacySession} found. Never a token value. */
+export interface Inspection {
+  /** Whether there is a legacy session (tokens, or a cookie session in cookie mode). */
+  found: boolean;
+  /** The medium read (`"localStorage"`, `"cookie"`, `"callback"`, …) or the preset's name. */
+  source: string;
+  /** The preset, when the source is one. */
+  preset?: LegacyPresetName | "cookie";
+  tokens: Array<{
+    kind: "access_token" | "refresh_token" | "id_token";
+    format: "jwt" | "opaque";
+    /** Unix seconds, from the token's `exp` or the SDK's record of it; `null` when unknown. */
+    expiresAt: number | null;
+    /** Whether it has expired, with `clockTolerance`. */
+    expired: boolean;
+  }>;
+  /** The storage entries the session is made of: what cleanup removes. */
+  entries: Array<{ storage: "localStorage" | "sessionStorage" | "cookie" | "indexedDB" | "adapter"; key: string }>;
+  /** The credential `migrateSession` would send. */
+  credential?: "access_token" | "refresh_token" | "id_token" | "cookie";
+  /** Why nothing would be sent. */
+  refused?: "expired" | "wrong_issuer" | "wrong_audience";
+  /** Why a value that was there did not yield a session. */
+  unreadable?: Unreadable;
 }

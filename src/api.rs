@@ -34,6 +34,28 @@ pub async fn migrate(options: JsValue, hooks: JsValue) -> Result<JsValue, JsValu
         .map_err(|error| engine_error("ERR_ENGINE_INTERNAL", &error.to_string()))
 }
 
+/// `inspectLegacySession`: reads the legacy session as `migrate` would and reports what it
+/// found (kinds, expiries, entries, the credential it would send), never a token. No lock, no
+/// request, no write. `hooks` as for `migrate` (`read`, `legacyStore`).
+#[wasm_bindgen]
+pub async fn inspect(options: JsValue, hooks: JsValue) -> Result<JsValue, JsValue> {
+    let options: Options = serde_wasm_bindgen::from_value(options).map_err(|error| {
+        engine_error(
+            "ERR_ENGINE_OPTIONS",
+            &format!("the engine does not understand the options it was given ({error}); the package's JS and Wasm files are from different versions"),
+        )
+    })?;
+    let stores = Stores {
+        authgear: adapter(&hooks, "authgearStore"),
+        legacy: adapter(&hooks, "legacyStore"),
+    };
+    let read = function(&hooks, "read");
+    let answer = crate::inspect::inspect(&options, &stores, read.as_ref()).await;
+    answer
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|error| engine_error("ERR_ENGINE_INTERNAL", &error.to_string()))
+}
+
 fn function(hooks: &JsValue, name: &str) -> Option<js_sys::Function> {
     js_sys::Reflect::get(hooks, &JsValue::from_str(name))
         .ok()

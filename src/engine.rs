@@ -11,8 +11,9 @@ use crate::core::choice::{Choice, Expectations, choose};
 use crate::core::event::Event;
 use crate::core::options::{Cleanup, Options};
 use crate::core::outcome::{Credential, DeferReason, Outcome};
+use crate::core::presets;
 use crate::core::retry::{Backoff, RetryPolicy};
-use crate::core::source::{Area, LegacySession, LegacyToken, TokenKind};
+use crate::core::source::{Area, LegacySession};
 use crate::core::state::{self, Start, StateRecord, fingerprint};
 use crate::core::validate::{AuthgearSession, validate};
 use crate::web::clock::{now_ms, now_s, sleep};
@@ -20,7 +21,7 @@ use crate::web::http::{SendError, post_form};
 use crate::web::report::{self, Reporter};
 use crate::web::storage::{Store, Stores, WebArea};
 use crate::web::{broadcast, legacy, lock, random};
-use crate::wire::ExchangeRequest;
+use crate::wire::{ExchangeRequest, SubjectTokenType};
 
 /// The app's callbacks, and the storage adapters the wrapper resolved.
 #[derive(Default)]
@@ -134,15 +135,15 @@ impl Migration<'_> {
         let Some(session) = self.read_legacy().await? else {
             return Ok(Outcome::NoLegacySession);
         };
-        let token = self.choose_credential(&session)?;
-        let print = fingerprint(&token.value);
+        let (credential, subject_token) = self.choose_credential(&session)?;
+        // Cookie mode has no token to tell sessions apart: one constant per source.
+        let print = fingerprint(subject_token.unwrap_or("cookie"));
         if let Some(reason) = state::earlier_rejection(record.as_ref(), &print) {
             return Ok(Outcome::Rejected {
                 reason,
                 description: None,
             });
         }
-        let credential = Credential::Token(token.kind);
         if dry_run {
             return Ok(Outcome::DryRun { credential });
         }
@@ -150,8 +151,12 @@ impl Migration<'_> {
             state::begin_attempt(record.as_ref(), credential, print, random::key, now_ms());
         let request = ExchangeRequest {
             client_id: self.options.authgear.client_id.clone(),
-            subject_token: Some(token.value.clone()),
-            subject_token_type: token.kind.subject_token_type(),
+            // Cookie mode: no subject token; the endpoint reads the HttpOnly cookie itself.
+            subject_token: subject_token.map(str::to_owned),
+            subject_token_type: match credential {
+                Credential::Token(kind) => kind.subject_token_type(),
+                Credential::Cookie => SubjectTokenType::Cookie,
+            },
             idempotency_key: attempt
                 .attempt
                 .as_ref()
@@ -201,13 +206,26 @@ impl Migration<'_> {
     }
 
     /// The local pre-check: the token worth sending, or a rejection without a request.
-    fn choose_credential<'s>(&self, session: &'s LegacySession) -> Step<&'s LegacyToken> {
+    /// `None` as the token: cookie mode.
+    fn choose_credential<'s>(
+        &self,
+        session: &'s LegacySession,
+    ) -> Step<(Credential, Option<&'s str>)> {
+        if session.is_cookie() {
+            self.report.emit(&Event::PreCheck {
+                credential: Some(Credential::Cookie.as_str()),
+                format: None,
+                refused: None,
+            });
+            return Ok((Credential::Cookie, None));
+        }
         let expect = Expectations {
             issuer: self.options.legacy.issuer.as_deref(),
             audience: self.options.legacy.audience.as_deref(),
             leeway: i64::from(self.options.clock_tolerance_seconds),
             now: now_s(),
-            bearer: TokenKind::AccessToken,
+            // The ID token where the preset's backend verifies that (Firebase, Cognito).
+            bearer: presets::bearer(&self.options.legacy.source),
         };
         match choose(session, &expect) {
             Choice::Send(token) => {
@@ -216,7 +234,7 @@ impl Migration<'_> {
                     format: Some(token.facts.format.as_str()),
                     refused: None,
                 });
-                Ok(token)
+                Ok((Credential::Token(token.kind), Some(&token.value)))
             }
             Choice::Refuse(refusal) => {
                 self.report.emit(&Event::PreCheck {

@@ -7,6 +7,8 @@
 //! with the reference endpoint in `server/`.
 
 pub mod core;
+#[doc(hidden)]
+pub mod inspect;
 pub mod wire;
 
 // Public for the browser tests in `tests/`; the product's API is the npm package.

@@ -5,6 +5,7 @@ import { capacitorStorage } from "./adapters/capacitor.js";
 import { reactNativeStorage } from "./adapters/react-native.js";
 import { MigrateError } from "./errors.js";
 import { keysFor } from "./keys.js";
+import { PRESET_OPTIONS, normalizePreset } from "./presets.js";
 
 const STORAGES = ["localStorage", "sessionStorage", "cookie"];
 const TOKEN_KINDS = ["accessToken", "refreshToken", "idToken"];
@@ -115,9 +116,11 @@ function normalizeExchange(exchange) {
 }
 
 function normalizeLegacy(legacy) {
-  object(legacy, "legacy", ["storage", "key", "pointer", "read", "clear", "write", "issuer", "audience"]);
+  object(legacy, "legacy", ["storage", "key", "pointer", "read", "clear", "write", "issuer", "audience", ...PRESET_OPTIONS]);
   const issuer = optionalText(legacy.issuer, "legacy.issuer");
   const audience = optionalText(legacy.audience, "legacy.audience");
+  const preset = normalizePreset(legacy);
+  if (preset) return { legacy: { source: preset, issuer, audience } };
   if (legacy.read !== undefined) {
     for (const name of ["storage", "key", "pointer"]) {
       if (legacy[name] !== undefined) invalid(`legacy.${name}`, "absent when legacy.read is given (one source at a time)", legacy[name]);

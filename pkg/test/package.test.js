@@ -24,9 +24,11 @@ test("npm pack ships exactly the intended files", () => {
     "src/errors.js",
     "src/gate.js",
     "src/index.js",
+    "src/inspect.js",
     "src/keys.js",
     "src/migrate.js",
     "src/options.js",
+    "src/presets.js",
     "src/react-native.js",
     "src/tabs.js",
   ].concat(process.env.EXTRA_PACKAGE_FILES?.split(",") ?? []).sort());

@@ -7,6 +7,7 @@ pub mod cookie;
 pub mod event;
 pub mod options;
 pub mod outcome;
+pub mod presets;
 pub mod retry;
 pub mod source;
 pub mod state;

@@ -84,6 +84,9 @@ pub enum SourceSpec {
     /// removes them.
     #[serde(rename_all = "camelCase")]
     Callback { has_clear: bool },
+    /// A legacy SDK named by the app: the preset knows where that SDK keeps its session
+    /// (`src/core/presets/`).
+    Preset(crate::core::presets::PresetSpec),
 }
 
 /// RFC 6901 JSON pointers into a storage value, one per token kind. `""` is the whole value.

@@ -59,6 +59,17 @@ pub async fn read(
             session: read_callback(read_hook.ok_or(CallbackFailed)?).await?,
             unreadable: None,
         }),
+        SourceSpec::Preset(spec) => {
+            let (session, unreadable) = match crate::web::presets::read(spec, stores).await {
+                Ok(session) => (session, None),
+                Err(why) => (None, Some(why.as_str())),
+            };
+            Ok(Reading {
+                source: spec.preset.as_str(),
+                session,
+                unreadable,
+            })
+        }
     }
 }
 
@@ -127,6 +138,10 @@ pub async fn restore(
             }
             call(write, &tokens).await.map_err(drop)?;
         }
+        // In the SDK's own format, where the old token's text is.
+        SourceSpec::Preset(spec) => {
+            return crate::web::presets::restore(spec, stores, replacement).await;
+        }
     }
     Ok(kinds)
 }
@@ -141,10 +156,8 @@ pub async fn remove(
     let mut removed = 0;
     let mut failed = false;
     for entry in &session.entries {
-        let gone = match stores.open(entry.area) {
-            Ok(store) => store.remove(&entry.key).await,
-            Err(error) => Err(error),
-        };
+        // IndexedDB records, key indexes rewritten rather than removed, cookies on every domain.
+        let gone = crate::web::presets::remove(entry, &session.entries, stores).await;
         match gone {
             Ok(()) => removed += 1,
             Err(_) => failed = true,

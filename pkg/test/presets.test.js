@@ -1,0 +1,85 @@
+// `legacy.preset` and cookie mode: option validation and normalisation (src/core/presets/).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { MigrateError } from "../src/errors.js";
+import { normalizeOptions } from "../src/options.js";
+
+const base = (legacy) => ({
+  authgear: { endpoint: "https://myapp.authgear.cloud", clientID: "client1" },
+  exchange: { url: "https://api.example.com/authgear-migrate" },
+  legacy,
+});
+
+const source = (legacy) => normalizeOptions(base(legacy)).engine.legacy;
+
+function refused(legacy, option, pattern) {
+  assert.throws(
+    () => normalizeOptions(base(legacy)),
+    (error) => {
+      assert.ok(error instanceof MigrateError, `not a MigrateError: ${error}`);
+      assert.equal(error.code, "ERR_INVALID_OPTION");
+      assert.equal(error.option, option);
+      if (pattern) assert.match(error.message, pattern);
+      return true;
+    },
+  );
+}
+
+test("a preset needs only its name", () => {
+  for (const preset of ["auth0-spa", "firebase", "amplify", "cognito", "supabase", "okta", "msal", "oidc-client-ts", "descope", "stytch", "privy", "kinde", "clerk"]) {
+    assert.deepEqual(source({ preset }), { source: { kind: "preset", preset }, issuer: null, audience: null });
+  }
+});
+
+test("supabase: the storage key is made from the project URL, as supabase-js does", () => {
+  assert.deepEqual(source({ preset: "supabase", url: "https://abcd.supabase.co" }).source, { kind: "preset", preset: "supabase", storageKey: "sb-abcd-auth-token" });
+  assert.deepEqual(source({ preset: "supabase", storageKey: "my-key" }).source, { kind: "preset", preset: "supabase", storageKey: "my-key" });
+  refused({ preset: "supabase", url: "abcd" }, "legacy.url", /Supabase project URL/);
+  refused({ preset: "supabase", url: "https://a.supabase.co", storageKey: "k" }, "legacy.storageKey");
+});
+
+test("each preset's options, passed on", () => {
+  assert.deepEqual(source({ preset: "auth0-spa", clientId: "AbC", audience: "https://api", scope: "openid offline_access" }), {
+    source: { kind: "preset", preset: "auth0-spa", clientId: "AbC", scope: "openid offline_access", audience: "https://api" },
+    issuer: null,
+    audience: "https://api",
+  });
+  assert.deepEqual(source({ preset: "firebase", apiKey: "AIza", appName: "second" }).source, { kind: "preset", preset: "firebase", apiKey: "AIza", appName: "second" });
+  assert.deepEqual(source({ preset: "oidc-client-ts", authority: "https://idp.example/", clientId: "spa" }).source, {
+    kind: "preset",
+    preset: "oidc-client-ts",
+    authority: "https://idp.example/",
+    clientId: "spa",
+  });
+  assert.deepEqual(source({ preset: "msal", clientId: "c", scope: "api://x/y", bearer: "id_token" }).source, { kind: "preset", preset: "msal", clientId: "c", scope: "api://x/y", bearer: "id_token" });
+  assert.deepEqual(source({ preset: "descope", prefix: "app." }).source, { kind: "preset", preset: "descope", prefix: "app." });
+  assert.deepEqual(source({ preset: "okta", storageKey: "tokens", issuer: "https://x.okta.com" }), {
+    source: { kind: "preset", preset: "okta", storageKey: "tokens" },
+    issuer: "https://x.okta.com",
+    audience: null,
+  });
+});
+
+test("cookie mode: alone, as a fallback, and Auth.js", () => {
+  assert.deepEqual(source({ cookie: true }).source, { kind: "preset", preset: "cookie", cookie: {} });
+  assert.deepEqual(source({ cookie: { indicator: "signed_in" } }).source, { kind: "preset", preset: "cookie", cookie: { indicator: "signed_in" } });
+  assert.deepEqual(source({ preset: "authjs" }).source, { kind: "preset", preset: "authjs", cookie: {} });
+  assert.deepEqual(source({ preset: "clerk", cookie: true }).source, { kind: "preset", preset: "clerk", cookie: {} });
+  assert.deepEqual(source({ preset: "clerk", cookie: false }).source, { kind: "preset", preset: "clerk" });
+  refused({ cookie: false }, "legacy.cookie");
+  refused({ cookie: { indicator: "" } }, "legacy.cookie.indicator");
+  refused({ cookie: { name: "x" } }, "legacy.cookie.name");
+  refused({ preset: "okta", cookie: "yes" }, "legacy.cookie");
+});
+
+test("mistakes name the option", () => {
+  refused({ preset: "auth0" }, "legacy.preset", /"auth0-spa"/);
+  refused({ preset: "supabase", clientId: "x" }, "legacy.clientId", /not an option of the "supabase" preset/);
+  refused({ preset: "okta", storage: "localStorage", key: "k" }, "legacy.storage", /one source at a time/);
+  refused({ preset: "okta", read: () => null }, "legacy.read");
+  refused({ storage: "localStorage", key: "k", clientId: "x" }, "legacy.clientId", /legacy\.preset/);
+  refused({ preset: "msal", bearer: "refresh_token" }, "legacy.bearer");
+  refused({ preset: "oidc-client-ts", authority: "not a url" }, "legacy.authority");
+  refused({ preset: "auth0-spa", clientId: "" }, "legacy.clientId");
+  refused({ preset: "okta", nope: 1 }, "legacy.nope");
+});

@@ -1,0 +1,130 @@
+//! Kinde: @kinde-oss/kinde-auth-pkce-js 4.x (on localhost, or `is_dangerously_use_local_storage`).
+//!
+//! kinde-oss/kinde-auth-pkce-js 4.5 sets `@kinde/js-utils`' `storageSettings.keyPrefix` to
+//! `kinde_`; js-utils' `LocalStorage` splits a value into 2000-character chunks stored as
+//! `<prefix><key>0`, `<prefix><key>1`, … and reads them back in order up to the first missing
+//! one. Only the refresh token is there (`kinde_refreshToken0…`); access and ID tokens stay in
+//! memory. Older 4.x builds kept it whole in `kinde_refresh_token`, which 4.5 still reads.
+//! js-utils' own default prefix `kinde-` (SDKs built on it directly) is read too. In production
+//! the refresh token is an HttpOnly cookie on Kinde's domain; the readable `_kbrte` cookie says
+//! it exists (the cookie mode's indicator).
+
+use super::{Candidates, Want, find, read, session, token};
+use crate::core::source::{Area, Entry, LegacySession, TokenKind, Unreadable};
+
+const CHUNKED: [&str; 2] = ["kinde_refreshToken", "kinde-refreshToken"];
+const WHOLE: &str = "kinde_refresh_token";
+pub const COOKIE_INDICATOR: &str = "_kbrte";
+
+pub fn wants() -> Vec<Want> {
+    let mut wants: Vec<Want> = CHUNKED
+        .iter()
+        .map(|prefix| Want::Prefix(Area::LocalStorage, (*prefix).to_owned()))
+        .collect();
+    wants.push(Want::Key(Area::LocalStorage, WHOLE.to_owned()));
+    wants
+}
+
+pub fn parse(entries: &[Entry]) -> Result<Option<LegacySession>, Unreadable> {
+    let mut candidates = Candidates::default();
+    for prefix in CHUNKED {
+        candidates.first(chunks(entries, prefix));
+    }
+    if let Some(entry) = find(entries, Area::LocalStorage, WHOLE) {
+        let tokens = (!entry.value.is_empty())
+            .then(|| token(TokenKind::RefreshToken, &entry.value, None))
+            .into_iter()
+            .collect();
+        candidates.first(Ok(session(tokens, vec![read(entry)])));
+    }
+    candidates.finish()
+}
+
+fn chunks(entries: &[Entry], prefix: &str) -> Result<Option<LegacySession>, Unreadable> {
+    let numbered: Vec<(usize, &Entry)> = entries
+        .iter()
+        .filter(|entry| entry.area == Area::LocalStorage)
+        .filter_map(|entry| {
+            let index = entry.key.strip_prefix(prefix)?;
+            (!index.is_empty() && index.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| Some((index.parse().ok()?, entry)))?
+        })
+        .collect();
+    let mut value = String::new();
+    let mut next = 0;
+    while let Some((_, entry)) = numbered.iter().find(|(index, _)| *index == next) {
+        value.push_str(&entry.value);
+        next += 1;
+    }
+    if numbered.iter().any(|(index, _)| *index >= next) {
+        return Err(Unreadable::MissingChunk);
+    }
+    let tokens = (!value.is_empty())
+        .then(|| token(TokenKind::RefreshToken, &value, None))
+        .into_iter()
+        .collect();
+    Ok(session(
+        tokens,
+        numbered.iter().map(|(_, entry)| read(entry)).collect(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::super::{CookieMode, Preset, PresetSpec, parse as parse_preset};
+    use super::*;
+
+    #[test]
+    fn joins_chunks_in_order() {
+        let spec = PresetSpec::new(Preset::Kinde);
+        let token = "r".repeat(2000) + &"s".repeat(2000) + "tail";
+        let entries = [
+            local("kinde_refreshToken1", &token[2000..4000]),
+            local("kinde_refreshToken0", &token[..2000]),
+            local("kinde_refreshToken2", &token[4000..]),
+            local("kinde_refresh_lock", "{}"),
+        ];
+        let session = parse_preset(&spec, &entries, NOW).unwrap().unwrap();
+        assert_eq!(value(&session, TokenKind::RefreshToken), token);
+        assert_eq!(session.entries.len(), 3);
+    }
+
+    #[test]
+    fn a_gap_is_a_missing_chunk() {
+        let spec = PresetSpec::new(Preset::Kinde);
+        let entries = [
+            local("kinde_refreshToken0", "a"),
+            local("kinde_refreshToken2", "c"),
+        ];
+        assert_eq!(
+            parse_preset(&spec, &entries, NOW),
+            Err(Unreadable::MissingChunk)
+        );
+        let entries = [local("kinde_refreshToken1", "b")];
+        assert_eq!(
+            parse_preset(&spec, &entries, NOW),
+            Err(Unreadable::MissingChunk)
+        );
+    }
+
+    #[test]
+    fn older_whole_key_and_cookie_indicator() {
+        let spec = PresetSpec::new(Preset::Kinde);
+        let session = parse_preset(&spec, &[local(WHOLE, "rt")], NOW)
+            .unwrap()
+            .unwrap();
+        assert_eq!(keys(&session), [(Area::LocalStorage, WHOLE)]);
+        let cookie_mode = PresetSpec {
+            cookie: Some(CookieMode::default()),
+            ..spec
+        };
+        assert_eq!(parse_preset(&cookie_mode, &[], NOW), Ok(None));
+        assert!(
+            parse_preset(&cookie_mode, &[cookie("_kbrte", "true")], NOW)
+                .unwrap()
+                .unwrap()
+                .is_cookie()
+        );
+    }
+}

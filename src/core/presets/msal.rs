@@ -1,0 +1,647 @@
+//! MSAL.js: @azure/msal-browser 5.x, with the older schemas it still migrates.
+//!
+//! AzureAD/microsoft-authentication-library-for-js, npm @azure/msal-browser 5.29 `src/cache/`:
+//! `CacheKeys.ts` (index `msal.<schema>.token.keys.<clientId>` = `{"idToken":[…],"accessToken":
+//! […],"refreshToken":[…]}`, schema 3 today and none before 1: `msal.token.keys.<clientId>`;
+//! accounts `msal[.<schema>].account.keys`), `BrowserCacheManager.ts` (credential keys
+//! `msal.3|<homeAccountId>|<environment>|<credentialType>|<clientId>|<realm>|<target>|<scheme>`,
+//! lowercase, but found through the index, so v3's `<homeAccountId>-<env>-accesstoken-…` keys
+//! are read alike; the active account `msal.<clientId>.active-account-filters`; removing an
+//! account removes its credentials, updates both indexes, dropping an index that ends up empty,
+//! and clears the active account pointing at it: cleanup does the same), `LocalStorage.ts` (in
+//! `localStorage` every credential and account is `{"id","nonce","data","lastUpdatedAt"}`,
+//! unless written with "keep me signed in"; the key is the cookie `msal.cache.encryption` =
+//! URI-encoded `{"id","key"}`, `key` base64url; data with another `id` is a previous session's
+//! and is dropped; the HKDF `info` is the client ID when the entry's key contains it, else
+//! empty), `crypto/BrowserCrypto.ts` (HKDF-SHA-256 with salt = nonce, then AES-GCM-256 with a
+//! zero 12-byte IV). Entities: `{"homeAccountId","environment","credentialType","clientId",
+//! "secret","realm","target","expiresOn","tokenType",…}`, `expiresOn` a string of seconds.
+//!
+//! Which access token: the one whose target has every word of `legacy.scope`, else one whose
+//! JWT `aud` has `legacy.audience`, else the one that expires last. Which account: the active
+//! one, else the freshest.
+
+use serde_json::Value;
+
+use super::{
+    Candidates, PresetSpec, Sealed, SealedItem, Want, base64url, find, json, read, seconds,
+    session, text, token,
+};
+use crate::core::source::{Area, Entry, LegacySession, LegacyToken, Read, TokenKind, Unreadable};
+
+const COOKIE: &str = "msal.cache.encryption";
+const AREAS: [Area; 2] = [Area::SessionStorage, Area::LocalStorage];
+
+pub fn wants(found: &[Entry]) -> Vec<Want> {
+    let mut wants = vec![
+        Want::Prefix(Area::SessionStorage, "msal.".to_owned()),
+        Want::Prefix(Area::LocalStorage, "msal.".to_owned()),
+        Want::Key(Area::Cookie, COOKIE.to_owned()),
+    ];
+    // Round two: keys the indexes list outside `msal.` (the v3 schema's).
+    for entry in found.iter().filter(|entry| AREAS.contains(&entry.area)) {
+        for key in listed(entry) {
+            if !key.starts_with("msal.") {
+                wants.push(Want::Key(entry.area, key));
+            }
+        }
+    }
+    wants
+}
+
+/// `<schema>.<rest>` → `<rest>`; a key without a schema as it is.
+fn without_schema(rest: &str) -> &str {
+    match rest.split_once('.') {
+        Some((schema, rest))
+            if !schema.is_empty() && schema.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            rest
+        }
+        _ => rest,
+    }
+}
+
+/// The client ID of a token index key.
+fn token_index(key: &str) -> Option<&str> {
+    without_schema(key.strip_prefix("msal.")?).strip_prefix("token.keys.")
+}
+
+fn is_account_index(key: &str) -> bool {
+    key.strip_prefix("msal.")
+        .is_some_and(|rest| without_schema(rest) == "account.keys")
+}
+
+/// The token index's three lists, as `getTokenKeys` reads them (all three members required).
+fn token_keys(value: &str) -> Option<[Vec<String>; 3]> {
+    let value: Value = serde_json::from_str(value).ok()?;
+    let list = |name: &str| -> Option<Vec<String>> {
+        value
+            .get(name)?
+            .as_array()?
+            .iter()
+            .map(|key| key.as_str().map(str::to_owned))
+            .collect()
+    };
+    Some([
+        list("idToken")?,
+        list("accessToken")?,
+        list("refreshToken")?,
+    ])
+}
+
+fn account_keys(value: &str) -> Option<Vec<String>> {
+    serde_json::from_str(value).ok()
+}
+
+/// Every key an index entry lists.
+fn listed(entry: &Entry) -> Vec<String> {
+    if token_index(&entry.key).is_some() {
+        token_keys(&entry.value)
+            .map(|lists| lists.concat())
+            .unwrap_or_default()
+    } else if is_account_index(&entry.key) {
+        account_keys(&entry.value).unwrap_or_default()
+    } else {
+        Vec::new()
+    }
+}
+
+fn is_sealed(value: &Value) -> bool {
+    ["id", "nonce", "data"]
+        .iter()
+        .all(|name| value.get(name).is_some())
+}
+
+pub fn sealed(spec: &PresetSpec, entries: &[Entry]) -> Option<Sealed> {
+    let cookie = json(&find(entries, Area::Cookie, COOKIE)?.value).ok()?;
+    let id = text(&cookie, "id")?;
+    let key = base64url(text(&cookie, "key")?)?;
+    let client_ids: Vec<&str> = match &spec.client_id {
+        Some(client_id) => vec![client_id.as_str()],
+        None => entries
+            .iter()
+            .filter(|entry| entry.area == Area::LocalStorage)
+            .filter_map(|entry| token_index(&entry.key))
+            .collect(),
+    };
+    let items: Vec<SealedItem> = entries
+        .iter()
+        .enumerate()
+        .filter(|(_, entry)| entry.area == Area::LocalStorage)
+        .filter_map(|(index, entry)| {
+            let value: Value = serde_json::from_str(&entry.value).ok()?;
+            if !is_sealed(&value) || text(&value, "id")? != id {
+                return None;
+            }
+            let info = client_ids
+                .iter()
+                .find(|client_id| entry.key.contains(**client_id))
+                .map_or_else(String::new, |client_id| (*client_id).to_owned());
+            Some(SealedItem {
+                index,
+                nonce: base64url(text(&value, "nonce")?)?,
+                data: base64url(text(&value, "data")?)?,
+                info,
+            })
+        })
+        .collect();
+    (!items.is_empty()).then_some(Sealed { key, items })
+}
+
+pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySession>, Unreadable> {
+    let mut candidates = Candidates::default();
+    for area in AREAS {
+        for index in entries.iter().filter(|entry| entry.area == area) {
+            let Some(client_id) = token_index(&index.key) else {
+                continue;
+            };
+            if spec.client_id.as_deref().is_some_and(|id| id != client_id) {
+                continue;
+            }
+            let Some(lists) = token_keys(&index.value) else {
+                candidates.offer(Err(Unreadable::UnexpectedShape));
+                continue;
+            };
+            candidates.offer(client_session(spec, client_id, index, &lists, entries));
+        }
+    }
+    candidates.finish()
+}
+
+/// One credential entity found through the index.
+struct Credential<'a> {
+    entry: &'a Entry,
+    entity: Value,
+}
+
+impl Credential<'_> {
+    fn field(&self, name: &str) -> &str {
+        text(&self.entity, name).unwrap_or("")
+    }
+
+    fn account(&self) -> (&str, &str) {
+        (self.field("homeAccountId"), self.field("environment"))
+    }
+
+    fn expires_on(&self) -> Option<i64> {
+        self.entity.get("expiresOn").and_then(seconds)
+    }
+}
+
+fn client_session(
+    spec: &PresetSpec,
+    client_id: &str,
+    index: &Entry,
+    lists: &[Vec<String>; 3],
+    entries: &[Entry],
+) -> Result<Option<LegacySession>, Unreadable> {
+    let area = index.area;
+    let mut credentials = Vec::new();
+    let mut unreadable = None;
+    for key in lists.iter().flatten() {
+        let Some(entry) = find(entries, area, key) else {
+            continue;
+        };
+        match json(&entry.value) {
+            Ok(entity) if text(&entity, "credentialType").is_some() => {
+                credentials.push(Credential { entry, entity });
+            }
+            Ok(other) if is_sealed(&other) => unreadable = Some(Unreadable::NotDecryptable),
+            Ok(_) => unreadable = Some(Unreadable::UnexpectedShape),
+            Err(why) => unreadable = Some(why),
+        }
+    }
+    // The active account, when one is set and has credentials here.
+    let active_key = format!("msal.{client_id}.active-account-filters");
+    let active_entry = find(entries, area, &active_key);
+    let active = active_entry
+        .and_then(|entry| serde_json::from_str::<Value>(&entry.value).ok())
+        .and_then(|filters| text(&filters, "homeAccountId").map(str::to_owned));
+    let mut accounts: Vec<(&str, &str)> = Vec::new();
+    for credential in &credentials {
+        if !accounts.contains(&credential.account()) {
+            accounts.push(credential.account());
+        }
+    }
+    if let Some(active) = &active
+        && accounts.iter().any(|(home, _)| home == active)
+    {
+        accounts.retain(|(home, _)| home == active);
+    }
+    let mut candidates = Candidates::default();
+    for account in accounts {
+        let mut session = account_session(spec, client_id, account, &credentials);
+        if let Ok(Some(session)) = &mut session {
+            session.entries.extend(cleanup(index, account, entries));
+            if let Some(entry) = active_entry
+                && active.as_deref() == Some(account.0)
+            {
+                session.entries.push(read(entry));
+            }
+        }
+        candidates.offer(session);
+    }
+    if let Some(why) = unreadable {
+        candidates.offer(Err(why));
+    }
+    candidates.finish()
+}
+
+fn account_session(
+    spec: &PresetSpec,
+    client_id: &str,
+    account: (&str, &str),
+    credentials: &[Credential<'_>],
+) -> Result<Option<LegacySession>, Unreadable> {
+    let mine: Vec<&Credential<'_>> = credentials
+        .iter()
+        .filter(|credential| credential.account() == account)
+        .collect();
+    let of_type = |kind: &'static str| {
+        mine.iter()
+            .filter(move |credential| credential.field("credentialType") == kind)
+            .filter(move |credential| !credential.field("secret").is_empty())
+    };
+    let mut tokens: Vec<LegacyToken> = Vec::new();
+    if let Some(id) = of_type("IdToken").next() {
+        tokens.push(token(TokenKind::IdToken, id.field("secret"), None));
+    }
+    // Bearer access tokens only (not PoP / SSH certificates), for the configured API.
+    let scope = spec.scope.as_deref().unwrap_or("");
+    let access: Vec<LegacyToken> = of_type("AccessToken")
+        .filter(|credential| {
+            let scheme = credential.field("tokenType");
+            scheme.is_empty() || scheme.eq_ignore_ascii_case("bearer")
+        })
+        .filter(|credential| {
+            // Scopes compare without case, as MSAL's `ScopeSet` does.
+            let target = credential.field("target");
+            scope.split_whitespace().all(|word| {
+                target
+                    .split_whitespace()
+                    .any(|have| have.eq_ignore_ascii_case(word))
+            })
+        })
+        .map(|credential| {
+            token(
+                TokenKind::AccessToken,
+                credential.field("secret"),
+                credential.expires_on(),
+            )
+        })
+        .filter(|access| {
+            spec.audience
+                .as_deref()
+                .is_none_or(|audience| access.facts.audience.iter().any(|aud| aud == audience))
+        })
+        .collect();
+    if let Some(best) = access
+        .into_iter()
+        .max_by_key(|access| access.facts.expires_at.unwrap_or(0))
+    {
+        tokens.push(best);
+    }
+    // The app's own refresh token first, else the family's.
+    let refresh = of_type("RefreshToken")
+        .find(|credential| credential.field("clientId") == client_id)
+        .or_else(|| of_type("RefreshToken").next());
+    if let Some(refresh) = refresh {
+        tokens.push(token(
+            TokenKind::RefreshToken,
+            refresh.field("secret"),
+            refresh.expires_on(),
+        ));
+    }
+    let reads: Vec<Read> = mine
+        .iter()
+        .map(|credential| read(credential.entry))
+        .collect();
+    Ok(session(tokens, reads))
+}
+
+/// What else removing the account touches: its account entities, and the indexes.
+fn cleanup(index: &Entry, (home, environment): (&str, &str), entries: &[Entry]) -> Vec<Read> {
+    let mut reads = vec![read(index)];
+    for accounts in entries
+        .iter()
+        .filter(|entry| entry.area == index.area && is_account_index(&entry.key))
+    {
+        let keys = account_keys(&accounts.value).unwrap_or_default();
+        let matching: Vec<&String> = keys
+            .iter()
+            .filter(|key| key.contains(home) && key.contains(environment))
+            .collect();
+        if matching.is_empty() {
+            continue;
+        }
+        for key in matching {
+            if let Some(entry) = find(entries, index.area, key) {
+                reads.push(read(entry));
+            }
+        }
+        reads.push(read(accounts));
+    }
+    reads
+}
+
+/// Whether the key is one of MSAL's key indexes, which cleanup rewrites rather than removes.
+pub fn is_index(key: &str) -> bool {
+    token_index(key).is_some() || is_account_index(key)
+}
+
+/// How cleanup leaves an index entry once `removed` are gone: `Some(None)` removes it (it would
+/// be empty, as MSAL leaves none), `Some(Some(value))` rewrites it; `None`: not an index.
+pub fn prune(key: &str, value: &str, removed: &[&str]) -> Option<Option<String>> {
+    let keep = |keys: Vec<String>| -> Vec<String> {
+        keys.into_iter()
+            .filter(|key| !removed.contains(&key.as_str()))
+            .collect()
+    };
+    if token_index(key).is_some() {
+        let Some([id, access, refresh]) = token_keys(value) else {
+            return Some(None);
+        };
+        let (id, access, refresh) = (keep(id), keep(access), keep(refresh));
+        if id.is_empty() && access.is_empty() && refresh.is_empty() {
+            return Some(None);
+        }
+        let pruned =
+            serde_json::json!({"idToken": id, "accessToken": access, "refreshToken": refresh});
+        return Some(Some(pruned.to_string()));
+    }
+    if is_account_index(key) {
+        let accounts = keep(account_keys(value).unwrap_or_default());
+        return Some((!accounts.is_empty()).then(|| Value::from(accounts).to_string()));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::super::{Preset, parse as parse_preset};
+    use super::*;
+    use serde_json::json;
+
+    const CLIENT: &str = "c0ffee00-0000-4000-8000-000000000001";
+    const HOME: &str = "oid1.tid1";
+    const ENV: &str = "login.microsoftonline.com";
+
+    fn spec() -> PresetSpec {
+        PresetSpec {
+            client_id: Some(CLIENT.into()),
+            ..PresetSpec::new(Preset::Msal)
+        }
+    }
+
+    fn key(kind: &str, target: &str) -> String {
+        format!("msal.3|{HOME}|{ENV}|{kind}|{CLIENT}|tid1|{target}|")
+    }
+
+    fn entity(kind: &str, secret: &str, target: &str, expires_on: Option<i64>) -> String {
+        let mut entity = json!({"homeAccountId": HOME, "environment": ENV, "credentialType": kind,
+            "clientId": CLIENT, "secret": secret, "realm": "tid1", "target": target,
+            "cachedAt": "1735686000", "tokenType": "Bearer", "lastUpdatedAt": "1735686000000"});
+        if let Some(at) = expires_on {
+            entity["expiresOn"] = json!(at.to_string());
+            entity["extendedExpiresOn"] = json!(at.to_string());
+        }
+        entity.to_string()
+    }
+
+    /// A v5 `sessionStorage` cache: an account with ID, two access and a refresh token.
+    fn v5_cache(area: Area) -> Vec<Entry> {
+        let id = key("idtoken", "");
+        let graph = key("accesstoken", "user.read openid profile");
+        let api = key("accesstoken", "api://my-api/access_as_user");
+        let refresh = key("refreshtoken", "");
+        let account = format!("msal.3|{HOME}|{ENV}|tid1");
+        vec![
+            entry(
+                area,
+                &format!("msal.3.token.keys.{CLIENT}"),
+                &json!({
+                "idToken": [id], "accessToken": [graph, api], "refreshToken": [refresh]})
+                .to_string(),
+            ),
+            entry(
+                area,
+                &id,
+                &entity("IdToken", &jwt_exp(NOW + 3600), "", None),
+            ),
+            entry(
+                area,
+                &graph,
+                &entity(
+                    "AccessToken",
+                    "graph-at",
+                    "User.Read openid profile",
+                    Some(NOW + 3000),
+                ),
+            ),
+            entry(
+                area,
+                &api,
+                &entity(
+                    "AccessToken",
+                    &jwt(json!({"aud": "api://my-api", "exp": NOW + 2000})),
+                    "api://my-api/access_as_user",
+                    Some(NOW + 2000),
+                ),
+            ),
+            entry(
+                area,
+                &refresh,
+                &entity("RefreshToken", "rt-secret", "", None),
+            ),
+            entry(area, "msal.3.account.keys", &json!([account]).to_string()),
+            entry(
+                area,
+                &account,
+                &json!({"homeAccountId": HOME, "environment": ENV, "realm": "tid1",
+                "localAccountId": "oid1", "username": "a@b.c", "authorityType": "MSSTS"})
+                .to_string(),
+            ),
+            entry(area, "msal.version", "5.29.0"),
+        ]
+    }
+
+    #[test]
+    fn v5_session_storage_picks_the_api_token_by_scope() {
+        let api = PresetSpec {
+            scope: Some("api://my-api/access_as_user".into()),
+            ..spec()
+        };
+        let session = parse_preset(&api, &v5_cache(Area::SessionStorage), NOW)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            kinds(&session),
+            [
+                (TokenKind::IdToken, Some(NOW + 3600)),
+                (TokenKind::AccessToken, Some(NOW + 2000)),
+                (TokenKind::RefreshToken, None),
+            ]
+        );
+        assert_eq!(value(&session, TokenKind::RefreshToken), "rt-secret");
+        // Cleanup: the four credentials, the token index, the account and its index.
+        assert_eq!(session.entries.len(), 7);
+        assert!(!keys(&session).contains(&(Area::SessionStorage, "msal.version")));
+        // By audience, and by default the latest.
+        let by_audience = PresetSpec {
+            audience: Some("api://my-api".into()),
+            ..spec()
+        };
+        let session = parse_preset(&by_audience, &v5_cache(Area::SessionStorage), NOW)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            session
+                .token(TokenKind::AccessToken)
+                .unwrap()
+                .facts
+                .expires_at,
+            Some(NOW + 2000)
+        );
+        let session = parse_preset(&spec(), &v5_cache(Area::SessionStorage), NOW)
+            .unwrap()
+            .unwrap();
+        assert_eq!(value(&session, TokenKind::AccessToken), "graph-at");
+    }
+
+    #[test]
+    fn v3_keys_through_the_old_index() {
+        let access = format!("{HOME}-{ENV}-accesstoken-{CLIENT}-tid1-user.read--");
+        let entries = [
+            local(
+                &format!("msal.token.keys.{CLIENT}"),
+                &json!({"idToken": [],
+                "accessToken": [access], "refreshToken": []})
+                .to_string(),
+            ),
+            local(
+                &access,
+                &entity("AccessToken", "old-at", "user.read", Some(NOW + 5)),
+            ),
+        ];
+        assert!(wants(&entries).contains(&Want::Key(Area::LocalStorage, access.clone())));
+        let session = parse_preset(&spec(), &entries, NOW).unwrap().unwrap();
+        assert_eq!(kinds(&session), [(TokenKind::AccessToken, Some(NOW + 5))]);
+    }
+
+    #[test]
+    fn encrypted_entries_are_named_for_decryption() {
+        let mut entries = v5_cache(Area::LocalStorage);
+        let sealed_value = json!({"id": "k1", "nonce": "AAECAwQFBgcICQoLDA0ODw", "data": "3q2-7w",
+            "lastUpdatedAt": "1"})
+        .to_string();
+        let old_session = json!({"id": "k0", "nonce": "AA", "data": "AA"}).to_string();
+        entries[1].value = sealed_value.clone();
+        entries[2].value = old_session;
+        entries.push(cookie(
+            COOKIE,
+            r#"{"id":"k1","key":"AAECAwQFBgcICQoLDA0ODwABAgMEBQYHCAkKCwwNDg8"}"#,
+        ));
+        let sealed = sealed(&spec(), &entries).unwrap();
+        assert_eq!(sealed.key.len(), 32);
+        assert_eq!(sealed.items.len(), 1);
+        assert_eq!(sealed.items[0].index, 1);
+        assert_eq!(sealed.items[0].nonce, (0..16).collect::<Vec<u8>>());
+        assert_eq!(sealed.items[0].data, [0xde, 0xad, 0xbe, 0xef]);
+        assert_eq!(
+            sealed.items[0].info, CLIENT,
+            "the key contains the client ID"
+        );
+        // Left sealed (not decrypted), the rest still makes a session.
+        let session = parse_preset(&spec(), &entries, NOW).unwrap().unwrap();
+        assert!(session.token(TokenKind::IdToken).is_none());
+        // With nothing else readable: not decryptable.
+        let only = [entries[0].clone(), entries[1].clone()];
+        assert_eq!(
+            parse_preset(&spec(), &only, NOW),
+            Err(Unreadable::NotDecryptable)
+        );
+    }
+
+    #[test]
+    fn the_active_account_wins() {
+        let mut entries = v5_cache(Area::SessionStorage);
+        let other_key = format!("msal.3|oid2.tid1|{ENV}|accesstoken|{CLIENT}|tid1|user.read|");
+        let other = json!({"homeAccountId": "oid2.tid1", "environment": ENV, "credentialType":
+            "AccessToken", "clientId": CLIENT, "secret": "other-at", "target": "user.read",
+            "expiresOn": (NOW + 9000).to_string()})
+        .to_string();
+        let index: Value = serde_json::from_str(&entries[0].value).unwrap();
+        let mut index = index;
+        index["accessToken"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!(other_key));
+        entries[0].value = index.to_string();
+        entries.push(session_storage(&other_key, &other));
+        let session = parse_preset(&spec(), &entries, NOW).unwrap().unwrap();
+        assert_eq!(
+            value(&session, TokenKind::AccessToken),
+            "other-at",
+            "the freshest"
+        );
+        entries.push(session_storage(
+            &format!("msal.{CLIENT}.active-account-filters"),
+            &json!({"homeAccountId": HOME, "localAccountId": "oid1", "tenantId": "tid1"})
+                .to_string(),
+        ));
+        let session = parse_preset(&spec(), &entries, NOW).unwrap().unwrap();
+        assert_eq!(value(&session, TokenKind::AccessToken), "graph-at");
+        assert!(
+            keys(&session)
+                .iter()
+                .any(|(_, key)| key.ends_with("active-account-filters"))
+        );
+    }
+
+    #[test]
+    fn indexes_are_pruned_as_msal_leaves_them() {
+        let index =
+            json!({"idToken": ["a"], "accessToken": ["b", "c"], "refreshToken": []}).to_string();
+        assert_eq!(
+            prune("msal.3.token.keys.x", &index, &["a", "b", "c"]),
+            Some(None)
+        );
+        let pruned = prune("msal.3.token.keys.x", &index, &["b"])
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            serde_json::from_str::<Value>(&pruned).unwrap(),
+            json!({"idToken": ["a"], "accessToken": ["c"], "refreshToken": []})
+        );
+        assert_eq!(
+            prune("msal.account.keys", r#"["a","b"]"#, &["a"]),
+            Some(Some(r#"["b"]"#.into()))
+        );
+        assert_eq!(prune("msal.3.account.keys", r#"["a"]"#, &["a"]), Some(None));
+        assert_eq!(prune("msal.3|x|y", "{}", &[]), None);
+        assert_eq!(prune("msal.3.token.keys.x", "garbage", &[]), Some(None));
+    }
+
+    #[test]
+    fn corrupt_indexes_and_entities_say_why() {
+        let index = local(&format!("msal.3.token.keys.{CLIENT}"), r#"{"idToken":[]}"#);
+        assert_eq!(
+            parse_preset(&spec(), &[index], NOW),
+            Err(Unreadable::UnexpectedShape)
+        );
+        let id = key("idtoken", "");
+        let entries = [
+            local(
+                &format!("msal.3.token.keys.{CLIENT}"),
+                &json!({"idToken": [id], "accessToken": [], "refreshToken": []}).to_string(),
+            ),
+            local(&id, "{nope"),
+        ];
+        assert_eq!(
+            parse_preset(&spec(), &entries, NOW),
+            Err(Unreadable::NotJson)
+        );
+        assert_eq!(parse_preset(&spec(), &[], NOW), Ok(None));
+    }
+}

@@ -1,0 +1,224 @@
+//! `inspectLegacySession`: what a source finds on this device, for support and the demo.
+//!
+//! Read-only: no lock, no request, no write. It reads the legacy session as `migrateSession`
+//! would and judges it with the same pre-check, then reports kinds, formats, expiries and the
+//! entries cleanup would remove. Never a token value.
+
+use serde::Serialize;
+
+use crate::core::choice::{Choice, Expectations, choose};
+use crate::core::source::LegacySession;
+
+/// The answer, serialised to the object `pkg/index.d.ts` documents as `Inspection`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Inspection {
+    pub found: bool,
+    /// The medium (`localStorage`, `cookie`, `callback`) or the preset's name.
+    pub source: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preset: Option<&'static str>,
+    pub tokens: Vec<TokenReport>,
+    pub entries: Vec<EntryReport>,
+    /// The credential `migrateSession` would send: a token kind, or `cookie`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential: Option<&'static str>,
+    /// Why nothing would be sent (`expired`, `wrong_issuer`, `wrong_audience`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<&'static str>,
+    /// Why a value that was there did not yield a session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<&'static str>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenReport {
+    pub kind: &'static str,
+    pub format: &'static str,
+    /// Unix seconds, from the token's `exp` or the SDK's record of it; `null` when unknown.
+    pub expires_at: Option<i64>,
+    /// Judged with the clock tolerance, as the pre-check does.
+    pub expired: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EntryReport {
+    pub storage: &'static str,
+    pub key: String,
+}
+
+/// Builds the answer from what reading found.
+pub fn inspection(
+    source: &'static str,
+    preset: Option<&'static str>,
+    session: Option<&LegacySession>,
+    unreadable: Option<&'static str>,
+    expect: &Expectations<'_>,
+) -> Inspection {
+    let mut answer = Inspection {
+        found: session.is_some(),
+        source,
+        preset,
+        tokens: Vec::new(),
+        entries: Vec::new(),
+        credential: None,
+        refused: None,
+        unreadable,
+    };
+    let Some(session) = session else {
+        return answer;
+    };
+    answer.tokens = session
+        .tokens
+        .iter()
+        .map(|token| TokenReport {
+            kind: token.kind.as_str(),
+            format: token.facts.format.as_str(),
+            expires_at: token.facts.expires_at,
+            expired: token.facts.is_expired(expect.now, expect.leeway),
+        })
+        .collect();
+    answer.entries = session
+        .entries
+        .iter()
+        .map(|entry| EntryReport {
+            storage: entry.area.as_str(),
+            key: entry.key.clone(),
+        })
+        .collect();
+    if session.is_cookie() {
+        answer.credential = Some("cookie");
+    } else {
+        match choose(session, expect) {
+            Choice::Send(token) => answer.credential = Some(token.kind.as_str()),
+            Choice::Refuse(refusal) => answer.refused = Some(refusal.as_str()),
+        }
+    }
+    answer
+}
+
+/// Reads the configured source and answers, without touching anything.
+#[cfg(target_arch = "wasm32")]
+pub async fn inspect(
+    options: &crate::core::options::Options,
+    stores: &crate::web::storage::Stores,
+    read_hook: Option<&js_sys::Function>,
+) -> Inspection {
+    use crate::core::options::SourceSpec;
+    let source = &options.legacy.source;
+    let preset = match source {
+        SourceSpec::Preset(spec) => Some(spec.preset.as_str()),
+        _ => None,
+    };
+    let expect = Expectations {
+        issuer: options.legacy.issuer.as_deref(),
+        audience: options.legacy.audience.as_deref(),
+        leeway: i64::from(options.clock_tolerance_seconds),
+        now: crate::web::clock::now_s(),
+        bearer: crate::core::presets::bearer(source),
+    };
+    match crate::web::legacy::read(source, stores, read_hook).await {
+        Ok(reading) => inspection(
+            reading.source,
+            preset,
+            reading.session.as_ref(),
+            reading.unreadable,
+            &expect,
+        ),
+        // The app's `legacy.read()` threw: what `migrateSession` answers `legacy_read_failed`.
+        Err(_) => inspection("callback", None, None, Some("read_failed"), &expect),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::presets::{Preset, PresetSpec, fixtures::*, parse};
+    use crate::core::source::TokenKind;
+    use serde_json::json;
+
+    fn expect(bearer: TokenKind) -> Expectations<'static> {
+        Expectations {
+            issuer: None,
+            audience: None,
+            leeway: 60,
+            now: NOW,
+            bearer,
+        }
+    }
+
+    #[test]
+    fn reports_without_tokens() {
+        let spec = PresetSpec::new(Preset::OidcClientTs);
+        let access = jwt_exp(NOW - 3600);
+        let value = json!({"access_token": access, "refresh_token": "secret-refresh",
+            "expires_at": NOW - 3600})
+        .to_string();
+        let session = parse(
+            &spec,
+            &[session_storage("oidc.user:https://a:c", &value)],
+            NOW,
+        )
+        .unwrap()
+        .unwrap();
+        let answer = inspection(
+            "oidc-client-ts",
+            Some("oidc-client-ts"),
+            Some(&session),
+            None,
+            &expect(TokenKind::AccessToken),
+        );
+        let serialised = serde_json::to_value(&answer).unwrap();
+        assert_eq!(
+            serialised,
+            json!({"found": true, "source": "oidc-client-ts", "preset": "oidc-client-ts",
+                "tokens": [
+                    {"kind": "access_token", "format": "jwt", "expiresAt": NOW - 3600, "expired": true},
+                    {"kind": "refresh_token", "format": "opaque", "expiresAt": null, "expired": false}],
+                "entries": [{"storage": "sessionStorage", "key": "oidc.user:https://a:c"}],
+                "credential": "refresh_token"})
+        );
+        let text = serialised.to_string();
+        assert!(!text.contains("secret-refresh") && !text.contains(&access));
+    }
+
+    #[test]
+    fn refusals_cookie_sessions_and_nothing() {
+        let spec = PresetSpec::new(Preset::Descope);
+        let session = parse(&spec, &[local("DS", &jwt_exp(NOW - 3600))], NOW)
+            .unwrap()
+            .unwrap();
+        let answer = inspection(
+            "descope",
+            None,
+            Some(&session),
+            None,
+            &expect(TokenKind::AccessToken),
+        );
+        assert_eq!(answer.refused, Some("expired"));
+        assert_eq!(answer.credential, None);
+        let cookie = LegacySession::default();
+        let answer = inspection(
+            "authjs",
+            None,
+            Some(&cookie),
+            None,
+            &expect(TokenKind::AccessToken),
+        );
+        assert_eq!(answer.credential, Some("cookie"));
+        let answer = inspection(
+            "msal",
+            None,
+            None,
+            Some("not_decryptable"),
+            &expect(TokenKind::AccessToken),
+        );
+        assert_eq!(
+            serde_json::to_value(&answer).unwrap(),
+            json!({"found": false, "source": "msal", "tokens": [], "entries": [],
+                "unreadable": "not_decryptable"})
+        );
+    }
+}
