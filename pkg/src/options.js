@@ -128,7 +128,7 @@ function normalizeLegacy(legacy) {
     const read = optionalFunction(legacy.read, "legacy.read");
     const clear = optionalFunction(legacy.clear, "legacy.clear");
     const write = optionalFunction(legacy.write, "legacy.write");
-    return { legacy: { source: { kind: "callback", hasClear: clear !== undefined }, issuer, audience }, read, clear, write };
+    return { legacy: { source: { callback: { hasClear: clear !== undefined } }, issuer, audience }, read, clear, write };
   }
   for (const name of ["clear", "write"]) {
     if (legacy[name] !== undefined) invalid(`legacy.${name}`, "absent unless legacy.read is given", legacy[name]);
@@ -139,7 +139,7 @@ function normalizeLegacy(legacy) {
   const legacyStore = typeof legacy.storage === "object" && legacy.storage !== null ? adapter(legacy.storage, "legacy.storage") : undefined;
   const area = legacyStore ? "adapter" : oneOf(legacy.storage, "legacy.storage", STORAGES);
   const key = text(legacy.key, "legacy.key");
-  return { legacy: { source: { kind: "storage", area, key, pointers: pointers(legacy.pointer) }, issuer, audience }, legacyStore };
+  return { legacy: { source: { storage: { area, key, pointers: pointers(legacy.pointer) } }, issuer, audience }, legacyStore };
 }
 
 /** `pointer` is one JSON pointer (to the access token) or one per token kind. */

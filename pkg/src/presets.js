@@ -52,7 +52,7 @@ export function normalizePreset(legacy) {
     }
     const cookie = cookieMode(legacy.cookie);
     if (!cookie) invalid("legacy.cookie", 'true or { indicator: "<cookie name>" } (or a legacy.preset)', legacy.cookie);
-    return { kind: "preset", preset: "cookie", cookie };
+    return { preset: { preset: "cookie", cookie } };
   }
   if (typeof preset !== "string" || !Object.hasOwn(PRESETS, preset)) {
     invalid("legacy.preset", `one of ${Object.keys(PRESETS).map((name) => JSON.stringify(name)).join(", ")}`, preset);
@@ -66,7 +66,7 @@ export function normalizePreset(legacy) {
       });
     }
   }
-  const source = { kind: "preset", preset };
+  const source = { preset };
   for (const name of ["clientId", "scope", "apiKey", "appName", "authority", "prefix", "storageKey"]) {
     if (legacy[name] !== undefined) source[name] = text(legacy[name], `legacy.${name}`);
   }
@@ -95,7 +95,7 @@ export function normalizePreset(legacy) {
     if (cookie === undefined && legacy.cookie !== false) invalid("legacy.cookie", 'true, false or { indicator: "<cookie name>" }', legacy.cookie);
     if (cookie) source.cookie = cookie;
   }
-  return source;
+  return { preset: source };
 }
 
 /** `true` → `{}`; `{ indicator }` → itself; `false` → `undefined`. */

@@ -31,7 +31,7 @@ test("normalises a minimal configuration", () => {
   assert.deepEqual(engine, {
     authgear: { endpoint: "https://myapp.authgear.cloud", clientID: "client1", name: "default" },
     exchange: { url: "https://api.example.com/authgear-migrate", timeoutMs: 10000, budgetMs: 20000, credentials: "same-origin", deviceInfo: null },
-    legacy: { source: { kind: "storage", area: "localStorage", key: "legacy_session", pointers: { accessToken: "/access_token" } }, issuer: null, audience: null },
+    legacy: { source: { storage: { area: "localStorage", key: "legacy_session", pointers: { accessToken: "/access_token" } } }, issuer: null, audience: null },
     cleanup: "remove",
     clockToleranceSeconds: 60,
     dryRun: false,
@@ -57,7 +57,7 @@ test("a callback source", () => {
   const clear = () => {};
   const options = { ...valid(), legacy: { read, clear, audience: "api" } };
   const { engine, hooks } = normalizeOptions(options);
-  assert.deepEqual(engine.legacy, { source: { kind: "callback", hasClear: true }, issuer: null, audience: "api" });
+  assert.deepEqual(engine.legacy, { source: { callback: { hasClear: true } }, issuer: null, audience: "api" });
   assert.equal(hooks.read, read);
   assert.equal(hooks.clear, clear);
 });
@@ -65,9 +65,9 @@ test("a callback source", () => {
 test("pointers per token kind", () => {
   const options = valid();
   options.legacy.pointer = { refreshToken: "/body/refresh_token", idToken: "" };
-  assert.deepEqual(normalizeOptions(options).engine.legacy.source.pointers, { refreshToken: "/body/refresh_token", idToken: "" });
+  assert.deepEqual(normalizeOptions(options).engine.legacy.source.storage.pointers, { refreshToken: "/body/refresh_token", idToken: "" });
   delete options.legacy.pointer;
-  assert.deepEqual(normalizeOptions(options).engine.legacy.source.pointers, { accessToken: "" });
+  assert.deepEqual(normalizeOptions(options).engine.legacy.source.storage.pointers, { accessToken: "" });
 });
 
 test("device info travels as base64url JSON", () => {
@@ -186,7 +186,7 @@ test("legacy data through an adapter", () => {
   const preferences = { name: "capacitor-preferences", get() {}, set() {}, remove() {}, keys() {} };
   options.legacy.storage = preferences;
   const { engine, hooks } = normalizeOptions(options);
-  assert.equal(engine.legacy.source.area, "adapter");
+  assert.equal(engine.legacy.source.storage.area, "adapter");
   assert.equal(hooks.legacyStore, preferences);
 });
 

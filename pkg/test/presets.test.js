@@ -27,45 +27,42 @@ function refused(legacy, option, pattern) {
 
 test("a preset needs only its name", () => {
   for (const preset of ["auth0-spa", "firebase", "amplify", "cognito", "supabase", "okta", "msal", "oidc-client-ts", "descope", "stytch", "privy", "kinde", "clerk"]) {
-    assert.deepEqual(source({ preset }), { source: { kind: "preset", preset }, issuer: null, audience: null });
+    assert.deepEqual(source({ preset }), { source: { preset: { preset } }, issuer: null, audience: null });
   }
 });
 
 test("supabase: the storage key is made from the project URL, as supabase-js does", () => {
-  assert.deepEqual(source({ preset: "supabase", url: "https://abcd.supabase.co" }).source, { kind: "preset", preset: "supabase", storageKey: "sb-abcd-auth-token" });
-  assert.deepEqual(source({ preset: "supabase", storageKey: "my-key" }).source, { kind: "preset", preset: "supabase", storageKey: "my-key" });
+  assert.deepEqual(source({ preset: "supabase", url: "https://abcd.supabase.co" }).source, { preset: { preset: "supabase", storageKey: "sb-abcd-auth-token" } });
+  assert.deepEqual(source({ preset: "supabase", storageKey: "my-key" }).source, { preset: { preset: "supabase", storageKey: "my-key" } });
   refused({ preset: "supabase", url: "abcd" }, "legacy.url", /Supabase project URL/);
   refused({ preset: "supabase", url: "https://a.supabase.co", storageKey: "k" }, "legacy.storageKey");
 });
 
 test("each preset's options, passed on", () => {
   assert.deepEqual(source({ preset: "auth0-spa", clientId: "AbC", audience: "https://api", scope: "openid offline_access" }), {
-    source: { kind: "preset", preset: "auth0-spa", clientId: "AbC", scope: "openid offline_access", audience: "https://api" },
+    source: { preset: { preset: "auth0-spa", clientId: "AbC", scope: "openid offline_access", audience: "https://api" } },
     issuer: null,
     audience: "https://api",
   });
-  assert.deepEqual(source({ preset: "firebase", apiKey: "AIza", appName: "second" }).source, { kind: "preset", preset: "firebase", apiKey: "AIza", appName: "second" });
+  assert.deepEqual(source({ preset: "firebase", apiKey: "AIza", appName: "second" }).source, { preset: { preset: "firebase", apiKey: "AIza", appName: "second" } });
   assert.deepEqual(source({ preset: "oidc-client-ts", authority: "https://idp.example/", clientId: "spa" }).source, {
-    kind: "preset",
-    preset: "oidc-client-ts",
-    authority: "https://idp.example/",
-    clientId: "spa",
+    preset: { preset: "oidc-client-ts", authority: "https://idp.example/", clientId: "spa" },
   });
-  assert.deepEqual(source({ preset: "msal", clientId: "c", scope: "api://x/y", bearer: "id_token" }).source, { kind: "preset", preset: "msal", clientId: "c", scope: "api://x/y", bearer: "id_token" });
-  assert.deepEqual(source({ preset: "descope", prefix: "app." }).source, { kind: "preset", preset: "descope", prefix: "app." });
+  assert.deepEqual(source({ preset: "msal", clientId: "c", scope: "api://x/y", bearer: "id_token" }).source, { preset: { preset: "msal", clientId: "c", scope: "api://x/y", bearer: "id_token" } });
+  assert.deepEqual(source({ preset: "descope", prefix: "app." }).source, { preset: { preset: "descope", prefix: "app." } });
   assert.deepEqual(source({ preset: "okta", storageKey: "tokens", issuer: "https://x.okta.com" }), {
-    source: { kind: "preset", preset: "okta", storageKey: "tokens" },
+    source: { preset: { preset: "okta", storageKey: "tokens" } },
     issuer: "https://x.okta.com",
     audience: null,
   });
 });
 
 test("cookie mode: alone, as a fallback, and Auth.js", () => {
-  assert.deepEqual(source({ cookie: true }).source, { kind: "preset", preset: "cookie", cookie: {} });
-  assert.deepEqual(source({ cookie: { indicator: "signed_in" } }).source, { kind: "preset", preset: "cookie", cookie: { indicator: "signed_in" } });
-  assert.deepEqual(source({ preset: "authjs" }).source, { kind: "preset", preset: "authjs", cookie: {} });
-  assert.deepEqual(source({ preset: "clerk", cookie: true }).source, { kind: "preset", preset: "clerk", cookie: {} });
-  assert.deepEqual(source({ preset: "clerk", cookie: false }).source, { kind: "preset", preset: "clerk" });
+  assert.deepEqual(source({ cookie: true }).source, { preset: { preset: "cookie", cookie: {} } });
+  assert.deepEqual(source({ cookie: { indicator: "signed_in" } }).source, { preset: { preset: "cookie", cookie: { indicator: "signed_in" } } });
+  assert.deepEqual(source({ preset: "authjs" }).source, { preset: { preset: "authjs", cookie: {} } });
+  assert.deepEqual(source({ preset: "clerk", cookie: true }).source, { preset: { preset: "clerk", cookie: {} } });
+  assert.deepEqual(source({ preset: "clerk", cookie: false }).source, { preset: { preset: "clerk" } });
   refused({ cookie: false }, "legacy.cookie");
   refused({ cookie: { indicator: "" } }, "legacy.cookie.indicator");
   refused({ cookie: { name: "x" } }, "legacy.cookie.name");

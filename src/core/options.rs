@@ -71,7 +71,9 @@ pub struct LegacyOptions {
 
 /// Where the legacy session is read from.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
+// Externally tagged (`{"storage": {…}}`): serde's internally tagged enums buffer their content
+// generically, which costs kilobytes of Wasm for nothing.
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub enum SourceSpec {
     /// One storage entry; JSON pointers pick the tokens out of its value.
     #[serde(rename_all = "camelCase")]
