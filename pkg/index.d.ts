@@ -145,7 +145,10 @@ export interface ExchangeOptions {
   timeoutMs?: number;
   /** For the whole call, retries included, in milliseconds; at least `timeoutMs`. Default 20000. */
   budgetMs?: number;
-  /** `fetch` credentials mode of the exchange request. Default `"same-origin"`. */
+  /**
+   * `fetch` credentials mode of the exchange request. Default `"same-origin"`. Cookie mode always
+   * sends cookies (`"include"`).
+   */
   credentials?: "omit" | "same-origin" | "include";
   /** Sent to the endpoint (base64url JSON) and passed on to Authgear's `createSession`. */
   deviceInfo?: Record<string, unknown>;
@@ -440,8 +443,8 @@ interface PresetCommon extends LegacyExpectations {
 /**
  * Cookie mode alone: the legacy session is an HttpOnly cookie only your endpoint can read. The
  * exchange carries `subject_token_type=urn:authgear-migrate:token-type:cookie` and no subject
- * token, with the page's cookies (a cross-origin endpoint needs `exchange.credentials:
- * "include"`).
+ * token, always sent with the page's cookies (`credentials: "include"`, whatever
+ * `exchange.credentials` says), so a cross-origin endpoint must answer CORS with credentials.
  */
 export interface LegacyCookieSource extends LegacyExpectations {
   /**

@@ -9,7 +9,7 @@ use js_sys::Function;
 use crate::core::answer::{Answer, classify};
 use crate::core::choice::{Choice, Expectations, choose};
 use crate::core::event::Event;
-use crate::core::options::{Cleanup, Options};
+use crate::core::options::{Cleanup, Credentials, Options};
 use crate::core::outcome::{Credential, DeferReason, Outcome};
 use crate::core::presets;
 use crate::core::retry::{Backoff, RetryPolicy};
@@ -261,6 +261,11 @@ impl Migration<'_> {
         let policy = RetryPolicy::default();
         let deadline = now_ms() + i64::from(exchange.budget_ms);
         let body = request.to_form();
+        // Cookie mode exists to send the legacy session cookie: to a cross-origin endpoint too.
+        let credentials = match request.subject_token {
+            None => Credentials::Include,
+            Some(_) => exchange.credentials,
+        };
         let mut sends = 0;
         loop {
             sends += 1;
@@ -284,7 +289,7 @@ impl Migration<'_> {
             let timeout = u64::from(exchange.timeout_ms).min(remaining).max(1);
             let sent_at = report::now();
             let (answer, http_status) =
-                match post_form(&exchange.url, body.clone(), exchange.credentials, timeout).await {
+                match post_form(&exchange.url, body.clone(), credentials, timeout).await {
                     Ok(http) => (
                         classify(
                             http.status,

@@ -178,8 +178,12 @@ impl Store {
                 .and_then(|document| document.dyn_into::<HtmlDocument>().ok())
                 .map(Self::Cookies)
                 .ok_or_else(|| StoreError::new("cookie", "open", &JsValue::NULL)),
-            Area::Adapter => Err(StoreError::new("adapter", "open", &JsValue::NULL)),
-            _ => WebArea::open(area).map(Self::Web),
+            Area::LocalStorage | Area::SessionStorage => WebArea::open(area).map(Self::Web),
+            // Not key-value stores of this kind: adapters come from `Stores`, IndexedDB records
+            // from `web::indexeddb`.
+            Area::Adapter | Area::IndexedDb => {
+                Err(StoreError::new(area.as_str(), "open", &JsValue::NULL))
+            }
         }
     }
 
