@@ -1,20 +1,52 @@
 // The demo: a legacy sign-in, the migration, then the official Authgear SDK using the session.
-import { migrateSession } from "authgear-migrate";
+import { inspectLegacySession, migrateSession } from "authgear-migrate";
 import authgear from "@authgear/web";
 
 const config = await (await fetch("/config.json")).json();
 const LEGACY_KEY = "legacy_session";
 const $ = (id) => document.getElementById(id);
 
-function showLegacy() {
+// The options the new app passes: the legacy SDK kept its token response in localStorage.
+const options = {
+  authgear: { endpoint: config.authgear, clientID: config.clientID },
+  exchange: { url: config.exchangeURL },
+  legacy: {
+    storage: "localStorage",
+    key: LEGACY_KEY,
+    pointer: { accessToken: "/access_token", refreshToken: "/refresh_token" },
+    issuer: config.legacy,
+    audience: config.legacyAudience,
+  },
+};
+
+async function showLegacy() {
   const stored = localStorage.getItem(LEGACY_KEY);
   if (!stored) {
     $("legacy-status").textContent = "none";
+    $("inspection").textContent = "…";
     return;
   }
   const { expires_at: expiresAt } = JSON.parse(stored);
   const left = Math.round(expiresAt - Date.now() / 1000);
   $("legacy-status").textContent = left > 0 ? `signed in, access token valid ${left} s more` : "signed in, access token expired";
+  // Inspecting loads the engine, so only when there is something to see.
+  $("inspection").textContent = JSON.stringify(await inspectLegacySession(options), null, 2);
+}
+
+/** Lists each event as it happens, with its time since the call began and since the last step. */
+function eventLogger() {
+  $("events").replaceChildren();
+  let previous = 0;
+  return (event) => {
+    const { type, elapsedMs, ...details } = event;
+    const item = document.createElement("li");
+    item.innerHTML = `<span class="ms"></span> <b></b> <span></span>`;
+    item.querySelector(".ms").textContent = `${elapsedMs} ms (+${elapsedMs - previous})`;
+    item.querySelector("b").textContent = type;
+    item.querySelector("span:last-child").textContent = JSON.stringify(details);
+    $("events").append(item);
+    previous = elapsedMs;
+  };
 }
 
 $("legacy-sign-in").addEventListener("submit", async (event) => {
@@ -36,35 +68,19 @@ $("legacy-sign-in").addEventListener("submit", async (event) => {
   }
   // What a legacy SDK keeps: the token response, with its expiry made absolute.
   localStorage.setItem(LEGACY_KEY, JSON.stringify({ ...tokens, expires_at: Math.floor(Date.now() / 1000) + tokens.expires_in }));
-  showLegacy();
+  await showLegacy();
 });
 
-$("ship-button").addEventListener("click", async () => {
-  $("events").replaceChildren();
+async function run(extra) {
   $("outcome").textContent = "running…";
-  const outcome = await migrateSession({
-    authgear: { endpoint: config.authgear, clientID: config.clientID },
-    exchange: { url: config.exchangeURL },
-    legacy: {
-      storage: "localStorage",
-      key: LEGACY_KEY,
-      pointer: { accessToken: "/access_token", refreshToken: "/refresh_token" },
-      issuer: config.legacy,
-      audience: config.legacyAudience,
-    },
-    onEvent(event) {
-      const { type, elapsedMs, ...details } = event;
-      const item = document.createElement("li");
-      item.innerHTML = `<span class="ms">${elapsedMs} ms</span> <b></b> <span></span>`;
-      item.querySelector("b").textContent = type;
-      item.querySelector("span:last-child").textContent = JSON.stringify(details);
-      $("events").append(item);
-    },
-  });
+  const outcome = await migrateSession({ ...options, ...extra, onEvent: eventLogger() });
   $("outcome").textContent = JSON.stringify(outcome);
   document.body.dataset.outcome = outcome.status;
-  showLegacy();
-});
+  await showLegacy();
+}
+
+$("dry-run-button").addEventListener("click", () => run({ dryRun: true }));
+$("ship-button").addEventListener("click", () => run({}));
 
 $("authgear-button").addEventListener("click", async () => {
   await authgear.configure({ endpoint: config.authgear, clientID: config.clientID });
@@ -84,4 +100,4 @@ $("reset-button").addEventListener("click", () => {
   location.reload();
 });
 
-showLegacy();
+await showLegacy();

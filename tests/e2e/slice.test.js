@@ -32,6 +32,18 @@ describe("the demo, clicked through", () => {
     await page.click("#legacy-sign-in-button");
     await page.waitForFunction(() => document.getElementById("legacy-status").textContent.startsWith("signed in"));
     const legacy = JSON.parse(await storageItem(page, "legacy_session"));
+    // What the engine sees, redacted.
+    await page.waitForFunction(() => document.getElementById("inspection").textContent.includes("found"));
+    const inspection = JSON.parse(await page.textContent("#inspection"));
+    assert.equal(inspection.found, true);
+    assert.equal(inspection.credential, "access_token");
+    assert.ok(!JSON.stringify(inspection).includes(legacy.access_token.slice(0, 24)), "the inspection shows a token");
+    // A dry run changes nothing.
+    await page.click("#dry-run-button");
+    await page.waitForFunction(() => document.body.dataset.outcome);
+    assert.equal(await page.evaluate(() => document.body.dataset.outcome), "dry-run");
+    assert.ok(await storageItem(page, "legacy_session"));
+    await page.evaluate(() => delete document.body.dataset.outcome);
 
     await page.click("#ship-button");
     await page.waitForFunction(() => document.body.dataset.outcome);
