@@ -6,10 +6,10 @@ cd "$(dirname "$0")/.."
 log() { printf '\033[1m[build]\033[0m %s\n' "$*" >&2; }
 
 log "engine: release Wasm"
-cargo build --release --target wasm32-unknown-unknown -p authgear-migrate
+cargo build --profile wasm-release --target wasm32-unknown-unknown -p authgear-migrate
 out=pkg/dist/wasm
 rm -rf "$out"
-wasm-bindgen target/wasm32-unknown-unknown/release/authgear_migrate.wasm \
+wasm-bindgen target/wasm32-unknown-unknown/wasm-release/authgear_migrate.wasm \
   --target web --out-dir "$out" --out-name authgear_migrate --no-typescript \
   --remove-name-section --remove-producers-section
 # The optimiser from npm's binaryen: Debian's older wasm-opt writes broken modules.

@@ -133,6 +133,13 @@ impl Migration<'_> {
         }
 
         let Some(session) = self.read_legacy().await? else {
+            // Where it looked, so the wrapper can answer the same without the engine next time.
+            if let Some(probe) = presets::probe(&self.options.legacy.source)
+                && !dry_run
+            {
+                let source = keys.source.clone();
+                self.write_state(&state, &StateRecord::none(probe, source, now_ms()));
+            }
             return Ok(Outcome::NoLegacySession);
         };
         let (credential, subject_token) = self.choose_credential(&session)?;

@@ -5,7 +5,7 @@
 const STATE_VERSION = 1;
 
 /**
- * @param {{ refreshToken: string, state: string }} keys
+ * @param {{ refreshToken: string, state: string, source: string }} keys
  * @param {number} now Unix milliseconds
  * @param {{ name?: string, get(key: string): unknown } | undefined} authgearStore the SDK's
  *   storage when it is not localStorage
@@ -34,5 +34,49 @@ export async function quickOutcome(keys, now, authgearStore) {
   if (status === "deferred" && typeof record.notBefore === "number" && record.notBefore > now) {
     return { status: "deferred", reason: "backoff", retryAt: record.notBefore };
   }
+  if (status === "none" && record.source === keys.source && !hasSession && (await stillEmpty(record.probe))) {
+    return { status: "no-legacy-session" };
+  }
   return null;
+}
+
+/**
+ * Whether every place the engine looked last time is still empty: the engine wrote `probe`
+ * (src/core/presets/mod.rs, `probe`) when it found no legacy session. Anything unsure is "no".
+ */
+async function stillEmpty(probe) {
+  if (!Array.isArray(probe) || probe.length === 0) return false;
+  const keys = new Map();
+  const listed = async (area) => {
+    if (!keys.has(area)) keys.set(area, await list(area));
+    return keys.get(area);
+  };
+  try {
+    for (const { area, key, prefix } of probe) {
+      const present = await listed(area);
+      if (present === undefined) return false;
+      if (present.some((name) => (key !== undefined ? name === key : name.startsWith(prefix)))) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The names in an area, or undefined when they cannot be listed here. */
+async function list(area) {
+  switch (area) {
+    case "localStorage":
+    case "sessionStorage": {
+      const storage = globalThis[area];
+      return Array.from({ length: storage.length }, (_, index) => storage.key(index));
+    }
+    case "cookie":
+      return document.cookie.split(";").map((pair) => pair.split("=")[0].trim()).filter(Boolean);
+    case "indexedDB":
+      // Database names; older browsers cannot list them.
+      return typeof indexedDB?.databases === "function" ? (await indexedDB.databases()).map((db) => db.name) : undefined;
+    default:
+      return undefined;
+  }
 }

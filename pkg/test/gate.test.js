@@ -9,6 +9,10 @@ const items = new Map();
 globalThis.localStorage = {
   getItem: (key) => (items.has(key) ? items.get(key) : null),
   setItem: (key, value) => items.set(key, String(value)),
+  get length() {
+    return items.size;
+  },
+  key: (index) => [...items.keys()][index] ?? null,
 };
 beforeEach(() => items.clear());
 
@@ -52,6 +56,29 @@ test("an adapter's session counts, and names the storage", async () => {
   assert.deepEqual(await quickOutcome(keys, 1000, native), { status: "already-migrated", storage: "capacitor" });
   const failing = { get: async () => { throw new Error("bridge down"); } };
   assert.equal(await quickOutcome(keys, 1000, failing), null);
+});
+
+test("no legacy session, while every probed place is still empty", async () => {
+  const probe = [
+    { area: "localStorage", key: "legacy_session" },
+    { area: "localStorage", prefix: "@@auth0spajs@@::c::" },
+  ];
+  record({ status: "none", probe, source: keys.source });
+  assert.deepEqual(await quickOutcome(keys, 1000), { status: "no-legacy-session" });
+  // Written for another source configuration: not this one's answer.
+  assert.equal(await quickOutcome(keysFor("default", { storage: {} }), 1000), null);
+  localStorage.setItem("@@auth0spajs@@::c::default::openid", "{}");
+  assert.equal(await quickOutcome(keys, 1000), null);
+  items.delete("@@auth0spajs@@::c::default::openid");
+  localStorage.setItem("legacy_session", "{}");
+  assert.equal(await quickOutcome(keys, 1000), null);
+});
+
+test("a probe this page cannot check is left to the engine", async () => {
+  for (const probe of [[{ area: "indexedDB", key: "firebaseLocalStorageDb" }], [{ area: "adapter", key: "k" }], [], undefined]) {
+    record({ status: "none", probe, source: keys.source });
+    assert.equal(await quickOutcome(keys, 1000), null, JSON.stringify(probe));
+  }
 });
 
 test("unknown versions and corrupt records are left to the engine", async () => {

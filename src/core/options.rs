@@ -118,6 +118,8 @@ pub struct Keys {
     pub id_token: String,
     /// This engine's state record.
     pub state: String,
+    /// Identifies the legacy source configuration, for the record of where it looked.
+    pub source: String,
     /// Web Locks name, and the lease key where Web Locks are missing.
     pub lock: String,
 }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::outcome::{Credential, DeferReason, RejectReason};
 use crate::core::retry::Backoff;
+use crate::core::source::Area;
 
 pub const VERSION: u8 = 1;
 
@@ -30,6 +31,12 @@ pub struct StateRecord {
     /// The last reject or defer reason code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// With `none`: the entries the source reads, all absent when it looked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub probe: Vec<Probe>,
+    /// With `none`: the source configuration `probe` belongs to (the wrapper's `keys.source`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
     pub updated_at: i64,
 }
 
@@ -46,6 +53,19 @@ pub enum Status {
     Saved,
     /// Finished: this device never migrates again, even after an Authgear sign-out.
     Done,
+    /// No legacy session at the last look; `probe` says where it looked.
+    None,
+}
+
+/// One place a source reads, for the wrapper's fast path: while every place of the probe is
+/// still empty, the answer is still "no legacy session", and the engine need not load.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Probe {
+    pub area: Area,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
 }
 
 /// One exchange attempt. A retry of the same credential reuses the key.
@@ -108,6 +128,8 @@ impl StateRecord {
             failures: 0,
             not_before: None,
             reason: None,
+            probe: Vec::new(),
+            source: None,
             updated_at: now,
         }
     }
@@ -231,6 +253,15 @@ impl StateRecord {
     pub fn done(now: i64) -> Self {
         Self::new(Status::Done, now)
     }
+
+    /// No legacy session where `probe` looked, for the source configuration `source`.
+    pub fn none(probe: Vec<Probe>, source: String, now: i64) -> Self {
+        Self {
+            probe,
+            source: Some(source),
+            ..Self::new(Status::None, now)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -353,6 +384,23 @@ mod tests {
             Some(RejectReason::Revoked)
         );
         assert_eq!(earlier_rejection(Some(&rejected), &fingerprint("t2")), None);
+    }
+
+    #[test]
+    fn none_records_where_it_looked() {
+        let probe = vec![Probe {
+            area: Area::LocalStorage,
+            key: Some("legacy_session".into()),
+            prefix: None,
+        }];
+        let record = StateRecord::none(probe, "1a2b3c4d".into(), 7);
+        assert_eq!(
+            record.to_json(),
+            r#"{"v":1,"status":"none","failures":0,"probe":[{"area":"localStorage","key":"legacy_session"}],"source":"1a2b3c4d","updatedAt":7}"#
+        );
+        assert_eq!(StateRecord::parse(&record.to_json()), Some(record.clone()));
+        // The engine looks again, of course.
+        assert_eq!(start(Some(&record), false, 8), Start::Proceed);
     }
 
     #[test]

@@ -30,6 +30,7 @@ use serde_json::Value;
 
 use crate::core::options::SourceSpec;
 use crate::core::source::{Area, Entry, LegacySession, LegacyToken, Read, TokenKind, Unreadable};
+use crate::core::state::Probe;
 
 /// The SDKs a preset reads. `authjs` and `cookie` are cookie modes: the session is in an
 /// HttpOnly cookie only the endpoint can read.
@@ -150,6 +151,42 @@ pub fn bearer(source: &SourceSpec) -> TokenKind {
         SourceSpec::Preset(spec) => spec.bearer(),
         _ => TokenKind::AccessToken,
     }
+}
+
+/// Where the wrapper's fast path may look, without the engine, to answer "no legacy session"
+/// again: the entries the source reads first. `None` when the engine alone can tell (a
+/// callback, an adapter, a cookie-mode source without a readable indicator).
+pub fn probe(source: &SourceSpec) -> Option<Vec<Probe>> {
+    let wants = match source {
+        SourceSpec::Storage { area, key, .. } => vec![Want::Key(*area, key.clone())],
+        SourceSpec::Callback { .. } => return None,
+        SourceSpec::Preset(spec) => wants(spec, &[]),
+    };
+    let checkable = !wants.is_empty() && wants.iter().all(|want| want.area() != Area::Adapter);
+    checkable.then(|| {
+        wants
+            .into_iter()
+            .map(|want| match want {
+                // Listing a store's keys needs a transaction; the fast path lists databases, so
+                // IndexedDB is probed by the database the records live in.
+                Want::Key(Area::IndexedDb, _) | Want::Prefix(Area::IndexedDb, _) => Probe {
+                    area: Area::IndexedDb,
+                    key: Some(firebase::DATABASE.to_owned()),
+                    prefix: None,
+                },
+                Want::Key(area, key) => Probe {
+                    area,
+                    key: Some(key),
+                    prefix: None,
+                },
+                Want::Prefix(area, prefix) => Probe {
+                    area,
+                    key: None,
+                    prefix: Some(prefix),
+                },
+            })
+            .collect()
+    })
 }
 
 /// Entries to read: one key, or every key with a prefix (the edge lists the area's keys).
@@ -542,6 +579,47 @@ pub(crate) mod fixtures {
 mod tests {
     use super::fixtures::*;
     use super::*;
+
+    #[test]
+    fn probes_name_where_a_source_reads() {
+        let probe = |json: &str| probe(&serde_json::from_str::<SourceSpec>(json).unwrap());
+        let storage = probe(r#"{"storage":{"area":"cookie","key":"s","pointers":{}}}"#).unwrap();
+        assert_eq!(
+            storage,
+            [Probe {
+                area: Area::Cookie,
+                key: Some("s".into()),
+                prefix: None
+            }]
+        );
+        let supabase =
+            probe(r#"{"preset":{"preset":"supabase","storageKey":"sb-a-auth-token"}}"#).unwrap();
+        assert!(
+            supabase
+                .iter()
+                .any(|p| p.key.as_deref() == Some("sb-a-auth-token"))
+        );
+        assert!(supabase.iter().any(|p| p.area == Area::Cookie));
+        let firebase = probe(r#"{"preset":{"preset":"firebase","apiKey":"k"}}"#).unwrap();
+        assert!(firebase.contains(&Probe {
+            area: Area::IndexedDb,
+            key: Some("firebaseLocalStorageDb".into()),
+            prefix: None
+        }));
+        let auth0 = probe(r#"{"preset":{"preset":"auth0-spa","clientId":"c"}}"#).unwrap();
+        assert!(
+            auth0
+                .iter()
+                .any(|p| p.prefix.as_deref() == Some("@@auth0spajs@@::c::"))
+        );
+        // Only the engine can tell for a callback, an adapter, or a cookie without indicator.
+        assert_eq!(probe(r#"{"callback":{"hasClear":false}}"#), None);
+        assert_eq!(
+            probe(r#"{"storage":{"area":"adapter","key":"k","pointers":{}}}"#),
+            None
+        );
+        assert_eq!(probe(r#"{"preset":{"preset":"authjs","cookie":{}}}"#), None);
+    }
 
     #[test]
     fn presets_deserialise_strictly() {
