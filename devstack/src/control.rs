@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use crate::authgear::Authgear;
 use crate::config::PublicConfig;
 use crate::counters::Counters;
+use crate::endpoint::Endpoints;
 use crate::faults::Faults;
 use crate::legacy::Legacy;
 use crate::users::Directory;
@@ -28,6 +29,7 @@ pub struct Control {
     pub faults: Arc<Faults>,
     pub counters: Arc<Counters>,
     pub users: Arc<Directory>,
+    pub endpoints: Endpoints,
 }
 
 pub fn router(control: Control) -> Router {
@@ -92,10 +94,11 @@ async fn state(State(control): State<Control>) -> axum::Json<Value> {
     }))
 }
 
-/// Counters, faults, sessions and tokens forgotten; Authgear switches back to their defaults.
-/// The users (and their IDs) stay.
+/// Counters, faults, sessions, tokens and the endpoint's caches forgotten; Authgear switches
+/// back to their defaults. The users (and their IDs) stay.
 async fn reset(State(control): State<Control>) -> StatusCode {
     control.counters.reset();
+    control.endpoints.reset();
     control.faults.clear();
     control.authgear.reset();
     control.legacy.reset();

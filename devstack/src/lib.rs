@@ -181,8 +181,8 @@ impl Devstack {
             counters: counters.clone(),
         })
         .map_err(StartError::Keys)?;
-        let (app_endpoint, cross_origin_endpoint) =
-            endpoint::routers(&public).map_err(StartError::Endpoint)?;
+        let endpoints = endpoint::Endpoints::new(&public).map_err(StartError::Endpoint)?;
+        let (app_endpoint, cross_origin_endpoint) = endpoints.routers();
 
         let app = control::router(control::Control {
             public: public.clone(),
@@ -191,6 +191,7 @@ impl Devstack {
             faults: faults.clone(),
             counters: counters.clone(),
             users,
+            endpoints,
         })
         .merge(app_endpoint)
         .fallback({

@@ -1,9 +1,12 @@
 //! The reference migration endpoint of authgear-migrate.
 //!
 //! It takes the form-encoded RFC 8693 token exchange that the client engine sends (see
-//! [`wire`]), verifies the legacy token against the legacy IdP's JWKS, finds the Authgear user
-//! the token's login ID belongs to, and answers with a new Authgear session from the Admin API's
-//! `createSession`.
+//! [`wire`]), verifies the legacy credential (a JWT against the legacy JWKS, an opaque token by
+//! userinfo or introspection, a refresh token by redeeming it, or a session cookie by a session
+//! check), finds the Authgear user the credential's login ID belongs to (or creates them), and
+//! answers with a new Authgear session from the Admin API's `createSession`. It exchanges each
+//! credential at most once, serves retries from an idempotency cache, limits rates per address
+//! and per user, and shares that state through Redis when several instances run.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -11,53 +14,127 @@
 //! let app = axum::Router::new()
 //!     .nest("/api/authgear-migrate", authgear_migrate_server::router(config));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! axum::serve(listener, app).await?;
+//! // The per-address rate limit reads the peer address from the connect info.
+//! axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await?;
 //! # Ok(()) }
 //! ```
 //!
 //! One concern per module: [`Config`] (settings, validated once), `exchange` (the request flow),
-//! `error` (every failure and its wire answer), `legacy_jwt` (verification), `authgear` (the
-//! Admin API), `cors`, and `upstream` (the outgoing HTTP client).
+//! `error` (every failure and its wire answer), `legacy` (one verifier per credential kind),
+//! `legacy_jwt` (JWT verification), `authgear` (the Admin API), `store` (shared state, memory or
+//! Redis), `replay`, `idempotency`, `limits` (rate limits, kill switch), `metrics`, `health`,
+//! `check` (`--check-config`), `cors`, and `upstream` (the outgoing HTTP client).
 
 mod authgear;
+mod check;
 mod config;
 mod cors;
+mod digest;
 mod error;
 mod exchange;
+mod health;
+mod idempotency;
+mod legacy;
 mod legacy_jwt;
+mod limits;
+mod metrics;
+mod replay;
+mod store;
 mod upstream;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
 use axum::http::StatusCode;
 use axum::http::header::{ALLOW, CACHE_CONTROL, HeaderName, PRAGMA};
 use axum::response::IntoResponse;
-use axum::routing::post;
+use axum::routing::{get, post};
 
 pub use authgear::{AdminKey, LoginIdKey};
 pub use authgear_migrate::wire;
-pub use config::{AuthgearConfig, Config, ConfigError, LegacyConfig, Origin};
+pub use check::Check;
+pub use config::{
+    AccessTokenVerifier, AuthgearConfig, ClientIpSource, Config, ConfigError, JwtConfig,
+    LegacyClient, LegacyConfig, LimitsConfig, Origin, RateLimit, RedisUrl, SessionCheckConfig,
+    StoreConfig,
+};
 pub use legacy_jwt::Algorithm;
 
 use exchange::Exchange;
 
 /// The largest request body read. A legacy JWT is a few KiB at most; the form adds little.
 pub(crate) const MAX_BODY_BYTES: usize = 16 * 1024;
+/// The engine's keys are 32 hex digits; this leaves room for other clients' UUIDs and the like.
+pub(crate) const MAX_IDEMPOTENCY_KEY_BYTES: usize = 128;
 
-/// The exchange endpoint at `/`: `POST` with the wire contract, `OPTIONS` (CORS preflight for the
-/// configured origins). Nest it wherever the app serves it.
-pub fn router(config: Config) -> Router {
-    let exchange = Arc::new(Exchange::new(&config));
-    let router = Router::new()
-        .route("/", post(exchange::handle).options(allowed_methods))
-        .with_state(exchange);
-    // No origins, no CORS headers at all: same-origin callers need none.
-    if config.cors_allowed_origins.is_empty() {
-        router
-    } else {
-        router.layer(cors::layer(&config.cors_allowed_origins))
+/// What the exchange and the operational routes share.
+pub(crate) struct Shared {
+    exchange: Arc<Exchange>,
+    draining: AtomicBool,
+}
+
+/// One endpoint instance: the exchange, its caches and limits, its metrics. Build it once and
+/// take its routers; they share everything.
+#[derive(Clone)]
+pub struct Endpoint {
+    shared: Arc<Shared>,
+    cors: Vec<Origin>,
+    login_id_key: LoginIdKey,
+}
+
+impl Endpoint {
+    pub fn new(config: &Config) -> Self {
+        let metrics = Arc::new(metrics::Metrics::new());
+        Self {
+            shared: Arc::new(Shared {
+                exchange: Arc::new(Exchange::new(config, metrics)),
+                draining: AtomicBool::new(false),
+            }),
+            cors: config.cors_allowed_origins.clone(),
+            login_id_key: config.authgear.login_id_key,
+        }
     }
+
+    /// The exchange at `/`: `POST` with the wire contract, `OPTIONS` (CORS preflight for the
+    /// configured origins). Nest it wherever the app serves it.
+    pub fn router(&self) -> Router {
+        let router = Router::new()
+            .route("/", post(exchange::handle).options(allowed_methods))
+            .with_state(Arc::clone(&self.shared.exchange));
+        // No origins, no CORS headers at all: same-origin callers need none.
+        if self.cors.is_empty() {
+            router
+        } else {
+            router.layer(cors::layer(&self.cors))
+        }
+    }
+
+    /// `GET /healthz` and `GET /metrics`.
+    pub fn ops_router(&self) -> Router {
+        Router::new()
+            .route("/healthz", get(health::healthz))
+            .route("/metrics", get(health::metrics))
+            .with_state(Arc::clone(&self.shared))
+    }
+
+    /// `GET /healthz` alone.
+    pub fn health_router(&self) -> Router {
+        Router::new()
+            .route("/healthz", get(health::healthz))
+            .with_state(Arc::clone(&self.shared))
+    }
+
+    /// From now on `/healthz` answers 503, so that load balancers stop sending new exchanges
+    /// while those in flight finish.
+    pub fn start_draining(&self) {
+        self.shared.draining.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The exchange endpoint at `/` of a new [`Endpoint`].
+pub fn router(config: Config) -> Router {
+    Endpoint::new(&config).router()
 }
 
 /// A plain `OPTIONS` (not a CORS preflight, which the CORS layer answers first).

@@ -41,7 +41,10 @@ fn defaults_fill_in_what_is_not_set() {
     assert_eq!(config.authgear.client_ids, ["client-a"]);
     assert_eq!(config.authgear.admin_key.id(), "kid-1");
     assert_eq!(config.authgear.login_id_key, LoginIdKey::Email);
-    assert_eq!(config.legacy.algorithms, [Algorithm::Rs256]);
+    assert_eq!(
+        config.legacy.jwt.as_ref().unwrap().algorithms,
+        [Algorithm::Rs256]
+    );
     assert_eq!(config.legacy.login_id_claim, "email");
     assert_eq!(config.legacy.leeway, Duration::from_secs(60));
     assert!(config.cors_allowed_origins.is_empty());
@@ -79,7 +82,7 @@ fn every_setting_is_read() {
     assert_eq!(config.authgear.project_id, "other-project");
     assert_eq!(config.authgear.client_ids, ["a", "b", "c"]);
     assert_eq!(
-        config.legacy.algorithms,
+        config.legacy.jwt.as_ref().unwrap().algorithms,
         [Algorithm::Es256, Algorithm::Rs256, Algorithm::EdDsa]
     );
     assert_eq!(config.legacy.login_id_claim, "preferred_username");
@@ -103,7 +106,10 @@ fn empty_means_unset() {
     let mut env = minimal();
     env.insert("LEGACY_ALGORITHMS", "  ".to_owned());
     env.insert("AUTHGEAR_ADMIN_KEY_PEM", String::new());
-    assert_eq!(load(&env).unwrap().legacy.algorithms, [Algorithm::Rs256]);
+    assert_eq!(
+        load(&env).unwrap().legacy.jwt.unwrap().algorithms,
+        [Algorithm::Rs256]
+    );
 }
 
 #[test]
@@ -248,5 +254,264 @@ fn bad_settings_name_their_variable() {
         let text = error.to_string();
         assert!(text.contains(message), "{text}");
         assert!(!text.contains("MIIB"), "{text}");
+    }
+}
+
+#[test]
+fn the_production_settings_are_read() {
+    let mut env = minimal();
+    env.extend([
+        (
+            "LEGACY_CREDENTIALS",
+            "access_token, refresh_token,cookie,id_token".to_owned(),
+        ),
+        ("LEGACY_CLIENT_ID", "legacy-app".to_owned()),
+        ("LEGACY_CLIENT_SECRET", "s3cret-value".to_owned()),
+        (
+            "LEGACY_TOKEN_URL",
+            "https://legacy.example.com/oauth/token".to_owned(),
+        ),
+        (
+            "LEGACY_SESSION_CHECK_URL",
+            "https://legacy.example.com/session".to_owned(),
+        ),
+        ("LEGACY_SESSION_COOKIES", "sid, sid.sig".to_owned()),
+        ("CORS_ALLOWED_ORIGINS", "https://app.example.com".to_owned()),
+        ("AUTHGEAR_CREATE_USERS", "yes".to_owned()),
+        ("AUTHGEAR_MAX_CONCURRENCY", "4".to_owned()),
+        ("AUTHGEAR_QUEUE_TIMEOUT_MS", "250".to_owned()),
+        ("RATE_LIMIT_PER_IP", "300/1m".to_owned()),
+        ("RATE_LIMIT_PER_SUBJECT", "off".to_owned()),
+        ("CLIENT_IP_HEADER", "X-Forwarded-For".to_owned()),
+        ("TRUSTED_PROXY_COUNT", "2".to_owned()),
+        ("KILL_SWITCH", "off".to_owned()),
+        ("KILL_SWITCH_FILE", "/etc/migrate/pause".to_owned()),
+        ("KILL_SWITCH_RETRY_AFTER_SECONDS", "3600".to_owned()),
+        (
+            "REDIS_URL",
+            "rediss://default:hunter2@redis.internal:6380/1".to_owned(),
+        ),
+        ("REDIS_KEY_PREFIX", "migrate-prod:".to_owned()),
+        ("REPLAY_TTL_SECONDS", "604800".to_owned()),
+        ("IDEMPOTENCY_TTL_SECONDS", "3600".to_owned()),
+        ("OPS_LISTEN_ADDR", "127.0.0.1:9090".to_owned()),
+        ("SHUTDOWN_GRACE_SECONDS", "5".to_owned()),
+    ]);
+    let config = load(&env).unwrap();
+    use authgear_migrate_server::wire::SubjectTokenType as Kind;
+    use authgear_migrate_server::{ClientIpSource, RateLimit};
+    assert_eq!(
+        config.legacy.credentials,
+        [
+            Kind::AccessToken,
+            Kind::RefreshToken,
+            Kind::Cookie,
+            Kind::IdToken
+        ]
+    );
+    let jwt = config.legacy.jwt.as_ref().unwrap();
+    // ID tokens name the legacy client unless told otherwise.
+    assert_eq!(jwt.id_token_audience.as_deref(), Some("legacy-app"));
+    assert_eq!(jwt.audience.as_deref(), Some("https://api.example.com"));
+    let session = config.legacy.session_check.as_ref().unwrap();
+    assert_eq!(session.cookies, ["sid", "sid.sig"]);
+    assert!(config.authgear.create_users);
+    assert_eq!(config.authgear.max_concurrency, 4);
+    assert_eq!(config.authgear.queue_timeout, Duration::from_millis(250));
+    assert_eq!(
+        config.limits.per_ip,
+        Some(RateLimit {
+            count: 300,
+            window: Duration::from_secs(60)
+        })
+    );
+    assert_eq!(config.limits.per_subject, None);
+    assert_eq!(
+        config.limits.client_ip,
+        ClientIpSource::ForwardedFor { hops: 2 }
+    );
+    assert!(!config.limits.kill_switch);
+    assert_eq!(
+        config.limits.kill_switch_retry_after,
+        Duration::from_secs(3600)
+    );
+    assert_eq!(config.store.key_prefix, "migrate-prod:");
+    assert_eq!(config.store.replay_ttl, Duration::from_secs(604_800));
+    assert_eq!(config.store.idempotency_ttl, Duration::from_secs(3600));
+    assert_eq!(config.ops_listen_addr.unwrap().port(), 9090);
+    assert_eq!(config.shutdown_grace, Duration::from_secs(5));
+    // Secrets never show in a debug print.
+    let printed = format!("{config:?}");
+    for secret in ["s3cret-value", "hunter2", "PRIVATE"] {
+        assert!(!printed.contains(secret), "{secret} in {printed}");
+    }
+}
+
+#[test]
+fn opaque_tokens_need_no_jwks() {
+    let mut env = minimal();
+    for jwt_variable in ["LEGACY_JWKS_URL", "LEGACY_ISSUER", "LEGACY_AUDIENCE"] {
+        env.remove(jwt_variable);
+    }
+    env.insert("LEGACY_ACCESS_TOKEN_VERIFIER", "userinfo".to_owned());
+    env.insert(
+        "LEGACY_USERINFO_URL",
+        "https://legacy.example.com/userinfo".to_owned(),
+    );
+    let config = load(&env).unwrap();
+    use authgear_migrate_server::wire::SubjectTokenType as Kind;
+    assert_eq!(config.legacy.credentials, [Kind::AccessToken]);
+    assert!(config.legacy.jwt.is_none());
+}
+
+#[test]
+fn settings_that_need_others_name_both() {
+    type Settings = &'static [(&'static str, &'static str)];
+    let cases: &[(Settings, &str)] = &[
+        (
+            &[("LEGACY_CREDENTIALS", "refresh_token")],
+            "LEGACY_CLIENT_ID is not set: expected the legacy OAuth client ID, because LEGACY_CREDENTIALS includes refresh_token",
+        ),
+        (
+            &[
+                ("LEGACY_CREDENTIALS", "refresh_token"),
+                ("LEGACY_CLIENT_ID", "c"),
+            ],
+            "LEGACY_TOKEN_URL is not set",
+        ),
+        (
+            &[("LEGACY_CREDENTIALS", "cookie")],
+            "LEGACY_SESSION_CHECK_URL is not set",
+        ),
+        (
+            &[
+                ("LEGACY_CREDENTIALS", "cookie"),
+                ("LEGACY_SESSION_CHECK_URL", "https://l.example/s"),
+            ],
+            "LEGACY_SESSION_COOKIES is not set",
+        ),
+        (
+            &[
+                ("LEGACY_CREDENTIALS", "cookie"),
+                ("LEGACY_SESSION_CHECK_URL", "https://l.example/s"),
+                ("LEGACY_SESSION_COOKIES", "sid;x"),
+            ],
+            "LEGACY_SESSION_COOKIES is invalid",
+        ),
+        (
+            &[
+                ("LEGACY_CREDENTIALS", "cookie"),
+                ("LEGACY_SESSION_CHECK_URL", "https://l.example/s"),
+                ("LEGACY_SESSION_COOKIES", "sid"),
+            ],
+            "CORS_ALLOWED_ORIGINS is not set",
+        ),
+        (
+            &[("LEGACY_CREDENTIALS", "access_token,saml")],
+            "LEGACY_CREDENTIALS is invalid",
+        ),
+        (
+            &[("LEGACY_ACCESS_TOKEN_VERIFIER", "userinfo")],
+            "LEGACY_USERINFO_URL is not set",
+        ),
+        (
+            &[("LEGACY_ACCESS_TOKEN_VERIFIER", "introspection")],
+            "LEGACY_INTROSPECTION_URL is not set",
+        ),
+        (
+            &[("LEGACY_ACCESS_TOKEN_VERIFIER", "guess")],
+            "LEGACY_ACCESS_TOKEN_VERIFIER is invalid",
+        ),
+        (
+            &[("LEGACY_CLIENT_SECRET", "s")],
+            "LEGACY_CLIENT_ID is not set",
+        ),
+        (
+            &[
+                ("LEGACY_TOKEN_URL", "ftp://l.example/token"),
+                ("LEGACY_CREDENTIALS", "refresh_token"),
+                ("LEGACY_CLIENT_ID", "c"),
+            ],
+            "LEGACY_TOKEN_URL is invalid",
+        ),
+        (
+            &[
+                ("LEGACY_USERINFO_URL", "https://user:pw@l.example/u"),
+                ("LEGACY_ACCESS_TOKEN_VERIFIER", "userinfo"),
+            ],
+            "LEGACY_USERINFO_URL is invalid",
+        ),
+        (
+            &[("RATE_LIMIT_PER_IP", "lots")],
+            "RATE_LIMIT_PER_IP is invalid",
+        ),
+        (
+            &[("RATE_LIMIT_PER_SUBJECT", "10/1w")],
+            "RATE_LIMIT_PER_SUBJECT is invalid",
+        ),
+        (
+            &[("TRUSTED_PROXY_COUNT", "1")],
+            "CLIENT_IP_HEADER is not set",
+        ),
+        (
+            &[
+                ("CLIENT_IP_HEADER", "X-Forwarded-For"),
+                ("TRUSTED_PROXY_COUNT", "0"),
+            ],
+            "TRUSTED_PROXY_COUNT is invalid",
+        ),
+        (
+            &[("CLIENT_IP_HEADER", "bad header")],
+            "CLIENT_IP_HEADER is invalid",
+        ),
+        (&[("KILL_SWITCH", "maybe")], "KILL_SWITCH is invalid"),
+        (
+            &[("KILL_SWITCH_RETRY_AFTER_SECONDS", "0")],
+            "KILL_SWITCH_RETRY_AFTER_SECONDS is invalid",
+        ),
+        (
+            &[("REDIS_URL", "http://redis:6379")],
+            "REDIS_URL is invalid",
+        ),
+        (
+            &[("REDIS_KEY_PREFIX", "a b")],
+            "REDIS_KEY_PREFIX is invalid",
+        ),
+        (
+            &[("REPLAY_TTL_SECONDS", "10")],
+            "REPLAY_TTL_SECONDS is invalid",
+        ),
+        (
+            &[("IDEMPOTENCY_TTL_SECONDS", "forever")],
+            "IDEMPOTENCY_TTL_SECONDS is invalid",
+        ),
+        (
+            &[("AUTHGEAR_MAX_CONCURRENCY", "0")],
+            "AUTHGEAR_MAX_CONCURRENCY is invalid",
+        ),
+        (
+            &[("AUTHGEAR_QUEUE_TIMEOUT_MS", "60000")],
+            "AUTHGEAR_QUEUE_TIMEOUT_MS is invalid",
+        ),
+        (
+            &[("AUTHGEAR_CREATE_USERS", "sure")],
+            "AUTHGEAR_CREATE_USERS is invalid",
+        ),
+        (&[("EXCHANGE_PATH", "/metrics")], "EXCHANGE_PATH is invalid"),
+        (&[("OPS_LISTEN_ADDR", "9090")], "OPS_LISTEN_ADDR is invalid"),
+        (
+            &[("SHUTDOWN_GRACE_SECONDS", "3600")],
+            "SHUTDOWN_GRACE_SECONDS is invalid",
+        ),
+    ];
+    for (settings, message) in cases {
+        let mut env = minimal();
+        for (name, value) in settings.iter() {
+            env.insert(name, (*value).to_owned());
+        }
+        let error = load(&env).expect_err(message).to_string();
+        assert!(error.contains(message), "{settings:?}: {error}");
+        // A secret given in a setting is never repeated.
+        assert!(!error.contains("pw@"), "{error}");
     }
 }

@@ -197,7 +197,7 @@ async fn a_client_outside_the_allowlist_is_refused() {
 }
 
 #[tokio::test]
-async fn refresh_tokens_and_cookies_are_not_exchanged_yet() {
+async fn kinds_outside_the_default_credentials_are_unsupported() {
     let (_upstream, url) = setup().await;
     let refresh = post_form(&url, form("opaque", SubjectTokenType::RefreshToken)).await;
     expect_error(refresh, 400, ErrorCode::UnsupportedTokenType, None).await;
@@ -214,7 +214,7 @@ async fn refresh_tokens_and_cookies_are_not_exchanged_yet() {
 #[tokio::test]
 async fn malformed_requests_are_invalid_requests() {
     let (_upstream, url) = setup().await;
-    let good = form(&good_token(), SubjectTokenType::AccessToken);
+    let good = form_with_key(&good_token(), SubjectTokenType::AccessToken, "idem-1");
 
     let missing = good.replace("&idempotency_key=idem-1", "");
     let body = expect_error(

@@ -270,7 +270,7 @@ async fn unknown_kids_cannot_hammer_the_jwks() {
 async fn a_rotated_key_is_found_by_refetching() {
     let upstream = Upstream::start(rsa_jwks()).await;
     let mut config: Config = upstream.config();
-    config.legacy.jwks_cooldown = Duration::ZERO;
+    config.legacy.jwt.as_mut().unwrap().jwks_cooldown = Duration::ZERO;
     let url = start_endpoint(config).await;
     assert_eq!(exchange(&url, &good_token()).await.status(), 200);
 

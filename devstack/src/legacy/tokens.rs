@@ -51,6 +51,9 @@ impl Legacy {
         claims.insert("iat".into(), now.into());
         claims.insert("auth_time".into(), now.into());
         claims.insert("exp".into(), (now + ACCESS_TOKEN_SECONDS).into());
+        // As Okta, Cognito and Keycloak do: without it, two sign-ins in one second would give
+        // byte-identical ID tokens (RS256 is deterministic), one credential to the endpoint.
+        claims.insert("jti".into(), uuid::Uuid::new_v4().to_string().into());
         claims
     }
 

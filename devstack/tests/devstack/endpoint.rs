@@ -110,3 +110,33 @@ async fn the_cross_origin_instance_answers_the_app_origin() {
     assert_eq!(body["error"], "invalid_grant");
     stack.stop().await;
 }
+
+#[tokio::test]
+async fn a_reset_forgets_which_credentials_the_endpoint_exchanged() {
+    let stack = Stack::start().await;
+    let legacy = stack.legacy_login("alice@example.com").await;
+    let token = legacy["access_token"].as_str().unwrap();
+    let url = &stack.config.exchange_url;
+    assert_eq!(
+        exchange(&stack, url, token, "key-1").await.status(),
+        StatusCode::OK
+    );
+    let replayed: Value = exchange(&stack, url, token, "key-2")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let description = replayed["error_description"].as_str().unwrap_or_default();
+    assert!(description.contains("exchanged already"), "{replayed}");
+    stack
+        .http
+        .post(stack.app("/__devstack/reset"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        exchange(&stack, url, token, "key-3").await.status(),
+        StatusCode::OK
+    );
+    stack.stop().await;
+}

@@ -248,6 +248,11 @@ async fn minted_tokens_cover_the_refusal_cases() {
     let future = stack.mint(json!({"not_before_in": 600})).await;
     let id_token = stack.mint(json!({"kind": "id_token"})).await;
     assert_eq!(id_token["claims"]["aud"], stack.config.legacy_client_id);
+    // Each token is a credential of its own (the endpoint exchanges each once), even two minted
+    // in the same second.
+    let again = stack.mint(json!({"kind": "id_token"})).await;
+    assert_ne!(again["token"], id_token["token"]);
+    assert!(id_token["claims"]["jti"].is_string());
     for (case, minted) in [
         ("expired", &expired),
         ("alg none", &none),

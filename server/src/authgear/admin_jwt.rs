@@ -14,6 +14,8 @@ use ring::rand::SystemRandom;
 use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use serde_json::json;
 
+use crate::metrics::Metrics;
+
 /// Authgear's samples sign for 5 minutes.
 const LIFETIME_SECS: u64 = 5 * 60;
 /// A JWT is replaced this long before its `exp`, so it never expires in flight.
@@ -92,6 +94,7 @@ pub(crate) struct AdminJwt {
     project_id: String,
     rng: SystemRandom,
     current: Mutex<Option<Minted>>,
+    metrics: Arc<Metrics>,
 }
 
 struct Minted {
@@ -100,12 +103,13 @@ struct Minted {
 }
 
 impl AdminJwt {
-    pub(crate) fn new(key: AdminKey, project_id: String) -> Self {
+    pub(crate) fn new(key: AdminKey, project_id: String, metrics: Arc<Metrics>) -> Self {
         Self {
             key,
             project_id,
             rng: SystemRandom::new(),
             current: Mutex::new(None),
+            metrics,
         }
     }
 
@@ -115,8 +119,10 @@ impl AdminJwt {
         // one new JWT rather than each minting theirs.
         let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(minted) = current.as_ref().filter(|minted| now < minted.renew_at) {
+            self.metrics.cache("admin_jwt", "hit");
             return Ok(Arc::clone(&minted.jwt));
         }
+        self.metrics.cache("admin_jwt", "miss");
         let jwt: Arc<str> = self.mint(now)?.into();
         *current = Some(Minted {
             jwt: Arc::clone(&jwt),

@@ -185,6 +185,10 @@ pub(crate) enum AdminError {
 
 #[derive(Debug)]
 pub(crate) enum Transient {
+    /// Every Admin API slot stayed taken for `AUTHGEAR_QUEUE_TIMEOUT_MS`.
+    Saturated,
+    /// Authgear answered 429 moments ago; its `Retry-After` has not passed.
+    Throttled,
     Unreachable(reqwest::Error),
     Status(StatusCode),
     Body(BodyError),
@@ -226,6 +230,10 @@ impl fmt::Display for AdminError {
 impl fmt::Display for Transient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Self::Saturated => {
+                f.write_str("every Admin API slot is taken (AUTHGEAR_MAX_CONCURRENCY)")
+            }
+            Self::Throttled => f.write_str("it asked to slow down (HTTP 429) moments ago"),
             Self::Unreachable(error) => write!(f, "unreachable ({})", Causes(error)),
             Self::Status(status) => write!(f, "HTTP {status}"),
             Self::Body(error) => error.fmt(f),

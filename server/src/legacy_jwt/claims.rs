@@ -12,7 +12,6 @@ use super::VerifyError;
 #[derive(Clone, Debug)]
 pub(crate) struct ClaimRules {
     pub(crate) issuer: String,
-    pub(crate) audience: String,
     pub(crate) leeway: Duration,
 }
 
@@ -27,6 +26,17 @@ impl Claims {
             .map_err(|_| VerifyError::Malformed("the payload is not a JSON object"))
     }
 
+    /// Claims a legacy IdP answered about a credential (userinfo, introspection, a session
+    /// check).
+    pub(crate) fn from_object(object: Map<String, Value>) -> Self {
+        Self(object)
+    }
+
+    /// `exp`, when it is a number.
+    pub(crate) fn expires_at(&self) -> Option<f64> {
+        self.0.get("exp").and_then(Value::as_f64)
+    }
+
     /// A claim that holds a string; `None` when it is absent or not a string.
     pub(crate) fn string(&self, name: &str) -> Option<&str> {
         self.0.get(name).and_then(Value::as_str)
@@ -34,16 +44,19 @@ impl Claims {
 
     /// Issuer, audience, then time: a token from elsewhere is `invalid` even when it has also
     /// expired.
-    pub(crate) fn validate(&self, rules: &ClaimRules, now: f64) -> Result<(), VerifyError> {
+    pub(crate) fn validate(
+        &self,
+        rules: &ClaimRules,
+        audience: &str,
+        now: f64,
+    ) -> Result<(), VerifyError> {
         if self.required_string("iss")? != rules.issuer {
             return Err(VerifyError::WrongIssuer);
         }
         // RFC 7519 §4.1.3: a single string or an array of strings.
         let audience_matches = match self.0.get("aud") {
-            Some(Value::String(aud)) => *aud == rules.audience,
-            Some(Value::Array(auds)) => {
-                auds.iter().any(|aud| aud.as_str() == Some(&rules.audience))
-            }
+            Some(Value::String(aud)) => aud == audience,
+            Some(Value::Array(auds)) => auds.iter().any(|aud| aud.as_str() == Some(audience)),
             Some(_) => {
                 return Err(VerifyError::Malformed(
                     "`aud` is neither a string nor an array",

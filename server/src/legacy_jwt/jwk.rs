@@ -81,6 +81,11 @@ impl KeySet {
         Ok(Self { keys })
     }
 
+    /// How many keys can verify `alg`.
+    pub(crate) fn count_for(&self, alg: Algorithm) -> usize {
+        self.keys.iter().filter(|key| key.fits(alg)).count()
+    }
+
     pub(crate) fn has_kid(&self, kid: &str) -> bool {
         self.keys.iter().any(|key| key.kid.as_deref() == Some(kid))
     }

@@ -15,6 +15,7 @@ use reqwest::header::ACCEPT;
 use url::Url;
 
 use super::jwk::KeySet;
+use crate::metrics::Metrics;
 use crate::upstream::{self, BodyError, Causes};
 
 /// A JWKS with a few keys is a few KiB; this bounds what a broken IdP can make us hold.
@@ -28,6 +29,7 @@ pub(crate) struct RemoteKeySet {
     state: Mutex<State>,
     /// Held for a whole download, so concurrent requests share one instead of each making theirs.
     downloading: tokio::sync::Mutex<()>,
+    metrics: Arc<Metrics>,
 }
 
 #[derive(Default)]
@@ -47,6 +49,7 @@ impl RemoteKeySet {
         http: reqwest::Client,
         cooldown: Duration,
         max_age: Duration,
+        metrics: Arc<Metrics>,
     ) -> Self {
         Self {
             url,
@@ -55,14 +58,17 @@ impl RemoteKeySet {
             max_age,
             state: Mutex::default(),
             downloading: tokio::sync::Mutex::new(()),
+            metrics,
         }
     }
 
     /// The cached set while it is younger than `max_age`, else a new download.
     pub(crate) async fn keys(&self) -> Result<Arc<KeySet>, JwksUnavailable> {
         if let Some(keys) = self.fresh(Instant::now()) {
+            self.metrics.cache("jwks", "hit");
             return Ok(keys);
         }
+        self.metrics.cache("jwks", "miss");
         self.refresh(None).await
     }
 
@@ -71,6 +77,7 @@ impl RemoteKeySet {
         &self,
         seen: &Arc<KeySet>,
     ) -> Result<Arc<KeySet>, JwksUnavailable> {
+        self.metrics.cache("jwks", "miss");
         self.refresh(Some(seen)).await
     }
 

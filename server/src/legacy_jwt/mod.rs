@@ -14,9 +14,14 @@ use std::fmt;
 
 pub use alg::Algorithm;
 pub(crate) use claims::Claims;
+pub(crate) use jwk::KeySet;
 pub(crate) use jwks::JwksUnavailable;
 
-use crate::config::LegacyConfig;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::JwtConfig;
+use crate::metrics::Metrics;
 use claims::ClaimRules;
 use jwks::RemoteKeySet;
 use jws::CompactJws;
@@ -28,25 +33,45 @@ pub(crate) struct Verifier {
 }
 
 impl Verifier {
-    pub(crate) fn new(config: &LegacyConfig, http: reqwest::Client) -> Self {
+    pub(crate) fn new(
+        config: &JwtConfig,
+        leeway: Duration,
+        http: reqwest::Client,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         Self {
             algorithms: config.algorithms.clone(),
             rules: ClaimRules {
                 issuer: config.issuer.clone(),
-                audience: config.audience.clone(),
-                leeway: config.leeway,
+                leeway,
             },
             keys: RemoteKeySet::new(
                 config.jwks_url.clone(),
                 http,
                 config.jwks_cooldown,
                 config.jwks_max_age,
+                metrics,
             ),
         }
     }
 
-    /// Verifies `token` at `now` (seconds since the epoch) and returns its claims.
-    pub(crate) async fn verify(&self, token: &str, now: f64) -> Result<Claims, VerifyError> {
+    /// The key set, fetched when it is not cached (for `--check-config`).
+    pub(crate) async fn key_set(&self) -> Result<Arc<KeySet>, JwksUnavailable> {
+        self.keys.keys().await
+    }
+
+    pub(crate) fn algorithms(&self) -> &[Algorithm] {
+        &self.algorithms
+    }
+
+    /// Verifies `token` at `now` (seconds since the epoch), for a token whose `aud` must
+    /// contain `audience`, and returns its claims.
+    pub(crate) async fn verify(
+        &self,
+        token: &str,
+        audience: &str,
+        now: f64,
+    ) -> Result<Claims, VerifyError> {
         let jws = CompactJws::parse(token)?;
         // `jku`, `x5u` and `jwk` headers are ignored on purpose: keys come from the configured
         // JWKS only, never from the token that is to be checked with them.
@@ -76,7 +101,7 @@ impl Verifier {
         }
 
         let claims = Claims::parse(&jws.payload)?;
-        claims.validate(&self.rules, now)?;
+        claims.validate(&self.rules, audience, now)?;
         Ok(claims)
     }
 }

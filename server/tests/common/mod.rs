@@ -4,6 +4,9 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of the harness.
 
+pub mod redis;
+pub mod stack;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -146,6 +149,17 @@ pub fn mint(signer: &Signer, header: &Value, claims: &Value) -> String {
     format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
 
+/// A string no other call in this process returns: each minted token is a new credential
+/// (RS256 signatures are deterministic, and the endpoint exchanges each token once).
+pub fn unique(prefix: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
 /// The claims of a good legacy access token for `email`.
 pub fn claims_for(email: &str) -> Value {
     let now = now();
@@ -156,6 +170,7 @@ pub fn claims_for(email: &str) -> Value {
         "email": email,
         "iat": now,
         "exp": now + 600,
+        "jti": unique("jti"),
     })
 }
 
@@ -168,13 +183,18 @@ pub fn good_token() -> String {
     )
 }
 
-/// The exchange form the engine would send.
+/// The exchange form the engine would send, with a new idempotency key.
 pub fn form(token: &str, kind: SubjectTokenType) -> String {
+    form_with_key(token, kind, &unique("idem"))
+}
+
+/// The exchange form the engine would send, with this idempotency key.
+pub fn form_with_key(token: &str, kind: SubjectTokenType, key: &str) -> String {
     ExchangeRequest {
         client_id: CLIENT_ID.to_owned(),
         subject_token: Some(token.to_owned()),
         subject_token_type: kind,
-        idempotency_key: "idem-1".to_owned(),
+        idempotency_key: key.to_owned(),
         device_info: None,
     }
     .to_form()
@@ -191,6 +211,9 @@ pub enum AdminMode {
     CreateSessionError(&'static str, &'static str, &'static str),
     /// Answers `getUserByLoginID` with this GraphQL error.
     GetUserError(&'static str, &'static str, &'static str),
+    /// `createUser` loses a race: another request created the user a moment before, and this
+    /// one gets Authgear's "identity already exists".
+    CreateUserRace,
 }
 
 pub struct Upstream {
@@ -206,6 +229,10 @@ pub struct UpstreamState {
     pub admin_jwts: Mutex<Vec<String>>,
     /// Every `createSession` input received.
     pub sessions: Mutex<Vec<Value>>,
+    /// Every `createUser` input received.
+    pub user_inputs: Mutex<Vec<Value>>,
+    /// Users created by `createUser`: (email, node ID).
+    pub created: Mutex<Vec<(String, String)>>,
     admin_public_key: Vec<u8>,
 }
 
@@ -219,6 +246,8 @@ impl Upstream {
             admin_mode: Mutex::new(AdminMode::Normal),
             admin_jwts: Mutex::new(Vec::new()),
             sessions: Mutex::new(Vec::new()),
+            user_inputs: Mutex::new(Vec::new()),
+            created: Mutex::new(Vec::new()),
             admin_public_key: admin.public().as_ref().to_vec(),
         });
         let app = Router::new()
@@ -259,6 +288,9 @@ impl Upstream {
             ("LEGACY_JWKS_URL", self.url("/jwks")),
             ("LEGACY_ISSUER", ISSUER.to_owned()),
             ("LEGACY_AUDIENCE", AUDIENCE.to_owned()),
+            // Tests of other things exchange many tokens quickly; the limits have their own.
+            ("RATE_LIMIT_PER_IP", "off".to_owned()),
+            ("RATE_LIMIT_PER_SUBJECT", "off".to_owned()),
         ])
     }
 
@@ -275,7 +307,9 @@ pub fn config_from(env: &HashMap<&'static str, String>) -> Config {
 pub async fn serve(app: Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    // As the binary does: the per-address rate limit reads the peer address.
+    let service = app.into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
     addr
 }
 
@@ -355,18 +389,55 @@ async fn serve_admin(
         }
         assert_eq!(variables["loginIDKey"], "email");
         assert!(query.contains("id") && query.contains("isDisabled"));
-        let user = match variables["loginIDValue"].as_str().unwrap() {
+        let value = variables["loginIDValue"].as_str().unwrap();
+        let created = state.created.lock().unwrap().clone();
+        let user = match value {
             USER_EMAIL => json!({ "id": USER_ID, "isDisabled": false }),
             DISABLED_EMAIL => json!({ "id": DISABLED_ID, "isDisabled": true }),
-            _ => Value::Null,
+            _ => created.iter().find(|(email, _)| email == value).map_or(
+                Value::Null,
+                |(_, id)| json!({ "id": id, "isDisabled": false }),
+            ),
         };
         axum::Json(json!({ "data": { "getUserByLoginID": user } })).into_response()
+    } else if query.contains("createUser(input: $input)") {
+        // pkg/admin/graphql/user_mutation.go: a login ID identity, no password.
+        let input = variables["input"].clone();
+        state.user_inputs.lock().unwrap().push(input.clone());
+        let login_id = &input["definition"]["loginID"];
+        assert_eq!(login_id["key"], "email");
+        let email = login_id["value"].as_str().unwrap().to_owned();
+        let mut created = state.created.lock().unwrap();
+        let exists = [USER_EMAIL, DISABLED_EMAIL].contains(&email.as_str())
+            || created.iter().any(|(known, _)| *known == email);
+        let id = URL_SAFE_NO_PAD.encode(format!("User:created-{}", created.len() + 1));
+        if exists || matches!(mode, AdminMode::CreateUserRace) {
+            if !exists {
+                created.push((email, id));
+            }
+            return error(
+                "createUser",
+                "Invalid",
+                "InvariantViolated",
+                "identity already exists",
+            );
+        }
+        created.push((email, id.clone()));
+        axum::Json(
+            json!({ "data": { "createUser": { "user": { "id": id, "isDisabled": false } } } }),
+        )
+        .into_response()
     } else if query.contains("createSession(input: $input)") {
         if let AdminMode::CreateSessionError(name, reason, message) = mode {
             return error("createSession", name, reason, message);
         }
         let input = variables["input"].clone();
-        assert!([USER_ID, DISABLED_ID].contains(&input["userID"].as_str().unwrap()));
+        let user_id = input["userID"].as_str().unwrap();
+        let created = state.created.lock().unwrap().clone();
+        assert!(
+            [USER_ID, DISABLED_ID].contains(&user_id)
+                || created.iter().any(|(_, id)| id == user_id)
+        );
         state.sessions.lock().unwrap().push(input);
         axum::Json(json!({ "data": { "createSession": {
             "accessToken": "authgear-access-token",

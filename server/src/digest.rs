@@ -1,0 +1,60 @@
+//! The hashes a legacy credential is known by in the shared state. The credential itself is
+//! never stored; each use has its own domain-separated SHA-256, so that one hash cannot stand
+//! in for another.
+
+use ring::digest::{SHA256, digest};
+
+pub(crate) struct Digests {
+    /// The replay cache's key (hex).
+    pub(crate) replay: String,
+    /// What an idempotency record is bound to (hex): a retry must present the same credential.
+    pub(crate) binding: String,
+    /// The key that seals a stored answer: only whoever presents the credential again can open
+    /// it, so a copy of the store yields no Authgear session.
+    pub(crate) seal: [u8; 32],
+}
+
+impl Digests {
+    /// `credential` is the subject token, or in cookie mode the forwarded cookies.
+    pub(crate) fn of(credential: &str) -> Self {
+        let hash = |purpose: &str| {
+            let mut input = Vec::with_capacity(purpose.len() + 1 + credential.len());
+            input.extend_from_slice(purpose.as_bytes());
+            input.push(0);
+            input.extend_from_slice(credential.as_bytes());
+            let mut out = [0; 32];
+            out.copy_from_slice(digest(&SHA256, &input).as_ref());
+            out
+        };
+        Self {
+            replay: hex(&hash("authgear-migrate/replay/v1")),
+            binding: hex(&hash("authgear-migrate/idempotency-binding/v1")),
+            seal: hash("authgear-migrate/idempotency-seal/v1"),
+        }
+    }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// SHA-256 of `text`, in hex: how client-chosen strings (idempotency keys, subjects) become
+/// keys of fixed shape.
+pub(crate) fn sha256_hex(text: &str) -> String {
+    hex(digest(&SHA256, text.as_bytes()).as_ref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_purpose_has_its_own_hash() {
+        let one = Digests::of("token-1");
+        assert_ne!(one.replay, one.binding);
+        assert_ne!(one.binding, hex(&one.seal));
+        assert_eq!(one.replay, Digests::of("token-1").replay);
+        assert_ne!(one.replay, Digests::of("token-2").replay);
+        assert!(!one.replay.contains("token"));
+    }
+}

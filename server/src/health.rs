@@ -1,0 +1,54 @@
+//! `/healthz` and `/metrics`, for load balancers and Prometheus.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::Shared;
+
+/// 200 while this instance can exchange; 503 while it drains (after SIGTERM, so that the load
+/// balancer stops sending before it stops) or cannot reach its shared state. The kill switch
+/// does not make an instance unhealthy: it answers, with 503s of its own.
+pub(crate) async fn healthz(State(shared): State<Arc<Shared>>) -> Response {
+    let exchange = &shared.exchange;
+    let store = exchange.store.kind();
+    let kill_switch = exchange.kill_switch.is_on();
+    let (status, body) = if shared.draining.load(Ordering::Relaxed) {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({ "status": "draining", "store": store, "kill_switch": kill_switch }),
+        )
+    } else {
+        match exchange.store.ping().await {
+            Ok(()) => (
+                StatusCode::OK,
+                json!({ "status": "ok", "store": store, "kill_switch": kill_switch }),
+            ),
+            Err(error) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({
+                    "status": "unavailable", "store": store, "kill_switch": kill_switch,
+                    "problem": error.to_string(),
+                }),
+            ),
+        }
+    };
+    (status, [(CACHE_CONTROL, "no-store")], Json(body)).into_response()
+}
+
+pub(crate) async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
+    (
+        [
+            (CONTENT_TYPE, crate::metrics::CONTENT_TYPE),
+            (CACHE_CONTROL, "no-store"),
+        ],
+        shared.exchange.metrics.render(),
+    )
+        .into_response()
+}

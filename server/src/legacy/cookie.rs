@@ -1,0 +1,121 @@
+//! Cookie mode: the legacy session lives in an HttpOnly cookie the page cannot read. The
+//! browser sends it along with the exchange; the endpoint forwards the configured cookies (and
+//! only those: the others may be the app's own) to the legacy session-check URL, which answers
+//! the user's claims while the session is alive.
+
+use std::sync::Arc;
+
+use authgear_migrate::wire::GrantRefusal;
+use axum::http::HeaderMap;
+use axum::http::header::COOKIE;
+use reqwest::StatusCode;
+use reqwest::header::ACCEPT;
+use url::Url;
+
+use super::call::{self, unexpected};
+use super::{LegacyError, Verified};
+use crate::config::SessionCheckConfig;
+use crate::legacy_jwt::Claims;
+use crate::metrics::Metrics;
+
+const CALL: &str = "session_check";
+/// A session cookie is an ID or a signed blob: a few hundred bytes, 4 KiB at the very most
+/// (RFC 6265 §6.1).
+const MAX_COOKIE_BYTES: usize = 4096;
+
+pub(super) struct SessionCheck {
+    url: Url,
+    names: Vec<String>,
+    http: reqwest::Client,
+    metrics: Arc<Metrics>,
+}
+
+impl SessionCheck {
+    pub(super) fn new(
+        config: &SessionCheckConfig,
+        http: reqwest::Client,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Self {
+            url: config.url.clone(),
+            names: config.cookies.clone(),
+            http,
+            metrics,
+        }
+    }
+
+    pub(super) fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// `name=value; …` of the configured cookies the request carries, in configuration order.
+    pub(super) fn cookies_of(&self, headers: &HeaderMap) -> Option<String> {
+        let pairs: Vec<(&str, &str)> = headers
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .map(|(name, value)| (name.trim(), value.trim()))
+            .filter(|(_, value)| !value.is_empty() && value.len() <= MAX_COOKIE_BYTES)
+            .collect();
+        let forwarded: Vec<String> = self
+            .names
+            .iter()
+            .filter_map(|name| {
+                // The first of a repeated name is the most specific (RFC 6265 §5.4).
+                let (name, value) = pairs.iter().find(|(candidate, _)| candidate == name)?;
+                Some(format!("{name}={value}"))
+            })
+            .collect();
+        (!forwarded.is_empty()).then(|| forwarded.join("; "))
+    }
+
+    pub(super) async fn check(&self, cookies: &str) -> Result<Verified, LegacyError> {
+        let request = self
+            .http
+            .get(self.url.clone())
+            .header(reqwest::header::COOKIE, cookies)
+            .header(ACCEPT, "application/json");
+        let answer = call::send(request, CALL, &self.metrics).await?;
+        match answer.status {
+            StatusCode::OK => Ok(Verified {
+                claims: Claims::from_object(answer.object(CALL)?),
+                // The session's own end is the IdP's business; REPLAY_TTL_SECONDS stands in.
+                expires_at: None,
+            }),
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(LegacyError::Refused {
+                reason: GrantRefusal::Invalid,
+                detail: "the legacy IdP says the session cookie is not a live session",
+            }),
+            _ => Err(unexpected(CALL, &answer)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_configured_cookies_are_forwarded() {
+        let check = SessionCheck::new(
+            &SessionCheckConfig {
+                url: "https://legacy.example/session".parse().unwrap(),
+                cookies: vec!["sid".to_owned(), "sid_sig".to_owned()],
+            },
+            reqwest::Client::new(),
+            Arc::new(Metrics::new()),
+        );
+        let mut headers = HeaderMap::new();
+        headers.append(COOKIE, "app_pref=1; sid_sig=abc".parse().unwrap());
+        headers.append(COOKIE, "sid=xyz; sid=shadowed; other=2".parse().unwrap());
+        assert_eq!(
+            check.cookies_of(&headers).as_deref(),
+            Some("sid=xyz; sid_sig=abc")
+        );
+        let mut none = HeaderMap::new();
+        none.append(COOKIE, "app_pref=1; sid=".parse().unwrap());
+        assert_eq!(check.cookies_of(&none), None);
+    }
+}

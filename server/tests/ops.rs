@@ -1,0 +1,196 @@
+//! Operating the endpoint: `/healthz`, `/metrics`, `--check-config`, and the binary's graceful
+//! shutdown, against the devstack's stand-ins.
+
+mod common;
+
+use std::collections::HashMap;
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::stack::{Ask, Stack};
+use serde_json::{Value, json};
+use tokio::process::Command;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_authgear-migrate-server");
+
+/// The binary with exactly these variables (nothing inherited but PATH).
+fn binary(env: &HashMap<&'static str, String>) -> Command {
+    let mut command = Command::new(BINARY);
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().map(|(name, value)| (*name, value.as_str())))
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    command
+}
+
+async fn get(http: &reqwest::Client, url: &str) -> (u16, String) {
+    let response = http.get(url).send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn healthz_and_metrics_report_the_instance() {
+    let stack = Stack::start().await;
+    let served = stack.endpoint(&[]).await;
+    let (status, body) = get(&stack.http, &format!("{}healthz", served.url)).await;
+    assert_eq!(status, 200);
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        body,
+        json!({ "status": "ok", "store": "memory", "kill_switch": false })
+    );
+
+    let token = stack.mint(json!({})).await;
+    assert_eq!(
+        Ask::access(&token)
+            .send(&stack.http, &served.url)
+            .await
+            .status,
+        200
+    );
+    let replayed = Ask::access(&token).send(&stack.http, &served.url).await;
+    assert_eq!(replayed.status, 400);
+
+    let response = stack
+        .http
+        .get(format!("{}metrics", served.url))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let metrics = response.text().await.unwrap();
+    for line in [
+        "authgear_migrate_exchanges_total{outcome=\"migrated\",reason=\"none\"} 1",
+        "authgear_migrate_exchanges_total{outcome=\"refused\",reason=\"replayed\"} 1",
+        "authgear_migrate_exchange_duration_seconds_count 2",
+        "authgear_migrate_admin_api_duration_seconds_count{operation=\"getUserByLoginID\",result=\"ok\"} 1",
+        "authgear_migrate_admin_api_duration_seconds_count{operation=\"createSession\",result=\"ok\"} 1",
+        "authgear_migrate_cache_lookups_total{cache=\"jwks\",result=\"miss\"} 1",
+        "authgear_migrate_cache_lookups_total{cache=\"jwks\",result=\"hit\"} 1",
+        "authgear_migrate_cache_lookups_total{cache=\"admin_jwt\",result=\"hit\"} 1",
+        "authgear_migrate_cache_lookups_total{cache=\"replay\",result=\"hit\"} 1",
+        "authgear_migrate_cache_lookups_total{cache=\"idempotency\",result=\"miss\"} 2",
+        "authgear_migrate_admin_api_in_flight 0",
+    ] {
+        assert!(metrics.contains(line), "no `{line}` in\n{metrics}");
+    }
+    assert!(!metrics.contains(token.split('.').nth(2).unwrap()));
+
+    // Draining: load balancers see 503 and stop sending.
+    served.endpoint.start_draining();
+    let (status, body) = get(&stack.http, &format!("{}healthz", served.url)).await;
+    assert_eq!(status, 503);
+    assert!(body.contains("draining"), "{body}");
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_config_reaches_what_the_configuration_names() {
+    let stack = Stack::start().await;
+    let env = stack.env();
+    let output = binary(&env).arg("--check-config").output().await.unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    for expected in [
+        "ok   configuration",
+        "ok   shared state (memory)",
+        "ok   legacy JWKS (LEGACY_JWKS_URL): keys: 1 for RS256",
+        "ok   Authgear Admin API",
+        "ok   legacy token endpoint",
+        "ok   legacy session check endpoint",
+    ] {
+        assert!(stdout.contains(expected), "no `{expected}` in\n{stdout}");
+    }
+
+    // A key Authgear does not know, and a JWKS nobody serves: each named, exit 1.
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let closed_url = format!("http://{}/jwks", closed.local_addr().unwrap());
+    drop(closed);
+    let mut broken = env.clone();
+    broken.insert("AUTHGEAR_ADMIN_KEY_ID", "not-the-key".to_owned());
+    broken.insert("LEGACY_JWKS_URL", closed_url);
+    let output = binary(&broken)
+        .arg("--check-config")
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("FAIL legacy JWKS"), "{stdout}");
+    assert!(stdout.contains("FAIL Authgear Admin API"), "{stdout}");
+    assert!(stdout.contains("AUTHGEAR_ADMIN_KEY_ID"), "{stdout}");
+
+    // An invalid configuration: exit 2, naming the variable.
+    let mut invalid = env.clone();
+    invalid.remove("LEGACY_TOKEN_URL");
+    let output = binary(&invalid)
+        .arg("--check-config")
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("LEGACY_TOKEN_URL is not set") && stderr.contains("refresh_token"),
+        "{stderr}"
+    );
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_finishes_what_is_in_flight_on_sigterm() {
+    let stack = Stack::start().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut env = stack.env();
+    env.insert("LISTEN_ADDR", format!("127.0.0.1:{port}"));
+    env.insert("EXCHANGE_PATH", "/api/authgear-migrate".to_owned());
+    let mut child = binary(&env).stderr(Stdio::null()).spawn().unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..50 {
+        if let Ok(response) = stack.http.get(format!("{base}/healthz")).send().await {
+            up = response.status() == 200;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(up, "the binary did not answer /healthz within 5 s");
+    let (status, metrics) = get(&stack.http, &format!("{base}/metrics")).await;
+    assert_eq!(status, 200);
+    assert!(metrics.contains("authgear_migrate_admin_api_in_flight"));
+
+    // An exchange that Authgear makes slow is in flight when SIGTERM comes: it is answered.
+    stack
+        .fault(json!({
+            "origin": "authgear", "path": "/_api/admin/graphql",
+            "fault": { "kind": "delay", "ms": 400 },
+        }))
+        .await;
+    let token = stack.mint(json!({})).await;
+    let exchange_url = format!("{base}/api/authgear-migrate");
+    let pid = child.id().unwrap().to_string();
+    let ask = Ask::access(&token);
+    let (answer, killed) = tokio::join!(ask.send(&stack.http, &exchange_url), async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        Command::new("kill").args(["-TERM", &pid]).status().await
+    });
+    assert!(killed.unwrap().success());
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("the binary exits within 10 s of SIGTERM")
+        .unwrap();
+    assert!(status.success(), "{status}");
+    stack.stop().await;
+}
