@@ -23,6 +23,7 @@ missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
 command -v redis-server >/dev/null || missing+=(redis-server)
+command -v wrk >/dev/null || missing+=(wrk) # the benchmarks' load generator (bench/)
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]} from apt"
   sudo_cmd=()
