@@ -5,7 +5,7 @@
 
 use url::{Host, Url};
 
-use crate::admin_jwt::AdminKey;
+use authgear_migrate_server::AdminKey;
 
 /// What the upload needs, checked.
 #[derive(Debug)]
@@ -62,7 +62,7 @@ impl Settings {
             }
             (None, Some(pem)) => ("AUTHGEAR_ADMIN_KEY_PEM", pem),
         };
-        let key = AdminKey::from_pem(&key_id, &pem)
+        let key = AdminKey::from_pem(key_id.trim().to_owned(), &pem)
             .map_err(|problem| format!("{variable}: {problem}"))?;
         Ok(Connection {
             endpoint,

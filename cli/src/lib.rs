@@ -5,10 +5,9 @@
 //! One concern per module: `formats` (one reader per export format, producing typed records),
 //! `record` (the Authgear import record and its checks), `plan` (normalize, check, deduplicate,
 //! account for every user left out), `split` (requests under 500 KB), `state` (the resumable
-//! state file), `upload` (the two API calls, with retries), `progress`, `report`, `config` and
-//! `admin_jwt` (where to upload, and the key), `run` (the command).
+//! state file), `upload` (the two API calls, with retries), `progress`, `report`, `config`
+//! (where to upload, and the Admin API key; its JWT is the endpoint crate's), `run` (the command).
 
-pub mod admin_jwt;
 pub mod cli;
 pub mod config;
 pub mod formats;

@@ -6,7 +6,6 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::admin_jwt::AdminJwt;
 use crate::cli::ImportArgs;
 use crate::config::Settings;
 use crate::formats::{self, Format, Mapping, ReadOptions};
@@ -17,6 +16,7 @@ use crate::report;
 use crate::split::{self, Batch};
 use crate::state::{BatchResult, BatchStatus, RecordFailure, State};
 use crate::upload::{Client, JobResponse, RetryPolicy, UploadError};
+use authgear_migrate_server::AdminJwt;
 
 /// How the command ended, when it did not fail.
 #[derive(Debug, PartialEq, Eq)]

@@ -21,8 +21,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
 
-use crate::admin_jwt::AdminJwt;
 use crate::state::Summary;
+use authgear_migrate_server::AdminJwt;
 
 #[derive(Clone, Copy, Debug)]
 pub struct RetryPolicy {
@@ -184,7 +184,12 @@ impl Client {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |elapsed| elapsed.as_secs());
-            let bearer = format!("Bearer {}", self.jwt.at(now).map_err(UploadError::Refused)?);
+            let bearer = format!(
+                "Bearer {}",
+                self.jwt
+                    .at(now)
+                    .map_err(|failed| UploadError::Refused(failed.to_string()))?
+            );
             let outcome = match build(bearer).send().await {
                 Ok(response) => self.read(method, response).await,
                 Err(error) => Err(Attempt::Retry {

@@ -51,7 +51,7 @@ use axum::http::header::{ALLOW, CACHE_CONTROL, HeaderName, PRAGMA};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
-pub use authgear::{AdminKey, LoginIdKey};
+pub use authgear::{AdminJwt, AdminKey, LoginIdKey, SigningFailed};
 pub use authgear_migrate::wire;
 pub use check::Check;
 pub use config::{

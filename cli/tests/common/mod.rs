@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use authgear_migrate_cli::admin_jwt::{AdminJwt, AdminKey};
 use authgear_migrate_devstack::{Devstack, Options, PublicConfig};
+use authgear_migrate_server::{AdminJwt, AdminKey};
 use serde_json::Value;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_authgear-migrate");
@@ -130,7 +130,7 @@ impl Stack {
 
     pub fn admin_jwt(&self) -> String {
         let pem = std::fs::read_to_string(repo("devstack/keys/authgear-admin.pem")).unwrap();
-        let key = AdminKey::from_pem(&admin_key_id(), &pem).unwrap();
+        let key = AdminKey::from_pem(admin_key_id(), &pem).unwrap();
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
@@ -138,6 +138,7 @@ impl Stack {
         AdminJwt::new(key, self.config.project_id.clone())
             .at(now)
             .unwrap()
+            .to_string()
     }
 }
 

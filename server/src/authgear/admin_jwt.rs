@@ -88,13 +88,13 @@ fn pkcs8_der(pem: &str) -> Result<Vec<u8>, String> {
 }
 
 /// Mints admin JWTs and reuses each until shortly before it expires: one RSA signature every
-/// few minutes instead of one per call.
-pub(crate) struct AdminJwt {
+/// few minutes instead of one per call. The endpoint and the import CLI share it.
+pub struct AdminJwt {
     key: AdminKey,
     project_id: String,
     rng: SystemRandom,
     current: Mutex<Option<Minted>>,
-    metrics: Arc<Metrics>,
+    metrics: Option<Arc<Metrics>>,
 }
 
 struct Minted {
@@ -103,32 +103,46 @@ struct Minted {
 }
 
 impl AdminJwt {
-    pub(crate) fn new(key: AdminKey, project_id: String, metrics: Arc<Metrics>) -> Self {
+    pub fn new(key: AdminKey, project_id: String) -> Self {
         Self {
             key,
             project_id,
             rng: SystemRandom::new(),
             current: Mutex::new(None),
-            metrics,
+            metrics: None,
+        }
+    }
+
+    /// Counts reuses and mints as `admin_jwt` cache hits and misses.
+    pub(crate) fn with_metrics(self, metrics: Arc<Metrics>) -> Self {
+        Self {
+            metrics: Some(metrics),
+            ..self
         }
     }
 
     /// A valid JWT at `now` (seconds since the epoch).
-    pub(crate) fn at(&self, now: u64) -> Result<Arc<str>, SigningFailed> {
+    pub fn at(&self, now: u64) -> Result<Arc<str>, SigningFailed> {
         // The lock is held while signing (about a millisecond) so that concurrent callers share
         // one new JWT rather than each minting theirs.
         let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(minted) = current.as_ref().filter(|minted| now < minted.renew_at) {
-            self.metrics.cache("admin_jwt", "hit");
+            self.count("hit");
             return Ok(Arc::clone(&minted.jwt));
         }
-        self.metrics.cache("admin_jwt", "miss");
+        self.count("miss");
         let jwt: Arc<str> = self.mint(now)?.into();
         *current = Some(Minted {
             jwt: Arc::clone(&jwt),
             renew_at: now + LIFETIME_SECS - RENEW_BEFORE_EXPIRY_SECS,
         });
         Ok(jwt)
+    }
+
+    fn count(&self, result: &'static str) {
+        if let Some(metrics) = &self.metrics {
+            metrics.cache("admin_jwt", result);
+        }
     }
 
     fn mint(&self, now: u64) -> Result<String, SigningFailed> {
@@ -158,10 +172,49 @@ impl AdminJwt {
 
 /// ring could not sign: it fails only when the system's random source does.
 #[derive(Debug)]
-pub(crate) struct SigningFailed;
+pub struct SigningFailed;
 
 impl fmt::Display for SigningFailed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("cannot sign the admin JWT")
+    }
+}
+
+impl std::error::Error for SigningFailed {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PEM: &str = include_str!("../../../devstack/keys/authgear-admin.pem");
+
+    fn decoded(part: &str) -> serde_json::Value {
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn mints_the_documented_claims_and_reuses_the_token() {
+        let key = AdminKey::from_pem("kid-1".into(), PEM).unwrap();
+        let jwt = AdminJwt::new(key, "myapp".into());
+        let first = jwt.at(1_000).unwrap();
+        assert_eq!(jwt.at(1_000 + 239).unwrap(), first);
+        assert_ne!(jwt.at(1_000 + 240).unwrap(), first);
+        let parts: Vec<&str> = first.split('.').collect();
+        assert_eq!(
+            decoded(parts[0]),
+            json!({"alg": "RS256", "kid": "kid-1", "typ": "JWT"})
+        );
+        assert_eq!(
+            decoded(parts[1]),
+            json!({"aud": "myapp", "iat": 1_000, "exp": 1_300})
+        );
+    }
+
+    #[test]
+    fn explains_keys_it_cannot_use() {
+        let pkcs1 = "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----";
+        let refused = |pem| AdminKey::from_pem("k".into(), pem).unwrap_err();
+        assert!(refused(pkcs1).contains("PKCS#1"));
+        assert!(refused("nothing").contains("BEGIN PRIVATE KEY"));
     }
 }

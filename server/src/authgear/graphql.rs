@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use super::admin_jwt::{AdminJwt, SigningFailed};
+use super::{AdminJwt, SigningFailed};
 use crate::upstream::{self, BodyError, Causes};
 
 /// Admin API answers for our two operations are under a KiB.

@@ -22,13 +22,12 @@ use authgear_migrate::wire::TokenResponse;
 use serde::Deserialize;
 use serde_json::json;
 
-pub use admin_jwt::AdminKey;
+pub use admin_jwt::{AdminJwt, AdminKey, SigningFailed};
 pub(crate) use gate::Slot;
 pub(crate) use graphql::AdminError;
 
 use crate::config::AuthgearConfig;
 use crate::metrics::Metrics;
-use admin_jwt::AdminJwt;
 use gate::Gate;
 use graphql::{Graphql, Transient};
 
@@ -117,11 +116,8 @@ impl AdminClient {
         http: reqwest::Client,
         metrics: Arc<Metrics>,
     ) -> Self {
-        let jwt = AdminJwt::new(
-            config.admin_key.clone(),
-            config.project_id.clone(),
-            Arc::clone(&metrics),
-        );
+        let jwt = AdminJwt::new(config.admin_key.clone(), config.project_id.clone())
+            .with_metrics(Arc::clone(&metrics));
         Self {
             graphql: Graphql::new(config.admin_api_url(), http, jwt),
             gate: Gate::new(
