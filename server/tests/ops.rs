@@ -171,12 +171,7 @@ async fn the_binary_finishes_what_is_in_flight_on_sigterm() {
     assert!(metrics.contains("authgear_migrate_admin_api_in_flight"));
 
     // An exchange that Authgear makes slow is in flight when SIGTERM comes: it is answered.
-    stack
-        .fault(json!({
-            "origin": "authgear", "path": "/_api/admin/graphql",
-            "fault": { "kind": "delay", "ms": 400 },
-        }))
-        .await;
+    stack.slow_admin_api(400).await;
     let token = stack.mint(json!({})).await;
     let exchange_url = format!("{base}/api/authgear-migrate");
     let pid = child.id().unwrap().to_string();

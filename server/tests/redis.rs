@@ -67,18 +67,10 @@ async fn a_request_in_flight_on_one_instance_answers_its_retry_on_the_other() {
     let redis = RedisServer::start();
     let stack = Stack::start().await;
     let (a, b) = two_instances(&stack, &redis, &[]).await;
-    stack
-        .fault(json!({
-            "origin": "authgear", "path": "/_api/admin/graphql",
-            "fault": { "kind": "delay", "ms": 300 },
-        }))
-        .await;
+    stack.slow_admin_api(300).await;
     let token = stack.mint(json!({})).await;
     let ask = Ask::access(&token).key("in-flight");
-    let (first, second) = tokio::join!(ask.send(&stack.http, &a.url), async {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        ask.send(&stack.http, &b.url).await
-    });
+    let (first, second) = stack.retry_in_flight(&ask, &a.url, &b.url).await;
     assert_eq!(first.status, 200, "{}", first.text);
     assert_eq!((second.status, &second.text), (200, &first.text));
     assert_eq!(stack.sessions_created().await, 1);

@@ -156,18 +156,10 @@ async fn a_retry_while_the_first_request_runs_gets_its_answer() {
     let stack = Stack::start().await;
     let served = stack.endpoint(&[]).await;
     // Authgear is slow: the first request is still in createSession when the retry arrives.
-    stack
-        .fault(json!({
-            "origin": "authgear", "path": "/_api/admin/graphql",
-            "fault": { "kind": "delay", "ms": 300 },
-        }))
-        .await;
+    stack.slow_admin_api(300).await;
     let token = stack.mint(json!({})).await;
     let ask = Ask::access(&token).key("in-flight");
-    let (first, second) = tokio::join!(ask.send(&stack.http, &served.url), async {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        ask.send(&stack.http, &served.url).await
-    });
+    let (first, second) = stack.retry_in_flight(&ask, &served.url, &served.url).await;
     assert_eq!(first.status, 200, "{}", first.text);
     assert_eq!((second.status, &second.text), (200, &first.text));
     assert_eq!(stack.sessions_created().await, 1);
@@ -178,12 +170,7 @@ async fn a_retry_while_the_first_request_runs_gets_its_answer() {
 async fn a_client_that_gives_up_gets_the_answer_when_it_retries() {
     let stack = Stack::start().await;
     let served = stack.endpoint(&[]).await;
-    stack
-        .fault(json!({
-            "origin": "authgear", "path": "/_api/admin/graphql",
-            "fault": { "kind": "delay", "ms": 300 },
-        }))
-        .await;
+    stack.slow_admin_api(300).await;
     let token = stack.mint(json!({})).await;
     let ask = Ask::access(&token).key("given-up");
     // The engine's timeout fires first: it closes the connection and never hears the answer.
@@ -342,12 +329,7 @@ async fn a_saturated_admin_api_gate_answers_503() {
             ("AUTHGEAR_QUEUE_TIMEOUT_MS", "50"),
         ])
         .await;
-    stack
-        .fault(json!({
-            "origin": "authgear", "path": "/_api/admin/graphql",
-            "fault": { "kind": "delay", "ms": 400 },
-        }))
-        .await;
+    stack.slow_admin_api(400).await;
     let one = stack.mint(json!({})).await;
     let two = stack.mint(json!({ "user": "bob@example.com" })).await;
     let ask_one = Ask::access(&one);

@@ -137,6 +137,29 @@ impl Stack {
         self.control("faults", spec).await;
     }
 
+    /// Every Admin API call waits `ms` first: an exchange stays in flight that long.
+    pub async fn slow_admin_api(&self, ms: u64) {
+        self.fault(json!({
+            "origin": "authgear", "path": "/_api/admin/graphql",
+            "fault": { "kind": "delay", "ms": ms },
+        }))
+        .await;
+    }
+
+    /// Sends `ask` to `first`, and again to `retry` while the first is still in flight (with
+    /// [`Stack::slow_admin_api`]); both answers.
+    pub async fn retry_in_flight(
+        &self,
+        ask: &Ask<'_>,
+        first: &str,
+        retry: &str,
+    ) -> (Answer, Answer) {
+        tokio::join!(ask.send(&self.http, first), async {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            ask.send(&self.http, retry).await
+        })
+    }
+
     pub async fn clear_faults(&self) {
         let response = self
             .http
