@@ -14,8 +14,9 @@ pub struct Outcomes {
     pub refused: u64,
 }
 
+/// Executions of an Admin API mutation.
 #[derive(Clone, Copy, Default, Serialize)]
-pub struct CreateSessionCount {
+pub struct MutationCount {
     /// Every execution of the mutation, including refusals.
     pub total: u64,
     pub successful: u64,
@@ -23,7 +24,8 @@ pub struct CreateSessionCount {
 
 #[derive(Clone, Default, Serialize)]
 pub struct Snapshot {
-    pub create_session: CreateSessionCount,
+    pub create_session: MutationCount,
+    pub create_user: MutationCount,
     /// Authgear `/oauth2/token`, by `grant_type`.
     pub authgear_token: BTreeMap<String, Outcomes>,
     /// Legacy `/token`, by `grant_type`.
@@ -75,6 +77,13 @@ impl Counters {
         self.with(|counts| {
             counts.create_session.total += 1;
             counts.create_session.successful += u64::from(successful);
+        });
+    }
+
+    pub fn create_user(&self, successful: bool) {
+        self.with(|counts| {
+            counts.create_user.total += 1;
+            counts.create_user.successful += u64::from(successful);
         });
     }
 

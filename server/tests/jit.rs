@@ -1,93 +1,103 @@
 //! Just-in-time users (`AUTHGEAR_CREATE_USERS`): when nobody has the legacy login ID, the
 //! endpoint creates the user with the Admin API's `createUser` (pkg/admin/graphql/
-//! user_mutation.go: a login ID identity, no password), then the session.
+//! user_mutation.go: a login ID identity, no password), then the session. Against the
+//! devstack's Authgear stand-in, whose `createUser` follows Authgear's.
 
 mod common;
 
-use authgear_migrate_server::wire::SubjectTokenType;
-use common::*;
-use serde_json::json;
+use common::stack::{Ask, Stack};
+use serde_json::{Value, json};
 
-fn token_for(email: &str) -> String {
-    mint(
-        &Signer::rsa(),
-        &json!({ "alg": "RS256", "kid": "legacy-rsa" }),
-        &claims_for(email),
-    )
+const NEWCOMER: &str = "newcomer@example.com";
+
+/// A legacy access token for `email`, which no devstack user has: a seed user's token with
+/// the login ID claim (and the subject) replaced.
+async fn token_for(stack: &Stack, email: &str) -> String {
+    stack
+        .mint(json!({ "claims": { "email": email, "sub": format!("legacy|{email}") } }))
+        .await
 }
 
-async fn setup(create_users: bool) -> (Upstream, String) {
-    let upstream =
-        Upstream::start(json!({ "keys": [Signer::rsa().jwk("legacy-rsa", Some("RS256"))] })).await;
-    let mut env = upstream.env();
-    if create_users {
-        env.insert("AUTHGEAR_CREATE_USERS", "true".to_owned());
-    }
-    let url = start_endpoint(config_from(&env)).await;
-    (upstream, url)
+/// The devstack's users with this email.
+async fn users_with(stack: &Stack, email: &str) -> Vec<Value> {
+    stack.state().await["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|user| user["email"] == email)
+        .cloned()
+        .collect()
+}
+
+async fn create_user_count(stack: &Stack) -> Value {
+    stack.state().await["counters"]["create_user"].clone()
 }
 
 #[tokio::test]
 async fn a_missing_user_is_created_when_configured_and_found_after() {
-    let (upstream, url) = setup(true).await;
+    let stack = Stack::start().await;
+    let served = stack.endpoint(&[("AUTHGEAR_CREATE_USERS", "true")]).await;
+    assert!(users_with(&stack, NEWCOMER).await.is_empty());
+    let mut subjects = Vec::new();
     for _ in 0..2 {
-        let response = post_form(
-            &url,
-            form(
-                &token_for("newcomer@example.com"),
-                SubjectTokenType::AccessToken,
-            ),
-        )
-        .await;
-        assert_eq!(response.status(), 200);
+        let token = token_for(&stack, NEWCOMER).await;
+        let answer = Ask::access(&token).send(&stack.http, &served.url).await;
+        subjects.push(answer.authgear_subject());
     }
-    // Created once, with the login ID and no password; found by login ID the second time.
-    let inputs = upstream.state.user_inputs.lock().unwrap().clone();
+    // Created once, by the first exchange; the second found them by login ID.
     assert_eq!(
-        inputs,
-        [
-            json!({ "definition": { "loginID": { "key": "email", "value": "newcomer@example.com" } } })
-        ]
+        create_user_count(&stack).await,
+        json!({ "total": 1, "successful": 1 })
     );
-    let created = upstream.state.created.lock().unwrap().clone();
-    let sessions = upstream.state.sessions.lock().unwrap().clone();
-    assert_eq!(sessions.len(), 2);
-    assert!(
-        sessions
-            .iter()
-            .all(|input| input["userID"] == created[0].1.as_str())
-    );
+    let created = users_with(&stack, NEWCOMER).await;
+    assert_eq!(created.len(), 1);
+    let id = created[0]["authgear_user_id"].as_str().unwrap();
+    assert_eq!(subjects, [id, id]);
+    assert_eq!(stack.sessions_created().await, 2);
+    stack.stop().await;
 }
 
 #[tokio::test]
-async fn a_creation_race_finds_the_user_the_other_request_created() {
-    let (upstream, url) = setup(true).await;
-    upstream.set_admin_mode(AdminMode::CreateUserRace);
-    let response = post_form(
-        &url,
-        form(
-            &token_for("racer@example.com"),
-            SubjectTokenType::AccessToken,
-        ),
-    )
-    .await;
-    assert_eq!(response.status(), 200);
-    assert_eq!(upstream.state.sessions.lock().unwrap().len(), 1);
+async fn a_creation_race_ends_with_one_user() {
+    let stack = Stack::start().await;
+    let served = stack.endpoint(&[("AUTHGEAR_CREATE_USERS", "true")]).await;
+    let (first, second) = (
+        token_for(&stack, "racer@example.com").await,
+        token_for(&stack, "racer@example.com").await,
+    );
+    // Each Admin API call waits 300 ms, so both exchanges find nobody before either creates.
+    stack.slow_admin_api(300).await;
+    let (first, second) = (Ask::access(&first), Ask::access(&second));
+    let (a, b) = tokio::join!(first.send(&stack.http, &served.url), async {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        second.send(&stack.http, &served.url).await
+    });
+    // Both tried; Authgear refused the second as a duplicated identity, and that exchange found
+    // the user the first one created.
+    assert_eq!(
+        create_user_count(&stack).await,
+        json!({ "total": 2, "successful": 1 })
+    );
+    let created = users_with(&stack, "racer@example.com").await;
+    assert_eq!(created.len(), 1);
+    assert_eq!(a.authgear_subject(), created[0]["authgear_user_id"]);
+    assert_eq!(b.authgear_subject(), created[0]["authgear_user_id"]);
+    stack.stop().await;
 }
 
 #[tokio::test]
 async fn users_are_not_created_by_default() {
-    let (upstream, url) = setup(false).await;
-    let response = post_form(
-        &url,
-        form(
-            &token_for("stranger@example.com"),
-            SubjectTokenType::AccessToken,
-        ),
-    )
-    .await;
-    assert_eq!(response.status(), 400);
-    let body = json_of(response).await;
-    assert_eq!(body["reason"], "user_not_found");
-    assert!(upstream.state.user_inputs.lock().unwrap().is_empty());
+    let stack = Stack::start().await;
+    let served = stack.endpoint(&[]).await;
+    let token = token_for(&stack, "stranger@example.com").await;
+    let answer = Ask::access(&token).send(&stack.http, &served.url).await;
+    let (status, _, reason) = answer.refusal();
+    assert_eq!(status, 400);
+    assert_eq!(reason.as_deref(), Some("user_not_found"));
+    assert_eq!(
+        create_user_count(&stack).await,
+        json!({ "total": 0, "successful": 0 })
+    );
+    assert!(users_with(&stack, "stranger@example.com").await.is_empty());
+    stack.stop().await;
 }

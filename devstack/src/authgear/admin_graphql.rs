@@ -1,7 +1,7 @@
-//! `POST /_api/admin/graphql`: the two Admin API operations a migration needs,
-//! `getUserByLoginID` and `createSession`, validated and answered the way Authgear's
-//! graphql-go schema does. Anything else in the schema gets a GraphQL error saying it is not
-//! emulated.
+//! `POST /_api/admin/graphql`: the Admin API operations a migration needs,
+//! `getUserByLoginID`, `createUser` (`create_user.rs`) and `createSession`, validated and
+//! answered the way Authgear's graphql-go schema does. Anything else in the schema gets a
+//! GraphQL error saying it is not emulated.
 //!
 //! Request handling follows pkg/admin/routes.go (authz middleware, then `CheckContentType`,
 //! then pkg/util/graphqlutil/handler.go); errors follow pkg/util/graphqlutil/api_error.go.
@@ -19,8 +19,10 @@ use super::admin_auth;
 use super::admin_schema::{
     FieldDef, GqlError, ObjectType, coerce, field_def, parse_type, validate,
 };
+use super::create_user::Refusal;
 use super::grants::NewOfflineGrant;
 use super::graphql::{self, Document, Field, Operation, OperationKind, ParseError, TypeRef};
+use super::import_record::ApiError;
 use super::tokens::CREATE_SESSION_SCOPES;
 use super::users::{node_id, standard_attributes, user_id_from_node_id};
 use crate::jose::unb64;
@@ -73,7 +75,7 @@ pub async fn graphql(
             Ok(request) => request,
             // pkg/api/apierrors/error.go: newInvalidJSON.
             Err(message) => {
-                return api_error(
+                return http_api_error(
                     StatusCode::BAD_REQUEST,
                     "BadRequest",
                     "InvalidJSON",
@@ -97,7 +99,7 @@ pub async fn graphql(
                 pos.line,
                 pos.column
             );
-            return api_error(
+            return http_api_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "InternalError",
                 "UnexpectedError",
@@ -112,7 +114,7 @@ pub async fn graphql(
     };
     if let Some(count) = mutation_field_count(&document, request.operation_name.as_deref()) {
         if count > MAX_MUTATION_FIELDS {
-            return api_error(
+            return http_api_error(
                 StatusCode::BAD_REQUEST,
                 "BadRequest",
                 "BadRequest",
@@ -172,7 +174,7 @@ fn plain_error(status: StatusCode, text: &str) -> Response {
 }
 
 /// pkg/api/response.go: `{"error": APIError}` with the status of the error's kind.
-fn api_error(status: StatusCode, name: &str, reason: &str, message: &str) -> Response {
+fn http_api_error(status: StatusCode, name: &str, reason: &str, message: &str) -> Response {
     let body = json!({"error": {"name": name, "reason": reason, "message": message, "code": status.as_u16()}});
     (status, axum::Json(body)).into_response()
 }
@@ -198,43 +200,30 @@ fn mutation_field_count(document: &Document, operation_name: Option<&str>) -> Op
     (operation.kind == OperationKind::Mutation).then_some(operation.selection.len())
 }
 
-/// An Authgear APIError raised by a resolver: pkg/api/apierrors.
-struct ApiError {
-    name: &'static str,
-    reason: &'static str,
-    message: &'static str,
+/// apierrors.NewInvalid.
+fn invalid(message: &str) -> ApiError {
+    ApiError::new("Invalid", "Invalid", message)
 }
 
-impl ApiError {
-    /// apierrors.NewInvalid.
-    fn invalid(message: &'static str) -> Self {
-        Self {
-            name: "Invalid",
-            reason: "Invalid",
-            message,
-        }
-    }
+/// apierrors.NewForbidden.
+fn forbidden(message: &str) -> ApiError {
+    ApiError::new("Forbidden", "Forbidden", message)
+}
 
-    /// apierrors.NewForbidden.
-    fn forbidden(message: &'static str) -> Self {
-        Self {
-            name: "Forbidden",
-            reason: "Forbidden",
-            message,
-        }
+/// graphqlutil/api_error.go: APIErrorExtension — the API error's message, and `errorName`,
+/// `reason` and (when not empty) `info` in `extensions`.
+fn api_error(error: ApiError, field: &Field) -> GqlError {
+    let mut extensions = Map::new();
+    extensions.insert("errorName".into(), error.name.into());
+    extensions.insert("reason".into(), error.reason.into());
+    if let Some(info) = error.info {
+        extensions.insert("info".into(), info);
     }
-
-    /// APIErrorExtension: the message, plus `errorName` and `reason` in `extensions`.
-    fn into_graphql(self, field: &Field) -> GqlError {
-        let mut extensions = Map::new();
-        extensions.insert("errorName".into(), self.name.into());
-        extensions.insert("reason".into(), self.reason.into());
-        GqlError {
-            message: self.message.into(),
-            location: Some(field.pos),
-            path: Some(field.response_key().to_owned()),
-            extensions: Some(extensions),
-        }
+    GqlError {
+        message: error.message,
+        location: Some(field.pos),
+        path: Some(field.response_key().to_owned()),
+        extensions: Some(extensions),
     }
 }
 
@@ -357,13 +346,43 @@ impl Authgear {
                 let value = args["loginIDValue"].as_str().unwrap_or_default();
                 let user = self
                     .user_by_login_id(key, value)
-                    .map_err(|error| error.into_graphql(field))?;
+                    .map_err(|error| api_error(error, field))?;
                 Ok(user.map_or(Value::Null, |user| user_object(user, selection)))
+            }
+            "createUser" => {
+                let created = self.create_user(&args["input"]);
+                self.counters.create_user(created.is_ok());
+                let user = created.map_err(|refusal| match refusal {
+                    Refusal::Api(error) => api_error(error, field),
+                    Refusal::NotEmulated(what) => {
+                        let mut error =
+                            GqlError::at(field, format!("devstack: {what} is not emulated"))
+                                .not_emulated();
+                        error.path = Some(field.response_key().to_owned());
+                        error
+                    }
+                })?;
+                // pkg/admin/graphql/user_mutation.go: createUserPayload, `user: User!`.
+                Ok(Value::Object(
+                    selection
+                        .iter()
+                        .map(|child| {
+                            let value = match child.name.as_str() {
+                                "__typename" => "CreateUserPayload".into(),
+                                _ => user_object(
+                                    user,
+                                    child.selection.as_deref().unwrap_or_default(),
+                                ),
+                            };
+                            (child.response_key().to_owned(), value)
+                        })
+                        .collect(),
+                ))
             }
             "createSession" => {
                 let payload = self.create_session(&args["input"]);
                 self.counters.create_session(payload.is_ok());
-                let payload = payload.map_err(|error| error.into_graphql(field))?;
+                let payload = payload.map_err(|error| api_error(error, field))?;
                 Ok(Value::Object(
                     selection
                         .iter()
@@ -385,11 +404,7 @@ impl Authgear {
     /// pkg/lib/authn/identity/loginid/provider.go: GetByKeyAndValue with the default login ID
     /// config (one key, `email`). No match is `null`, not an error.
     fn user_by_login_id(&self, key: &str, value: &str) -> Result<Option<&UserRecord>, ApiError> {
-        let invalid = |message| ApiError {
-            name: "Invalid",
-            reason: "GetUsersInvalidArgument",
-            message,
-        };
+        let invalid = |message| ApiError::new("Invalid", "GetUsersInvalidArgument", message);
         if key != "email" {
             return Err(invalid("invalid Login ID key"));
         }
@@ -401,12 +416,12 @@ impl Authgear {
     /// CreateSession, checks in their order.
     fn create_session(&self, input: &Value) -> Result<Map<String, Value>, ApiError> {
         if !self.settings().create_session_enabled {
-            return Err(ApiError::forbidden("CreateSession is disabled"));
+            return Err(forbidden("CreateSession is disabled"));
         }
         let user_id = input["userID"]
             .as_str()
             .and_then(user_id_from_node_id)
-            .ok_or_else(|| ApiError::invalid("invalid user ID"))?;
+            .ok_or_else(|| invalid("invalid user ID"))?;
         let device_info = match input.get("deviceInfo").and_then(Value::as_str) {
             // base64.RawURLEncoding, then json.Unmarshal into map[string]any (`null` is fine).
             Some(encoded) => match unb64(encoded)
@@ -414,7 +429,7 @@ impl Authgear {
             {
                 Some(Value::Object(map)) => Some(map),
                 Some(Value::Null) => None,
-                _ => return Err(ApiError::invalid("invalid device info")),
+                _ => return Err(invalid("invalid device info")),
             },
             None => None,
         };
@@ -422,18 +437,17 @@ impl Authgear {
         let client = self
             .clients
             .resolve(client_id)
-            .ok_or_else(|| ApiError::invalid("invalid client ID"))?;
+            .ok_or_else(|| invalid("invalid client ID"))?;
         if !client.is_first_party() {
-            return Err(ApiError::forbidden(
+            return Err(forbidden(
                 "cannot create session for non-first party client",
             ));
         }
         // "Check user existence." A disabled user passes: the refresh token fails later.
-        let user = self.users.by_authgear_id(&user_id).ok_or(ApiError {
-            name: "NotFound",
-            reason: "UserNotFound",
-            message: "user not found",
-        })?;
+        let user = self
+            .users
+            .by_authgear_id(&user_id)
+            .ok_or_else(|| ApiError::new("NotFound", "UserNotFound", "user not found"))?;
         let now = crate::time::now();
         let mut grants = self.grants.lock().expect("grants lock");
         let (grant, refresh_token) = grants.issue_offline_grant(NewOfflineGrant {

@@ -4,6 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use super::graphql::{self, Document, Field, OperationKind, Pos, TypeRef};
+use super::import_schema::check_date_time;
 
 /// A GraphQL error entry: `message`, `locations`, `path`, `extensions`.
 pub(super) struct GqlError {
@@ -59,6 +60,7 @@ pub(super) enum ObjectType {
     Query,
     Mutation,
     User,
+    CreateUserPayload,
     CreateSessionPayload,
 }
 
@@ -68,6 +70,7 @@ impl ObjectType {
             Self::Query => "Query",
             Self::Mutation => "Mutation",
             Self::User => "User",
+            Self::CreateUserPayload => "CreateUserPayload",
             Self::CreateSessionPayload => "CreateSessionPayload",
         }
     }
@@ -133,12 +136,18 @@ pub(super) fn field_def(parent: ObjectType, name: &str) -> Option<FieldDef> {
             arguments: &[("loginIDKey", "String!"), ("loginIDValue", "String!")],
         },
         (ObjectType::Query, other) if QUERY_NOT_EMULATED.contains(&other) => FieldDef::NotEmulated,
+        // user_mutation.go.
+        (ObjectType::Mutation, "createUser") => FieldDef::Object {
+            object: ObjectType::CreateUserPayload,
+            type_name: "CreateUserPayload!",
+            arguments: &[("input", "CreateUserInput!")],
+        },
         (ObjectType::Mutation, "createSession") => FieldDef::Object {
             object: ObjectType::CreateSessionPayload,
             type_name: "CreateSessionPayload!",
             arguments: &[("input", "CreateSessionInput!")],
         },
-        // Every other mutation of pkg/admin/graphql (createUser, revokeSession, …).
+        // Every other mutation of pkg/admin/graphql (updateUser, revokeSession, …).
         (ObjectType::Mutation, _) => FieldDef::NotEmulated,
         (ObjectType::User, "id") => FieldDef::Scalar("ID!"),
         (ObjectType::User, "createdAt" | "updatedAt") => FieldDef::Scalar("DateTime!"),
@@ -164,6 +173,11 @@ pub(super) fn field_def(parent: ObjectType, name: &str) -> Option<FieldDef> {
         (ObjectType::User, "customAttributes") => FieldDef::Scalar("UserCustomAttributes!"),
         (ObjectType::User, "web3") => FieldDef::Scalar("Web3Claims!"),
         (ObjectType::User, other) if USER_NOT_EMULATED.contains(&other) => FieldDef::NotEmulated,
+        (ObjectType::CreateUserPayload, "user") => FieldDef::Object {
+            object: ObjectType::User,
+            type_name: "User!",
+            arguments: &[],
+        },
         (ObjectType::CreateSessionPayload, "refreshToken" | "accessToken" | "tokenType") => {
             FieldDef::Scalar("String!")
         }
@@ -172,12 +186,38 @@ pub(super) fn field_def(parent: ObjectType, name: &str) -> Option<FieldDef> {
     })
 }
 
+/// The input object types of the emulated mutations: each field's name and type as written.
+fn input_fields(name: &str) -> Option<&'static [(&'static str, &'static str)]> {
+    Some(match name {
+        // user_mutation.go: createUserInput.
+        "CreateUserInput" => &[
+            ("definition", "IdentityDefinition!"),
+            ("password", "String"),
+            ("sendPassword", "Boolean"),
+            ("setPasswordExpired", "Boolean"),
+            ("accountValidFrom", "DateTime"),
+            ("accountValidUntil", "DateTime"),
+        ],
+        // identity_def.go: identityDef, "a union object".
+        "IdentityDefinition" => &[("loginID", "IdentityDefinitionLoginID")],
+        // identity_def.go: identityDefLoginID.
+        "IdentityDefinitionLoginID" => &[("key", "String!"), ("value", "String!")],
+        // session_mutation.go: createSessionInput.
+        "CreateSessionInput" => &[
+            ("userID", "ID!"),
+            ("clientID", "String!"),
+            ("deviceInfo", "String"),
+        ],
+        _ => return None,
+    })
+}
+
 /// Types a variable may be declared with, and how a value of each is checked.
 fn known_input_type(name: &str) -> bool {
     matches!(
         name,
-        "String" | "ID" | "Int" | "Float" | "Boolean" | "CreateSessionInput"
-    )
+        "String" | "ID" | "Int" | "Float" | "Boolean" | "DateTime"
+    ) || input_fields(name).is_some()
 }
 
 pub(super) fn parse_type(text: &str) -> TypeRef {
@@ -209,8 +249,14 @@ pub(super) fn coerce(ty: &TypeRef, value: &Value) -> Result<Value, String> {
                 "Int" => value.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
                 "Float" => value.is_number(),
                 "Boolean" => value.is_boolean(),
-                "CreateSessionInput" => return coerce_create_session_input(value),
-                _ => false,
+                // graphql-go's DateTime: a string `time.Parse(time.RFC3339, …)` reads.
+                "DateTime" => value
+                    .as_str()
+                    .is_some_and(|text| check_date_time(text).is_ok()),
+                other => match input_fields(other) {
+                    Some(fields) => return coerce_input_object(other, fields, value),
+                    None => false,
+                },
             };
             if !fits {
                 return Err(format!("Expected type \"{name}\", found {value}."));
@@ -223,29 +269,29 @@ pub(super) fn coerce(ty: &TypeRef, value: &Value) -> Result<Value, String> {
     }
 }
 
-/// pkg/admin/graphql/session_mutation.go: createSessionInput.
-fn coerce_create_session_input(value: &Value) -> Result<Value, String> {
-    const FIELDS: [(&str, &str); 3] = [
-        ("userID", "ID!"),
-        ("clientID", "String!"),
-        ("deviceInfo", "String"),
-    ];
+/// An input object: no unknown fields, each field coerced to its type; fields not given stay
+/// absent (a resolver tells "not given" from `null` only where Authgear does).
+fn coerce_input_object(
+    name: &str,
+    fields: &[(&str, &str)],
+    value: &Value,
+) -> Result<Value, String> {
     let object = value
         .as_object()
-        .ok_or_else(|| format!("Expected \"CreateSessionInput\", found not an object: {value}."))?;
+        .ok_or_else(|| format!("Expected \"{name}\", found not an object: {value}."))?;
     if let Some(unknown) = object
         .keys()
-        .find(|key| !FIELDS.iter().any(|(name, _)| name == key))
+        .find(|key| !fields.iter().any(|(field, _)| field == key))
     {
         return Err(format!("In field \"{unknown}\": Unknown field."));
     }
     let mut out = Map::new();
-    for (name, ty) in FIELDS {
-        let given = object.get(name).unwrap_or(&Value::Null);
+    for (field, ty) in fields {
+        let given = object.get(*field).unwrap_or(&Value::Null);
         let coerced =
-            coerce(&parse_type(ty), given).map_err(|why| format!("In field \"{name}\": {why}"))?;
-        if object.contains_key(name) {
-            out.insert(name.into(), coerced);
+            coerce(&parse_type(ty), given).map_err(|why| format!("In field \"{field}\": {why}"))?;
+        if object.contains_key(*field) {
+            out.insert((*field).into(), coerced);
         }
     }
     Ok(Value::Object(out))
@@ -478,8 +524,16 @@ mod tests {
             ]
         );
         assert_eq!(
-            messages("mutation { createUser(input: {}) { user { id } } }"),
-            ["devstack: field \"createUser\" on type \"Mutation\" is not emulated"]
+            messages("mutation { createUser(input: {}) { user { id nope } } }"),
+            ["Cannot query field \"nope\" on type \"User\"."]
+        );
+        assert_eq!(
+            messages("mutation { createUser(input: {}) { user } }"),
+            ["Field \"user\" of type \"User!\" must have a sub selection."]
+        );
+        assert_eq!(
+            messages("mutation { updateUser(input: {}) { user { id } } }"),
+            ["devstack: field \"updateUser\" on type \"Mutation\" is not emulated"]
         );
     }
 
@@ -497,5 +551,35 @@ mod tests {
             "In field \"extra\": Unknown field."
         );
         assert_eq!(coerce(&parse_type("ID!"), &json!(7)).unwrap(), json!("7"));
+    }
+
+    #[test]
+    fn create_user_input_is_coerced() {
+        let ty = parse_type("CreateUserInput!");
+        let login_id = json!({"definition": {"loginID": {"key": "email", "value": "a@b.c"}}});
+        assert_eq!(coerce(&ty, &login_id).unwrap(), login_id);
+        let with_password =
+            json!({"definition": {}, "password": null, "accountValidFrom": "2026-01-02T03:04:05Z"});
+        assert_eq!(coerce(&ty, &with_password).unwrap(), with_password);
+        assert_eq!(
+            coerce(&ty, &json!({"password": null})).unwrap_err(),
+            "In field \"definition\": Expected \"IdentityDefinition!\", found null."
+        );
+        assert_eq!(
+            coerce(&ty, &json!({"definition": {"loginID": {"key": "email"}}})).unwrap_err(),
+            "In field \"definition\": In field \"loginID\": In field \"value\": Expected \"String!\", found null."
+        );
+        assert_eq!(
+            coerce(&ty, &json!({"definition": {"oauth": {}}})).unwrap_err(),
+            "In field \"definition\": In field \"oauth\": Unknown field."
+        );
+        assert_eq!(
+            coerce(
+                &ty,
+                &json!({"definition": {}, "accountValidFrom": "tomorrow"})
+            )
+            .unwrap_err(),
+            "In field \"accountValidFrom\": Expected type \"DateTime\", found \"tomorrow\"."
+        );
     }
 }

@@ -513,7 +513,7 @@ fn warn(detail: &mut Detail, message: &str) {
 
 /// pkg/lib/authn/identity/errors.go: NewErrDuplicatedIdentity, for an email login ID that another
 /// user has.
-fn duplicated_identity() -> ApiError {
+pub(super) fn duplicated_identity() -> ApiError {
     ApiError::new("Invalid", "InvariantViolated", "identity already exists").with_info(json!({
         "IdentityTypeExisting": "login_id",
         "IdentityTypeIncoming": "login_id",

@@ -24,7 +24,7 @@ pub struct Cause {
 }
 
 impl Cause {
-    fn new(location: &str, kind: &str, details: Option<Value>) -> Self {
+    pub fn new(location: &str, kind: &str, details: Option<Value>) -> Self {
         Self {
             location: location.to_owned(),
             kind: kind.to_owned(),
@@ -695,7 +695,7 @@ pub fn check_bcp47(text: &str) -> Result<(), String> {
 }
 
 /// FormatDateTime: RFC 3339.
-fn check_date_time(text: &str) -> Result<(), String> {
+pub fn check_date_time(text: &str) -> Result<(), String> {
     let bytes = text.as_bytes();
     let digits = |range: std::ops::Range<usize>| {
         bytes

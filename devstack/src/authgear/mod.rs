@@ -1,5 +1,5 @@
 //! The Authgear stand-in: OIDC discovery, the `refresh_token` grant, userinfo, revocation, JWKS,
-//! the Admin API's `getUserByLoginID` and `createSession`, and the User Import API
+//! the Admin API's `getUserByLoginID`, `createUser` and `createSession`, and the User Import API
 //! (`import.rs`). Each file follows the authgear-server source it names.
 
 mod admin_auth;
@@ -7,6 +7,7 @@ mod admin_graphql;
 mod admin_schema;
 mod clients;
 mod cors;
+mod create_user;
 mod discovery;
 mod grants;
 mod graphql;

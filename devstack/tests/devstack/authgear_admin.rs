@@ -1,16 +1,23 @@
 //! The Admin API stand-in as a migration backend sees it: JWT authentication,
-//! getUserByLoginID, createSession and its refusals, GraphQL errors.
+//! getUserByLoginID, createUser and createSession and their refusals, GraphQL errors.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::common::{ADMIN_KEY_ID, CREATE_SESSION, Stack, admin_jwt, now, sign_rs256};
+use crate::common::{ADMIN_KEY_ID, CREATE_SESSION, Stack, admin_jwt, claims, now, sign_rs256};
 
 const GET_USER: &str = "query ($key: String!, $value: String!) {
   getUserByLoginID(loginIDKey: $key, loginIDValue: $value) {
     id isDisabled standardAttributes customAttributes formattedName endUserAccountID __typename
+  }
+}";
+
+const CREATE_USER: &str = "mutation createUser($input: CreateUserInput!) {
+  createUser(input: $input) {
+    user { id isDisabled standardAttributes customAttributes endUserAccountID __typename }
+    __typename
   }
 }";
 
@@ -375,5 +382,179 @@ async fn graphql_errors_follow_graphql_go() {
         .await
         .unwrap();
     assert_eq!(raw, json!({"data": {"__typename": "Mutation"}}));
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn create_user_makes_a_user_every_other_part_sees() {
+    let stack = Stack::start().await;
+    let seeded = stack.state().await["users"].as_array().unwrap().len();
+    // user_mutation.go: `password: null` creates no password. loginid/provider.go: New trims
+    // and normalizes the value.
+    let input = json!({
+        "definition": {"loginID": {"key": "email", "value": " Newcomer@Example.COM "}},
+        "password": null,
+    });
+    let (status, body) = stack.admin(CREATE_USER, json!({ "input": input })).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.get("errors").is_none(), "{body}");
+    let payload = &body["data"]["createUser"];
+    assert_eq!(payload["__typename"], "CreateUserPayload");
+    let user = &payload["user"];
+    let id = user["id"].as_str().unwrap().to_owned();
+    assert_eq!(user["isDisabled"], false);
+    assert_eq!(user["__typename"], "User");
+    assert_eq!(
+        user["standardAttributes"]["email"], "newcomer@example.com",
+        "identity-aware standard attributes come from the login ID"
+    );
+    assert_eq!(user["standardAttributes"]["email_verified"], false);
+    assert_eq!(user["customAttributes"], json!({}));
+    assert_eq!(user["endUserAccountID"], "newcomer@example.com");
+
+    // getUserByLoginID finds it, with the same User node.
+    let (_, found) = stack
+        .admin(
+            GET_USER,
+            json!({"key": "email", "value": "NEWCOMER@example.com"}),
+        )
+        .await;
+    assert_eq!(found["data"]["getUserByLoginID"]["id"], id.as_str());
+    assert_eq!(
+        found["data"]["getUserByLoginID"]["standardAttributes"],
+        user["standardAttributes"]
+    );
+
+    // createSession gives it tokens that refresh; userinfo shows no password.
+    let (_, session) = stack
+        .admin(
+            CREATE_SESSION,
+            json!({"input": {"userID": id, "clientID": stack.config.client_id}}),
+        )
+        .await;
+    let refresh_token = session["data"]["createSession"]["refreshToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{session}"))
+        .to_owned();
+    let (status, tokens) = stack.refresh(&stack.config.client_id, &refresh_token).await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    let sub = claims(tokens["access_token"].as_str().unwrap())["sub"].clone();
+    assert_eq!(
+        claims(tokens["access_token"].as_str().unwrap())["https://authgear.com/claims/user/can_reauthenticate"],
+        false
+    );
+
+    // The state lists it, and a reset keeps it as it keeps every user.
+    let listed = stack.user("newcomer@example.com").await;
+    assert_eq!(listed["authgear_node_id"], id.as_str());
+    assert_eq!(listed["authgear_user_id"], sub);
+    assert_eq!(
+        stack.state().await["counters"]["create_user"],
+        json!({"total": 1, "successful": 1})
+    );
+    let reset = stack
+        .http
+        .post(stack.app("/__devstack/reset"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), StatusCode::NO_CONTENT);
+    let state = stack.state().await;
+    assert_eq!(state["users"].as_array().unwrap().len(), seeded + 1);
+    assert_eq!(stack.user("newcomer@example.com").await, listed);
+    stack.stop().await;
+}
+
+/// createUser with `input`; the one error's message and extensions.
+async fn create_user_refused(stack: &Stack, input: Value) -> (String, Value) {
+    let (status, body) = stack.admin(CREATE_USER, json!({ "input": input })).await;
+    assert_eq!(status, StatusCode::OK, "GraphQL errors come with 200");
+    assert_eq!(body["data"], Value::Null, "{body}");
+    let error = &body["errors"][0];
+    assert_eq!(error["path"], json!(["createUser"]));
+    (
+        error["message"].as_str().unwrap().to_owned(),
+        error["extensions"].clone(),
+    )
+}
+
+fn login_id(key: &str, value: &str) -> Value {
+    json!({"definition": {"loginID": {"key": key, "value": value}}})
+}
+
+#[tokio::test]
+async fn create_user_refuses_as_authgear_does() {
+    let stack = Stack::start().await;
+    let users_before = stack.state().await["users"].clone();
+
+    // identity.NewErrDuplicatedIdentity: the normalized login ID belongs to a seed user.
+    assert_eq!(
+        create_user_refused(&stack, login_id("email", "Alice@Example.com")).await,
+        (
+            "identity already exists".to_owned(),
+            json!({"errorName": "Invalid", "reason": "InvariantViolated", "info": {
+                "cause": {"kind": "DuplicatedIdentity"},
+                "IdentityTypeExisting": "login_id", "IdentityTypeIncoming": "login_id",
+                "LoginIDTypeExisting": "email", "LoginIDTypeIncoming": "email",
+            }})
+        )
+    );
+    // loginid/checker.go: the email format, as a validation error.
+    let invalid_login_id = |kind: &str, details: Value| {
+        let mut cause = json!({"location": "/login_id", "kind": kind});
+        if !details.is_null() {
+            cause["details"] = details;
+        }
+        (
+            "invalid login ID".to_owned(),
+            json!({"errorName": "Invalid", "reason": "ValidationFailed",
+                   "info": {"causes": [cause]}}),
+        )
+    };
+    assert_eq!(
+        create_user_refused(&stack, login_id("email", "no-at-sign")).await,
+        invalid_login_id("format", json!({"format": "email"}))
+    );
+    assert_eq!(
+        create_user_refused(&stack, login_id("email", "   ")).await,
+        invalid_login_id("required", Value::Null)
+    );
+    // admin/facade/user.go: a key the login ID config does not have.
+    assert_eq!(
+        create_user_refused(&stack, login_id("phone", "+85298765432")).await,
+        (
+            "invalid login ID key".to_owned(),
+            json!({"errorName": "Invalid", "reason": "InvariantViolated",
+                   "info": {"cause": {"kind": "InvalidLoginIDKey"}}})
+        )
+    );
+    // admin/model/identity.go: ParseIdentityDef.
+    let invalid = json!({"errorName": "Invalid", "reason": "Invalid"});
+    assert_eq!(
+        create_user_refused(&stack, login_id("email", "")).await,
+        (
+            "login ID key & value is required".to_owned(),
+            invalid.clone()
+        )
+    );
+    assert_eq!(
+        create_user_refused(&stack, json!({"definition": {"loginID": null}})).await,
+        (
+            "exactly 1 field must be present in identity definition".to_owned(),
+            invalid
+        )
+    );
+    // A password is beyond the stand-in, and says so.
+    let mut with_password = login_id("email", "newcomer@example.com");
+    with_password["password"] = "correct horse".into();
+    let (_, extensions) = create_user_refused(&stack, with_password).await;
+    assert_eq!(extensions["devstack"], "not emulated");
+
+    let state = stack.state().await;
+    assert_eq!(state["users"], users_before, "nothing was created");
+    assert_eq!(
+        state["counters"]["create_user"],
+        json!({"total": 7, "successful": 0})
+    );
     stack.stop().await;
 }

@@ -211,9 +211,6 @@ pub enum AdminMode {
     CreateSessionError(&'static str, &'static str, &'static str),
     /// Answers `getUserByLoginID` with this GraphQL error.
     GetUserError(&'static str, &'static str, &'static str),
-    /// `createUser` loses a race: another request created the user a moment before, and this
-    /// one gets Authgear's "identity already exists".
-    CreateUserRace,
 }
 
 pub struct Upstream {
@@ -229,10 +226,6 @@ pub struct UpstreamState {
     pub admin_jwts: Mutex<Vec<String>>,
     /// Every `createSession` input received.
     pub sessions: Mutex<Vec<Value>>,
-    /// Every `createUser` input received.
-    pub user_inputs: Mutex<Vec<Value>>,
-    /// Users created by `createUser`: (email, node ID).
-    pub created: Mutex<Vec<(String, String)>>,
     admin_public_key: Vec<u8>,
 }
 
@@ -246,8 +239,6 @@ impl Upstream {
             admin_mode: Mutex::new(AdminMode::Normal),
             admin_jwts: Mutex::new(Vec::new()),
             sessions: Mutex::new(Vec::new()),
-            user_inputs: Mutex::new(Vec::new()),
-            created: Mutex::new(Vec::new()),
             admin_public_key: admin.public().as_ref().to_vec(),
         });
         let app = Router::new()
@@ -389,55 +380,18 @@ async fn serve_admin(
         }
         assert_eq!(variables["loginIDKey"], "email");
         assert!(query.contains("id") && query.contains("isDisabled"));
-        let value = variables["loginIDValue"].as_str().unwrap();
-        let created = state.created.lock().unwrap().clone();
-        let user = match value {
+        let user = match variables["loginIDValue"].as_str().unwrap() {
             USER_EMAIL => json!({ "id": USER_ID, "isDisabled": false }),
             DISABLED_EMAIL => json!({ "id": DISABLED_ID, "isDisabled": true }),
-            _ => created.iter().find(|(email, _)| email == value).map_or(
-                Value::Null,
-                |(_, id)| json!({ "id": id, "isDisabled": false }),
-            ),
+            _ => Value::Null,
         };
         axum::Json(json!({ "data": { "getUserByLoginID": user } })).into_response()
-    } else if query.contains("createUser(input: $input)") {
-        // pkg/admin/graphql/user_mutation.go: a login ID identity, no password.
-        let input = variables["input"].clone();
-        state.user_inputs.lock().unwrap().push(input.clone());
-        let login_id = &input["definition"]["loginID"];
-        assert_eq!(login_id["key"], "email");
-        let email = login_id["value"].as_str().unwrap().to_owned();
-        let mut created = state.created.lock().unwrap();
-        let exists = [USER_EMAIL, DISABLED_EMAIL].contains(&email.as_str())
-            || created.iter().any(|(known, _)| *known == email);
-        let id = URL_SAFE_NO_PAD.encode(format!("User:created-{}", created.len() + 1));
-        if exists || matches!(mode, AdminMode::CreateUserRace) {
-            if !exists {
-                created.push((email, id));
-            }
-            return error(
-                "createUser",
-                "Invalid",
-                "InvariantViolated",
-                "identity already exists",
-            );
-        }
-        created.push((email, id.clone()));
-        axum::Json(
-            json!({ "data": { "createUser": { "user": { "id": id, "isDisabled": false } } } }),
-        )
-        .into_response()
     } else if query.contains("createSession(input: $input)") {
         if let AdminMode::CreateSessionError(name, reason, message) = mode {
             return error("createSession", name, reason, message);
         }
         let input = variables["input"].clone();
-        let user_id = input["userID"].as_str().unwrap();
-        let created = state.created.lock().unwrap().clone();
-        assert!(
-            [USER_ID, DISABLED_ID].contains(&user_id)
-                || created.iter().any(|(_, id)| id == user_id)
-        );
+        assert!([USER_ID, DISABLED_ID].contains(&input["userID"].as_str().unwrap()));
         state.sessions.lock().unwrap().push(input);
         axum::Json(json!({ "data": { "createSession": {
             "accessToken": "authgear-access-token",
