@@ -21,6 +21,7 @@ step "format" cargo fmt --all -- --check
 step "clippy (native)" cargo clippy --workspace --all-targets -- -D warnings
 step "clippy (wasm32)" cargo clippy -p authgear-migrate --target wasm32-unknown-unknown --all-targets -- -D warnings
 step "native tests" cargo test --workspace
+step "security (audit, deny, fuzz)" ./scripts/security.sh
 # No -q here: cargo would pass --quiet on to wasm-bindgen-test-runner, which rejects it.
 step "browser tests" env CHROMEDRIVER=/usr/bin/chromedriver \
   cargo test -p authgear-migrate --target wasm32-unknown-unknown --test web_edge

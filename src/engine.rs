@@ -504,9 +504,10 @@ async fn write_and_read_back(store: &Store, key: &str, value: &str) -> bool {
 
 /// An endpoint's error text, without the credential should it echo it back.
 fn scrub(text: &str, request: &ExchangeRequest) -> String {
-    let text: String = text.chars().take(300).collect();
-    match request.subject_token.as_deref() {
+    // Redacted before it is cut: a cut through the token would leave its start behind.
+    let text = match request.subject_token.as_deref() {
         Some(token) if !token.is_empty() => text.replace(token, "[redacted]"),
-        _ => text,
-    }
+        _ => text.to_owned(),
+    };
+    text.chars().take(300).collect()
 }

@@ -4,7 +4,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use gloo_net::http::Request;
-use web_sys::{AbortController, RequestCredentials};
+use web_sys::{AbortController, RequestCredentials, RequestRedirect};
 
 use crate::core::options::Credentials;
 use crate::web::clock::Timer;
@@ -59,6 +59,9 @@ pub async fn post_form(
             Credentials::Include => RequestCredentials::Include,
         })
         .abort_signal(Some(&controller.signal()))
+        // A 307 or 308 would re-send the body, the legacy credential, to wherever it points.
+        // Not followed, it reads as status 0: an unexpected status, and the session stays.
+        .redirect(RequestRedirect::Manual)
         .body(body)
         .map_err(|_| SendError::Network)?
         .send()

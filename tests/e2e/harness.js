@@ -109,3 +109,12 @@ export async function legacySignIn(page, urls, email = "alice@example.com") {
 export function storageItem(page, key) {
   return page.evaluate((key) => localStorage.getItem(key), key);
 }
+
+/**
+ * The texts that hold a token of `secrets`, or any 16-character slice of one: a slice is a
+ * leak too (a truncated message, a token split across lines).
+ */
+export function leaks(texts, secrets) {
+  const slices = secrets.filter(Boolean).flatMap((secret) => Array.from({ length: Math.floor(secret.length / 16) }, (_, i) => secret.slice(i * 16, i * 16 + 16)));
+  return texts.filter((text) => slices.some((slice) => text.includes(slice)));
+}
