@@ -2,8 +2,8 @@
 // After each step the device must hold a usable session: the legacy one, or an Authgear one
 // that the real @authgear/web can use.
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, test } from "node:test";
-import { demoOptions, launchChromium, legacySignIn, migrateIn, startDevstack, storageItem } from "./harness.js";
+import { beforeEach, describe, test } from "node:test";
+import { demoOptions, legacySignIn, migrateIn, sharedStack, storageItem } from "./harness.js";
 
 const REFRESH_KEY = "authgear_default_refreshToken";
 const STATE_KEY = "authgear-migrate_default_state";
@@ -14,13 +14,7 @@ const FAST = { exchange: { timeoutMs: 1000, budgetMs: 4000 } };
 let stack;
 let browser;
 
-before(async () => {
-  [stack, browser] = await Promise.all([startDevstack(), launchChromium()]);
-});
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+sharedStack((...started) => ([stack, browser] = started));
 beforeEach(() => stack.reset());
 
 /**

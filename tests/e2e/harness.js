@@ -1,6 +1,7 @@
 // Shared by the end-to-end tests: a devstack on ephemeral loopback ports, and headless Chromium.
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
@@ -117,4 +118,21 @@ export function storageItem(page, key) {
 export function leaks(texts, secrets) {
   const slices = secrets.filter(Boolean).flatMap((secret) => Array.from({ length: Math.floor(secret.length / 16) }, (_, i) => secret.slice(i * 16, i * 16 + 16)));
   return texts.filter((text) => slices.some((slice) => text.includes(slice)));
+}
+
+/**
+ * The devstack and Chromium a test file shares: started before its tests, stopped after them,
+ * and handed to `ready` to keep in the file's own variables.
+ */
+export function sharedStack(ready) {
+  let stack;
+  let browser;
+  before(async () => {
+    [stack, browser] = await Promise.all([startDevstack(), launchChromium()]);
+    ready(stack, browser);
+  });
+  after(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
 }

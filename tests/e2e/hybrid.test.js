@@ -1,19 +1,13 @@
 // Hybrid apps: the session goes to the native Authgear SDKs' storage, not to the WebView's.
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, test } from "node:test";
-import { demoOptions, launchChromium, legacySignIn, migrateIn, startDevstack, storageItem } from "./harness.js";
+import { beforeEach, describe, test } from "node:test";
+import { demoOptions, legacySignIn, migrateIn, sharedStack, storageItem } from "./harness.js";
 
 const REFRESH_KEY = "authgear_default_refreshToken";
 let stack;
 let browser;
 
-before(async () => {
-  [stack, browser] = await Promise.all([startDevstack(), launchChromium()]);
-});
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+sharedStack((...started) => ([stack, browser] = started));
 beforeEach(() => stack.reset());
 
 /**

@@ -2,18 +2,12 @@
 // and what it tells the app (never a token).
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { demoOptions, launchChromium, leaks, legacySignIn, migrateIn, startDevstack, storageItem } from "./harness.js";
+import { demoOptions, leaks, legacySignIn, migrateIn, sharedStack, startDevstack, storageItem } from "./harness.js";
 
 let stack;
 let browser;
 
-before(async () => {
-  [stack, browser] = await Promise.all([startDevstack(), launchChromium()]);
-});
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+sharedStack((...started) => ([stack, browser] = started));
 beforeEach(() => stack.reset());
 
 /** A fresh page on the app origin that records every request it makes. */

@@ -3,8 +3,8 @@
 // tokens minted by the devstack's legacy IdP; the preset reads it and migrates it end to end;
 // then the SDK itself finds no session left.
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, test } from "node:test";
-import { ROOT, launchChromium, startDevstack } from "./harness.js";
+import { beforeEach, describe, test } from "node:test";
+import { ROOT, sharedStack } from "./harness.js";
 
 const SDKS = {
   "oidc-client-ts": "node_modules/oidc-client-ts/dist/browser/oidc-client-ts.min.js",
@@ -16,13 +16,7 @@ let stack;
 let browser;
 let page;
 
-before(async () => {
-  [stack, browser] = await Promise.all([startDevstack(), launchChromium()]);
-});
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+sharedStack((...started) => ([stack, browser] = started));
 beforeEach(async () => {
   await stack.reset();
   const context = await browser.newContext();

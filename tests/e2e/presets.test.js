@@ -5,20 +5,14 @@
 // those). The real SDKs that can write their storage without their cloud are in
 // presets-sdk.test.js.
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, test } from "node:test";
-import { launchChromium, startDevstack } from "./harness.js";
+import { beforeEach, describe, test } from "node:test";
+import { sharedStack } from "./harness.js";
 
 let stack;
 let browser;
 let page;
 
-before(async () => {
-  [stack, browser] = await Promise.all([startDevstack(), launchChromium()]);
-});
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+sharedStack((...started) => ([stack, browser] = started));
 beforeEach(async () => {
   await stack.reset();
   const context = await browser.newContext();

@@ -2,8 +2,8 @@
 // the app is told or any request but the exchange, the exchange URL policy, and tokens of
 // another Authgear project or client never saved.
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, test } from "node:test";
-import { demoOptions, launchChromium, leaks, legacySignIn, startDevstack, storageItem } from "./harness.js";
+import { beforeEach, describe, test } from "node:test";
+import { demoOptions, leaks, legacySignIn, sharedStack, storageItem } from "./harness.js";
 
 const REFRESH_KEY = "authgear_default_refreshToken";
 const ROUTE = { origin: "app", path: "/api/authgear-migrate", method: "POST" };
@@ -13,13 +13,7 @@ const FAST = { exchange: { timeoutMs: 1000, budgetMs: 3000 } };
 let stack;
 let browser;
 
-before(async () => {
-  [stack, browser] = await Promise.all([startDevstack(), launchChromium()]);
-});
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+sharedStack((...started) => ([stack, browser] = started));
 beforeEach(() => stack.reset());
 
 /** A page on the app origin, signed in with the legacy IdP, recording what it says and sends. */

@@ -1,19 +1,13 @@
 // The end-to-end slice: legacy sign-in → migrateSession → the real @authgear/web signed in.
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, test } from "node:test";
-import { demoOptions, launchChromium, legacySignIn, migrateIn, startDevstack, storageItem } from "./harness.js";
+import { beforeEach, describe, test } from "node:test";
+import { demoOptions, legacySignIn, migrateIn, sharedStack, storageItem } from "./harness.js";
 
 let stack;
 let browser;
 let page;
 
-before(async () => {
-  [stack, browser] = await Promise.all([startDevstack(), launchChromium()]);
-});
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+sharedStack((...started) => ([stack, browser] = started));
 beforeEach(async () => {
   await stack.reset();
   const context = await browser.newContext();
