@@ -46,15 +46,6 @@ impl Authgear {
     /// `input` is a coerced `CreateUserInput`.
     pub(super) fn create_user(&self, input: &Value) -> Result<&UserRecord, Refusal> {
         let (key, value) = parse_identity_def(&input["definition"])?;
-        let given = |name: &str| input.get(name).is_some_and(|value| !value.is_null());
-        if given("password") {
-            return Err(Refusal::NotEmulated("createUser with a password"));
-        }
-        if given("accountValidFrom") || given("accountValidUntil") {
-            return Err(Refusal::NotEmulated(
-                "createUser with an account valid period",
-            ));
-        }
         // pkg/admin/facade/user.go: Create, LoginIDConfig.GetKeyConfig.
         if key != "email" {
             return Err(

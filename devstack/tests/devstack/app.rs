@@ -119,13 +119,7 @@ async fn reset_forgets_sessions_counters_faults_and_switches() {
     stack
         .fault(json!({"origin": "legacy", "path": "/jwks", "fault": {"kind": "drop"}}))
         .await;
-    let reset = stack
-        .http
-        .post(stack.app("/__devstack/reset"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(reset.status(), StatusCode::NO_CONTENT);
+    stack.reset().await;
     let state = stack.state().await;
     assert_eq!(state["faults"], json!([]));
     assert_eq!(

@@ -452,13 +452,7 @@ async fn create_user_makes_a_user_every_other_part_sees() {
         stack.state().await["counters"]["create_user"],
         json!({"total": 1, "successful": 1})
     );
-    let reset = stack
-        .http
-        .post(stack.app("/__devstack/reset"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(reset.status(), StatusCode::NO_CONTENT);
+    stack.reset().await;
     let state = stack.state().await;
     assert_eq!(state["users"].as_array().unwrap().len(), seeded + 1);
     assert_eq!(stack.user("newcomer@example.com").await, listed);

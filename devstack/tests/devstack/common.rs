@@ -79,6 +79,17 @@ impl Stack {
         format!("{}{path}", self.config.legacy)
     }
 
+    /// `POST /__devstack/reset`, which answers 204.
+    pub async fn reset(&self) {
+        let reset = self
+            .http
+            .post(self.app("/__devstack/reset"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reset.status(), reqwest::StatusCode::NO_CONTENT);
+    }
+
     pub async fn state(&self) -> Value {
         self.http
             .get(self.app("/__devstack/state"))

@@ -128,12 +128,7 @@ async fn a_reset_forgets_which_credentials_the_endpoint_exchanged() {
         .unwrap();
     let description = replayed["error_description"].as_str().unwrap_or_default();
     assert!(description.contains("exchanged already"), "{replayed}");
-    stack
-        .http
-        .post(stack.app("/__devstack/reset"))
-        .send()
-        .await
-        .unwrap();
+    stack.reset().await;
     assert_eq!(
         exchange(&stack, url, token, "key-3").await.status(),
         StatusCode::OK
