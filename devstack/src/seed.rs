@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
+use crate::authgear::NON_IDENTITY_AWARE_STANDARD_ATTRIBUTES;
+
 /// One imported user, as the import record described it.
 #[derive(Clone, Debug)]
 pub struct SeedUser {
@@ -38,25 +40,10 @@ impl fmt::Display for SeedError {
 
 impl std::error::Error for SeedError {}
 
-/// Standard attributes the import format accepts (the docs' input sample).
-const STANDARD_ATTRIBUTES: &[&str] = &[
-    "preferred_username",
-    "email",
-    "phone_number",
-    "name",
-    "given_name",
-    "family_name",
-    "middle_name",
-    "nickname",
-    "profile",
-    "picture",
-    "website",
-    "gender",
-    "birthdate",
-    "zoneinfo",
-    "locale",
-    "address",
-];
+/// The identity-aware standard attributes (the login IDs); the import format accepts them and
+/// the others of pkg/lib/userimport/model.go.
+const IDENTITY_AWARE_STANDARD_ATTRIBUTES: &[&str] =
+    &["preferred_username", "email", "phone_number"];
 
 /// Other record fields the format accepts. `groups`, `phone_number_verified` and `mfa` are
 /// accepted and ignored: nothing in the stand-ins reads them.
@@ -121,7 +108,11 @@ fn parse_record(record: &Value) -> Result<SeedUser, String> {
     let record = record.as_object().ok_or("expected an object")?;
     let mut standard_attributes = Map::new();
     for (key, value) in record {
-        if STANDARD_ATTRIBUTES.contains(&key.as_str()) {
+        if IDENTITY_AWARE_STANDARD_ATTRIBUTES
+            .iter()
+            .chain(NON_IDENTITY_AWARE_STANDARD_ATTRIBUTES)
+            .any(|name| name == key)
+        {
             let fits = if key == "address" {
                 value.is_object()
             } else {

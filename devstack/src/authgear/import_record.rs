@@ -24,7 +24,7 @@ const ROLES: &[&str] = &["beta_tester"];
 const GROUPS: &[&str] = &[];
 
 /// pkg/lib/userimport/model.go: nonIdentityAwareStandardAttributeKeys.
-const NON_IDENTITY_AWARE_STANDARD_ATTRIBUTES: &[&str] = &[
+pub(crate) const NON_IDENTITY_AWARE_STANDARD_ATTRIBUTES: &[&str] = &[
     "name",
     "given_name",
     "family_name",

@@ -23,6 +23,8 @@ mod tokens;
 mod userinfo;
 mod users;
 
+pub(crate) use import_record::NON_IDENTITY_AWARE_STANDARD_ATTRIBUTES;
+
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
