@@ -5,6 +5,10 @@
  * @packageDocumentation
  */
 
+// The codes and names are generated from the engine's Rust definitions (src/facts.rs).
+import type { DeferReason, LegacyPresetName, RejectReason, Unreadable, WarningCode } from "./src/facts.js";
+export type { DeferReason, LegacyPresetName, RejectReason, Unreadable, WarningCode };
+
 /**
  * Finds the session a legacy SDK left on this device, exchanges it through your migration
  * endpoint for an Authgear session, and saves that session where `@authgear/web` reads it.
@@ -245,18 +249,6 @@ export interface Rejected {
   description?: string;
 }
 
-export type RejectReason =
-  | "expired"
-  | "invalid"
-  | "revoked"
-  | "replayed"
-  | "user_not_found"
-  | "user_disabled"
-  | "wrong_issuer"
-  | "wrong_audience"
-  | "invalid_client"
-  | "invalid_request"
-  | "unsupported_token_type";
 
 /**
  * Not now; nothing was lost. Keep using the legacy session and call again on a later start:
@@ -269,19 +261,6 @@ export interface Deferred {
   retryAt: number;
 }
 
-export type DeferReason =
-  | "network"
-  | "timeout"
-  | "server_error"
-  | "temporarily_unavailable"
-  | "rate_limited"
-  | "unexpected_status"
-  | "invalid_response"
-  | "storage"
-  | "backoff"
-  | "locked"
-  | "legacy_read_failed"
-  | "engine_unavailable";
 
 /** One step of a migration. `elapsedMs` counts from the start of the call. */
 export type MigrateEvent = (
@@ -314,7 +293,7 @@ export type MigrateEvent = (
   | { type: "saved"; storage: string; idToken: boolean; accessTokenFormat: "jwt" | "opaque" }
   | { type: "cleanup"; policy: "remove" | "keep"; removed: number }
   | { type: "outcome"; status: Outcome["status"]; reason?: RejectReason | DeferReason | Skipped["reason"] }
-  | { type: "warning"; code: string; message?: string }
+  | { type: "warning"; code: WarningCode; message?: string }
 ) & { elapsedMs: number };
 
 /** The one error class of this package. Branch on `code`. */
@@ -334,22 +313,6 @@ export class MigrateError extends Error {
   readonly option?: string;
 }
 
-/** The legacy SDKs with a preset. `amplify` and `cognito` are one preset under two names. */
-export type LegacyPresetName =
-  | "auth0-spa"
-  | "firebase"
-  | "amplify"
-  | "cognito"
-  | "supabase"
-  | "okta"
-  | "msal"
-  | "oidc-client-ts"
-  | "descope"
-  | "stytch"
-  | "privy"
-  | "kinde"
-  | "clerk"
-  | "authjs";
 
 /**
  * Names the legacy SDK; the preset knows where that SDK keeps its session (current major
@@ -454,16 +417,6 @@ export interface LegacyCookieSource extends LegacyExpectations {
   cookie: true | { indicator?: string };
 }
 
-/** Why a value that was there did not yield a session. */
-export type Unreadable =
-  | "not_json"
-  | "pointer_missing"
-  | "not_a_string"
-  | "unexpected_shape"
-  | "bad_encoding"
-  | "missing_chunk"
-  | "not_decryptable"
-  | "read_failed";
 
 /** What {@link inspectLegacySession} found. Never a token value. */
 export interface Inspection {

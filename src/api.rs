@@ -4,7 +4,8 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::core::options::Options;
-use crate::engine::{self, Hooks};
+use crate::engine;
+use crate::web::device::{Hooks, WebDevice};
 use crate::web::storage::{Adapter, Stores};
 
 /// Runs one migration. `options` is the wrapper's normalised form; `hooks` holds the app's
@@ -28,7 +29,7 @@ pub async fn migrate(options: JsValue, hooks: JsValue) -> Result<JsValue, JsValu
             legacy: adapter(&hooks, "legacyStore"),
         },
     };
-    let outcome = engine::migrate(&options, &hooks).await;
+    let outcome = engine::migrate(&options, &WebDevice::new(hooks)).await;
     outcome
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|error| engine_error("ERR_ENGINE_INTERNAL", &error.to_string()))
@@ -45,12 +46,15 @@ pub async fn inspect(options: JsValue, hooks: JsValue) -> Result<JsValue, JsValu
             &format!("the engine does not understand the options it was given ({error}); the package's JS and Wasm files are from different versions"),
         )
     })?;
-    let stores = Stores {
-        authgear: adapter(&hooks, "authgearStore"),
-        legacy: adapter(&hooks, "legacyStore"),
-    };
-    let read = function(&hooks, "read");
-    let answer = crate::inspect::inspect(&options, &stores, read.as_ref()).await;
+    let device = WebDevice::new(Hooks {
+        read: function(&hooks, "read"),
+        stores: Stores {
+            authgear: adapter(&hooks, "authgearStore"),
+            legacy: adapter(&hooks, "legacyStore"),
+        },
+        ..Hooks::default()
+    });
+    let answer = crate::inspect::inspect(&options, &device).await;
     answer
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|error| engine_error("ERR_ENGINE_INTERNAL", &error.to_string()))

@@ -7,7 +7,10 @@
 use serde::Serialize;
 
 use crate::core::choice::{Choice, Expectations, choose};
-use crate::core::source::LegacySession;
+use crate::core::options::{Options, SourceSpec};
+use crate::core::source::{LegacySession, Unreadable};
+use crate::engine::device::{Clock, LegacyMedia, Storage};
+use crate::engine::legacy;
 
 /// The answer, serialised to the object `pkg/index.d.ts` documents as `Inspection`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -100,13 +103,10 @@ pub fn inspection(
 }
 
 /// Reads the configured source and answers, without touching anything.
-#[cfg(target_arch = "wasm32")]
-pub async fn inspect(
-    options: &crate::core::options::Options,
-    stores: &crate::web::storage::Stores,
-    read_hook: Option<&js_sys::Function>,
+pub async fn inspect<D: Storage + LegacyMedia + Clock>(
+    options: &Options,
+    device: &D,
 ) -> Inspection {
-    use crate::core::options::SourceSpec;
     let source = &options.legacy.source;
     let preset = match source {
         SourceSpec::Preset(spec) => Some(spec.preset.as_str()),
@@ -116,10 +116,10 @@ pub async fn inspect(
         issuer: options.legacy.issuer.as_deref(),
         audience: options.legacy.audience.as_deref(),
         leeway: i64::from(options.clock_tolerance_seconds),
-        now: crate::web::clock::now_s(),
+        now: device.now_s(),
         bearer: crate::core::presets::bearer(source),
     };
-    match crate::web::legacy::read(source, stores, read_hook).await {
+    match legacy::read(source, device).await {
         Ok(reading) => inspection(
             reading.source,
             preset,
@@ -128,7 +128,13 @@ pub async fn inspect(
             &expect,
         ),
         // The app's `legacy.read()` threw: what `migrateSession` answers `legacy_read_failed`.
-        Err(_) => inspection("callback", None, None, Some("read_failed"), &expect),
+        Err(_) => inspection(
+            "callback",
+            None,
+            None,
+            Some(Unreadable::ReadFailed.as_str()),
+            &expect,
+        ),
     }
 }
 

@@ -7,6 +7,10 @@
 //! with the reference endpoint in `server/`.
 
 pub mod core;
+pub mod engine;
+#[cfg(not(target_arch = "wasm32"))]
+#[doc(hidden)]
+pub mod facts;
 #[doc(hidden)]
 pub mod inspect;
 pub mod wire;
@@ -15,9 +19,6 @@ pub mod wire;
 #[cfg(target_arch = "wasm32")]
 #[doc(hidden)]
 pub mod api;
-#[cfg(target_arch = "wasm32")]
-#[doc(hidden)]
-pub mod engine;
 #[cfg(target_arch = "wasm32")]
 #[doc(hidden)]
 pub mod web;

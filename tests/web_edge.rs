@@ -5,8 +5,9 @@
 
 use authgear_migrate::core::options::Credentials;
 use authgear_migrate::core::source::Area;
+use authgear_migrate::engine::device::{SendError, Store as _};
 use authgear_migrate::web::clock::{now_ms, sleep};
-use authgear_migrate::web::http::{SendError, post_form};
+use authgear_migrate::web::http::post_form;
 use authgear_migrate::web::lock;
 use authgear_migrate::web::random;
 use authgear_migrate::web::storage::{Adapter, Store, Stores};

@@ -1,21 +1,20 @@
-// The one key maker. Authgear's names mirror `_KeyMaker` in the Authgear JS SDK
-// (packages/authgear-core/src/storage.ts): `authgear_<container name>_<what>`.
+// The key maker: every storage key and channel name of a container, from the templates the
+// engine defines (src/core/keys.rs, generated into facts.js).
+
+import { KEYS } from "./facts.js";
 
 /**
  * @param {string} name the Authgear container name
  * @param {unknown} [legacySource] the normalised legacy source, which `source` identifies
  */
 export function keysFor(name, legacySource) {
-  return {
+  const keys = {
     // What the engine records with "no legacy session found here", so the fast path trusts
     // that record only for the same source configuration.
     source: fnv1a(JSON.stringify(legacySource ?? null)),
-    refreshToken: `authgear_${name}_refreshToken`,
-    idToken: `authgear_${name}_idToken`,
-    state: `authgear-migrate_${name}_state`,
-    sample: `authgear-migrate_${name}_sample`,
-    lock: `authgear-migrate:${name}`,
   };
+  for (const [what, [before, after]] of Object.entries(KEYS)) keys[what] = before + name + after;
+  return keys;
 }
 
 /** FNV-1a, 32 bits, hex: short and stable; it identifies, it does not protect. */

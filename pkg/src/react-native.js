@@ -3,6 +3,7 @@
 // `PersistentTokenStorage`, the storage the SDK's `configure()` reads.
 
 import { decode, encode } from "./adapters/protocol.js";
+import { MigrateError } from "./errors.js";
 
 const REFRESH_TOKEN_KEY = /^authgear_(.+)_refreshToken$/;
 
@@ -21,7 +22,7 @@ export function createMigrationBridge({ tokenStorage, webViewRef, allowedOrigins
     ["webViewRef", webViewRef != null && typeof webViewRef === "object"],
     ["allowedOrigins", Array.isArray(allowedOrigins) && allowedOrigins.length > 0 && allowedOrigins.every((o) => typeof o === "string")],
   ]) {
-    if (!ok) throw new TypeError(`authgear-migrate/react-native: createMigrationBridge() needs options.${name}`);
+    if (!ok) throw new MigrateError(MigrateError.ERR_INVALID_OPTION, `createMigrationBridge() needs options.${name}`, { option: name });
   }
   const allowed = new Set(allowedOrigins.map((origin) => origin.replace(/\/+$/, "").toLowerCase()));
 

@@ -1,6 +1,8 @@
 // Telling the app's other open tabs that the session moved, so they can configure Authgear again
 // (the SDK reads its session once, at configure()).
 
+import { MigrateError } from "./errors.js";
+import { BROADCAST, STATUS } from "./facts.js";
 import { keysFor } from "./keys.js";
 
 /**
@@ -13,7 +15,9 @@ import { keysFor } from "./keys.js";
  * @returns {() => void} stops listening
  */
 export function onMigrated(callback, { name = "default" } = {}) {
-  if (typeof callback !== "function") throw new TypeError("authgear-migrate: onMigrated(callback) needs a function");
+  if (typeof callback !== "function") {
+    throw new MigrateError(MigrateError.ERR_INVALID_OPTION, "onMigrated(callback) needs a function", { option: "callback" });
+  }
   const keys = keysFor(name);
   let lastAt;
   const heard = (at) => {
@@ -22,9 +26,16 @@ export function onMigrated(callback, { name = "default" } = {}) {
     callback({ name });
   };
   const channel = typeof BroadcastChannel === "function" ? new BroadcastChannel(keys.lock) : undefined;
-  if (channel) channel.onmessage = (event) => heard(parse(event.data, "migrated")?.at);
+  if (channel) {
+    channel.onmessage = (event) => {
+      const message = parse(event.data);
+      if (message?.[BROADCAST.typeField] === BROADCAST.migrated) heard(message[BROADCAST.atField]);
+    };
+  }
   const onStorage = (event) => {
-    if (event.key === keys.state) heard(parse(event.newValue, "done")?.updatedAt);
+    if (event.key !== keys.state) return;
+    const record = parse(event.newValue);
+    if (record?.status === STATUS.done) heard(record.updatedAt);
   };
   globalThis.addEventListener?.("storage", onStorage);
   return () => {
@@ -33,10 +44,9 @@ export function onMigrated(callback, { name = "default" } = {}) {
   };
 }
 
-function parse(text, wanted) {
+function parse(text) {
   try {
-    const value = JSON.parse(text);
-    return value?.type === wanted || value?.status === wanted ? value : undefined;
+    return JSON.parse(text);
   } catch {
     return undefined;
   }

@@ -22,6 +22,8 @@ test("npm pack ships exactly the intended files", () => {
     "src/adapters/react-native.js",
     "src/engine.js",
     "src/errors.js",
+    "src/facts.d.ts",
+    "src/facts.js",
     "src/gate.js",
     "src/index.js",
     "src/inspect.js",

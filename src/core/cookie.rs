@@ -32,6 +32,22 @@ pub fn expire(name: &str, path: &str) -> String {
     format!("{name}=; Max-Age=0; Path={path}; SameSite=Lax")
 }
 
+/// The domains a cookie of this page may have been set for: the host and each parent domain
+/// (not the top-level one); an IP address has none but itself.
+pub fn domains(host: &str) -> Vec<&str> {
+    let is_ip = host.contains(':') || host.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    let mut domains = vec![host];
+    let mut domain = host;
+    while let Some((_, parent)) = domain.split_once('.') {
+        if is_ip || !parent.contains('.') {
+            break;
+        }
+        domains.push(parent);
+        domain = parent;
+    }
+    domains
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,5 +67,15 @@ mod tests {
     fn assignments() {
         assert_eq!(assign("s", "v%20w", "/"), "s=v%20w; Path=/; SameSite=Lax");
         assert_eq!(expire("s", "/"), "s=; Max-Age=0; Path=/; SameSite=Lax");
+    }
+
+    #[test]
+    fn parent_domains() {
+        assert_eq!(
+            domains("a.b.example.com"),
+            ["a.b.example.com", "b.example.com", "example.com"]
+        );
+        assert_eq!(domains("localhost"), ["localhost"]);
+        assert_eq!(domains("127.0.0.1"), ["127.0.0.1"]);
     }
 }

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::core::validate::InvalidAnswer;
+
 /// One step of a migration. Serialised with `type` as the tag; the edge adds `elapsedMs`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
@@ -73,5 +75,62 @@ pub enum Event {
     },
     /// Something went wrong that did not change the outcome.
     #[serde(rename_all = "camelCase")]
-    Warning { code: &'static str },
+    Warning { code: Warning },
+}
+
+/// A warning's code: something went wrong that did not change the outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Warning {
+    /// The endpoint's tokens failed a check and were not saved (the call ends deferred).
+    InvalidAnswer(InvalidAnswer),
+    /// The ID token did not save or read back; the session is the refresh token, and the SDK
+    /// fetches a new ID token at its first refresh.
+    IdTokenNotSaved,
+    /// Removing the legacy session failed; the next load tries again.
+    CleanupFailed,
+    /// Replacement legacy tokens from the endpoint could not be written back.
+    LegacyRestoreFailed,
+    /// The state record did not save; at worst the next load repeats a step.
+    StateNotSaved,
+    /// The wrapper could not load the engine (reported by the JS side).
+    EngineUnavailable,
+}
+
+impl Warning {
+    /// Every code, for the generated JS constants and TypeScript union.
+    pub const ALL: [Self; 15] = [
+        Self::InvalidAnswer(InvalidAnswer::TokenType),
+        Self::InvalidAnswer(InvalidAnswer::ExpiresIn),
+        Self::InvalidAnswer(InvalidAnswer::RefreshToken),
+        Self::InvalidAnswer(InvalidAnswer::AccessTokenIssuer),
+        Self::InvalidAnswer(InvalidAnswer::AccessTokenClient),
+        Self::InvalidAnswer(InvalidAnswer::AccessTokenExpired),
+        Self::InvalidAnswer(InvalidAnswer::AccessTokenSubject),
+        Self::InvalidAnswer(InvalidAnswer::IdTokenIssuer),
+        Self::InvalidAnswer(InvalidAnswer::IdTokenAudience),
+        Self::InvalidAnswer(InvalidAnswer::IdTokenSubject),
+        Self::IdTokenNotSaved,
+        Self::CleanupFailed,
+        Self::LegacyRestoreFailed,
+        Self::StateNotSaved,
+        Self::EngineUnavailable,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidAnswer(invalid) => invalid.code(),
+            Self::IdTokenNotSaved => "id_token_not_saved",
+            Self::CleanupFailed => "cleanup_failed",
+            Self::LegacyRestoreFailed => "legacy_restore_failed",
+            Self::StateNotSaved => "state_not_saved",
+            Self::EngineUnavailable => "engine_unavailable",
+        }
+    }
+}
+
+impl Serialize for Warning {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }

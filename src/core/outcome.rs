@@ -99,6 +99,9 @@ macro_rules! reason_codes {
         }
 
         impl $name {
+            /// Every code, for the generated JS side.
+            pub const ALL: &[Self] = &[$(Self::$variant,)+];
+
             pub const fn as_str(self) -> &'static str {
                 match self {
                     $(Self::$variant => $code,)+
@@ -169,6 +172,8 @@ reason_codes! {
         Locked = "locked",
         /// The app's `legacy.read()` threw.
         LegacyReadFailed = "legacy_read_failed",
+        /// The wrapper could not load the engine (answered by the JS side).
+        EngineUnavailable = "engine_unavailable",
     }
 }
 

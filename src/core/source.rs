@@ -165,9 +165,22 @@ pub enum Unreadable {
     MissingChunk,
     /// Encrypted with a key that is not there (MSAL's `msal.cache.encryption` cookie).
     NotDecryptable,
+    /// The app's `legacy.read()` threw (reported by `inspectLegacySession`).
+    ReadFailed,
 }
 
 impl Unreadable {
+    pub const ALL: [Self; 8] = [
+        Self::NotJson,
+        Self::PointerMissing,
+        Self::NotAString,
+        Self::UnexpectedShape,
+        Self::BadEncoding,
+        Self::MissingChunk,
+        Self::NotDecryptable,
+        Self::ReadFailed,
+    ];
+
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::NotJson => "not_json",
@@ -177,6 +190,7 @@ impl Unreadable {
             Self::BadEncoding => "bad_encoding",
             Self::MissingChunk => "missing_chunk",
             Self::NotDecryptable => "not_decryptable",
+            Self::ReadFailed => "read_failed",
         }
     }
 }

@@ -7,22 +7,9 @@ use gloo_net::http::Request;
 use web_sys::{AbortController, RequestCredentials, RequestRedirect};
 
 use crate::core::options::Credentials;
+use crate::engine::device::{HttpAnswer, SendError};
 use crate::web::clock::Timer;
 use crate::wire::FORM_CONTENT_TYPE;
-
-/// An HTTP answer, whatever its status.
-pub struct HttpAnswer {
-    pub status: u16,
-    pub retry_after: Option<String>,
-    pub body: String,
-}
-
-/// No answer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SendError {
-    Network,
-    Timeout,
-}
 
 /// POSTs `body` to `url`. Only CORS-safelisted headers are set, so a cross-origin endpoint is
 /// reached with one request and no preflight.

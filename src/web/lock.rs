@@ -10,6 +10,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::core::source::Area;
+use crate::engine::device::LockTimeout;
 use crate::web::clock::{Timer, now_ms, sleep};
 use crate::web::random;
 use crate::web::storage::WebArea;
@@ -38,10 +39,6 @@ enum Held {
     Lease(WebArea, String, String),
     Nothing,
 }
-
-/// The lock was not obtained within the wait.
-#[derive(Debug)]
-pub struct LockTimeout;
 
 /// Takes the lock `name`, waiting at most `wait_ms`. A lease, where one is used, lasts `lease_ms`.
 pub async fn acquire(name: &str, wait_ms: u64, lease_ms: u64) -> Result<LockGuard, LockTimeout> {

@@ -3,11 +3,10 @@
 
 pub mod broadcast;
 pub mod clock;
+pub mod device;
 pub mod http;
 pub mod indexeddb;
-pub mod legacy;
 pub mod lock;
-pub mod presets;
 pub mod random;
 pub mod report;
 pub mod storage;

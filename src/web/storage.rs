@@ -4,8 +4,6 @@
 //! Unlike the Authgear SDK's `_SafeStorageDriver`, nothing here swallows a failure: the engine's
 //! read-back guarantee needs every quota error, disabled storage or security error surfaced.
 
-use std::fmt;
-
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -13,33 +11,18 @@ use web_sys::HtmlDocument;
 
 use crate::core::cookie;
 use crate::core::source::Area;
+use crate::engine::device::{self, StoreError};
 
-/// A storage operation that failed; `name` is the `DOMException` or `Error` name when there is
-/// one (`QuotaExceededError`, `SecurityError`, …).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoreError {
-    pub store: String,
-    pub op: &'static str,
-    pub name: String,
-}
-
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {} failed: {}", self.store, self.op, self.name)
-    }
-}
-
-impl StoreError {
-    fn new(store: &str, op: &'static str, thrown: &JsValue) -> Self {
-        let name = Reflect::get(thrown, &"name".into())
-            .ok()
-            .and_then(|name| name.as_string())
-            .unwrap_or_else(|| "unavailable".to_owned());
-        Self {
-            store: store.to_owned(),
-            op,
-            name,
-        }
+/// A `StoreError` from what the browser threw.
+pub(crate) fn store_error(store: &str, op: &'static str, thrown: &JsValue) -> StoreError {
+    let name = Reflect::get(thrown, &"name".into())
+        .ok()
+        .and_then(|name| name.as_string())
+        .unwrap_or_else(|| "unavailable".to_owned());
+    StoreError {
+        store: store.to_owned(),
+        op,
+        name,
     }
 }
 
@@ -53,7 +36,7 @@ pub struct WebArea {
 impl WebArea {
     /// Fails where the browser refuses access (storage disabled, sandboxed frames).
     pub fn open(area: Area) -> Result<Self, StoreError> {
-        let error = |value: &JsValue| StoreError::new(area.as_str(), "open", value);
+        let error = |value: &JsValue| store_error(area.as_str(), "open", value);
         let window = web_sys::window().ok_or_else(|| error(&JsValue::NULL))?;
         let storage = match area {
             Area::SessionStorage => window.session_storage(),
@@ -91,7 +74,7 @@ impl WebArea {
     }
 
     fn error(&self, op: &'static str, thrown: &JsValue) -> StoreError {
-        StoreError::new(self.area.as_str(), op, thrown)
+        store_error(self.area.as_str(), op, thrown)
     }
 }
 
@@ -119,7 +102,7 @@ impl Adapter {
         method: &str,
         args: &[&str],
     ) -> Result<JsValue, StoreError> {
-        let error = |thrown: &JsValue| StoreError::new(&self.name, op, thrown);
+        let error = |thrown: &JsValue| store_error(&self.name, op, thrown);
         let function: Function = Reflect::get(&self.object, &method.into())
             .map_err(|thrown| error(&thrown))?
             .dyn_into()
@@ -139,14 +122,14 @@ impl Adapter {
             return Ok(None);
         }
         value.as_string().map(Some).ok_or_else(|| {
-            StoreError::new(&self.name, "read", &js_sys::Error::new("NotAString").into())
+            store_error(&self.name, "read", &js_sys::Error::new("NotAString").into())
         })
     }
 
     async fn keys(&self) -> Result<Vec<String>, StoreError> {
         let value = self.call("list", "keys", &[]).await?;
         let not_strings = || {
-            StoreError::new(
+            store_error(
                 &self.name,
                 "list",
                 &js_sys::Error::new("NotAnArrayOfStrings").into(),
@@ -177,18 +160,19 @@ impl Store {
                 .and_then(|window| window.document())
                 .and_then(|document| document.dyn_into::<HtmlDocument>().ok())
                 .map(Self::Cookies)
-                .ok_or_else(|| StoreError::new("cookie", "open", &JsValue::NULL)),
+                .ok_or_else(|| store_error("cookie", "open", &JsValue::NULL)),
             Area::LocalStorage | Area::SessionStorage => WebArea::open(area).map(Self::Web),
             // Not key-value stores of this kind: adapters come from `Stores`, IndexedDB records
             // from `web::indexeddb`.
             Area::Adapter | Area::IndexedDb => {
-                Err(StoreError::new(area.as_str(), "open", &JsValue::NULL))
+                Err(store_error(area.as_str(), "open", &JsValue::NULL))
             }
         }
     }
+}
 
-    /// The label events and outcomes use.
-    pub fn name(&self) -> &str {
+impl device::Store for Store {
+    fn name(&self) -> &str {
         match self {
             Self::Web(web) => web.area.as_str(),
             Self::Cookies(_) => Area::Cookie.as_str(),
@@ -196,18 +180,18 @@ impl Store {
         }
     }
 
-    pub async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+    async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
         match self {
             Self::Web(web) => web.get(key),
             Self::Cookies(document) => document
                 .cookie()
                 .map(|cookies| cookie::find(&cookies, key))
-                .map_err(|e| StoreError::new("cookie", "read", &e)),
+                .map_err(|e| store_error("cookie", "read", &e)),
             Self::Adapter(adapter) => adapter.get(key).await,
         }
     }
 
-    pub async fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
+    async fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
         match self {
             Self::Web(web) => web.set(key, value),
             // Cookie writes (legacy write-back) keep a session cookie's default scope.
@@ -217,29 +201,28 @@ impl Store {
                     &String::from(js_sys::encode_uri_component(value)),
                     "/",
                 ))
-                .map_err(|e| StoreError::new("cookie", "write", &e)),
+                .map_err(|e| store_error("cookie", "write", &e)),
             Self::Adapter(adapter) => adapter.call("write", "set", &[key, value]).await.map(drop),
         }
     }
 
-    pub async fn remove(&self, key: &str) -> Result<(), StoreError> {
+    async fn remove(&self, key: &str) -> Result<(), StoreError> {
         match self {
             Self::Web(web) => web.remove(key),
             Self::Cookies(document) => document
                 .set_cookie(&cookie::expire(key, "/"))
-                .map_err(|e| StoreError::new("cookie", "remove", &e)),
+                .map_err(|e| store_error("cookie", "remove", &e)),
             Self::Adapter(adapter) => adapter.call("remove", "remove", &[key]).await.map(drop),
         }
     }
 
-    /// Every key, for sources that find their entries by prefix.
-    pub async fn keys(&self) -> Result<Vec<String>, StoreError> {
+    async fn keys(&self) -> Result<Vec<String>, StoreError> {
         match self {
             Self::Web(web) => web.keys(),
             Self::Cookies(document) => document
                 .cookie()
                 .map(|cookies| cookie::names(&cookies).map(str::to_owned).collect())
-                .map_err(|e| StoreError::new("cookie", "list", &e)),
+                .map_err(|e| store_error("cookie", "list", &e)),
             Self::Adapter(adapter) => adapter.keys().await,
         }
     }

@@ -1,6 +1,8 @@
 // Capacitor: the Authgear SDK keeps its session natively through the `Authgear` plugin, with the
 // same key names as the web SDK (authgear-sdk-js packages/authgear-capacitor/src/plugin.ts).
 
+import { MigrateError } from "../errors.js";
+
 /**
  * The `@authgear/capacitor` SDK's storage: `storageGetItem`, `storageSetItem`,
  * `storageDeleteItem` of the native plugin registered as `Authgear`.
@@ -37,9 +39,7 @@ export function capacitorPreferences({ plugin = "Preferences" } = {}) {
 
 function required(plugin, factory, what) {
   if (plugin == null) {
-    const error = new Error(`authgear-migrate: ${factory}() needs ${what}, and none is registered on window.Capacitor.Plugins`);
-    error.code = "ERR_ADAPTER_UNAVAILABLE";
-    throw error;
+    throw new MigrateError(MigrateError.ERR_ADAPTER_UNAVAILABLE, `${factory}() needs ${what}, and none is registered on window.Capacitor.Plugins`);
   }
   return plugin;
 }

@@ -2,6 +2,7 @@
 // asks the native side over `window.ReactNativeWebView.postMessage` and awaits the correlated
 // reply, which the app's WebView delivers back with `webView.postMessage` (see react-native.js).
 
+import { MigrateError } from "../errors.js";
 import { decode, encode } from "./protocol.js";
 
 let pending;
@@ -13,11 +14,10 @@ let nextID = 0;
  */
 export function reactNativeStorage({ timeoutMs = 5000 } = {}) {
   if (typeof globalThis.ReactNativeWebView?.postMessage !== "function") {
-    const error = new Error(
-      "authgear-migrate: reactNativeStorage() needs window.ReactNativeWebView: this page is not inside a React Native WebView, or the WebView has no onMessage handler",
+    throw new MigrateError(
+      MigrateError.ERR_ADAPTER_UNAVAILABLE,
+      "reactNativeStorage() needs window.ReactNativeWebView: this page is not inside a React Native WebView, or the WebView has no onMessage handler",
     );
-    error.code = "ERR_ADAPTER_UNAVAILABLE";
-    throw error;
   }
   const ask = (op, key, value) => request({ op, key, value }, timeoutMs);
   return {

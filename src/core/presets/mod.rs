@@ -55,6 +55,24 @@ pub enum Preset {
 }
 
 impl Preset {
+    pub const ALL: [Self; 15] = [
+        Self::Auth0Spa,
+        Self::Firebase,
+        Self::Amplify,
+        Self::Cognito,
+        Self::Supabase,
+        Self::Okta,
+        Self::Msal,
+        Self::OidcClientTs,
+        Self::Descope,
+        Self::Stytch,
+        Self::Privy,
+        Self::Kinde,
+        Self::Clerk,
+        Self::Authjs,
+        Self::Cookie,
+    ];
+
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Auth0Spa => "auth0-spa",
@@ -160,6 +178,15 @@ pub fn probe(source: &SourceSpec) -> Option<Vec<Probe>> {
     let wants = match source {
         SourceSpec::Storage { area, key, .. } => vec![Want::Key(*area, key.clone())],
         SourceSpec::Callback { .. } => return None,
+        // Cookie mode with nothing readable to say whether the HttpOnly session exists: only
+        // the endpoint can tell.
+        SourceSpec::Preset(spec)
+            if cookie_mode(spec)
+                && indicator(spec).is_none()
+                && !matches!(spec.preset, Preset::Clerk | Preset::Privy) =>
+        {
+            return None;
+        }
         SourceSpec::Preset(spec) => wants(spec, &[]),
     };
     let checkable = !wants.is_empty() && wants.iter().all(|want| want.area() != Area::Adapter);

@@ -1,7 +1,7 @@
 //! Supabase: supabase-js 2.x (auth-js), @supabase/ssr's browser client, and auth-js v1.
 //!
 //! supabase/supabase-js `SupabaseClient.ts` (default `storageKey` `sb-<first label of the URL's
-//! hostname>-auth-token`, made by `pkg/src/presets.js` from `legacy.url`), auth-js
+//! hostname>-auth-token`, [`DEFAULT_KEY`], made by `pkg/src/presets.js` from `legacy.url`), auth-js
 //! `GoTrueClient.ts` (the session as JSON: `access_token`, `refresh_token`, `expires_at` in
 //! seconds; sign-out removes the key). @supabase/ssr `src/cookies.ts` (the same key as cookies;
 //! encoding `base64url` writes `base64-` + base64url(JSON), `raw` plain JSON) and
@@ -18,6 +18,9 @@ use super::{
 use crate::core::source::{Area, Entry, LegacySession, Read, TokenKind, Unreadable};
 
 const V1_KEY: &str = "supabase.auth.token";
+/// supabase-js's default `storageKey`: `sb-` + the project ref + `-auth-token`; the wrapper
+/// makes it from `legacy.url` with these (generated into `pkg/src/facts.js`).
+pub const DEFAULT_KEY: [&str; 2] = ["sb-", "-auth-token"];
 const BASE64_PREFIX: &str = "base64-";
 
 pub fn wants(spec: &PresetSpec) -> Vec<Want> {
@@ -37,7 +40,7 @@ pub fn wants(spec: &PresetSpec) -> Vec<Want> {
 fn is_key(spec: &PresetSpec, key: &str) -> bool {
     match &spec.storage_key {
         Some(wanted) => key == wanted,
-        None => key.starts_with("sb-") && key.ends_with("-auth-token"),
+        None => key.starts_with(DEFAULT_KEY[0]) && key.ends_with(DEFAULT_KEY[1]),
     }
 }
 

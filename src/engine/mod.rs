@@ -1,85 +1,69 @@
-//! The orchestrator: runs the loss-free order of steps, passing the core's decisions to the edge
-//! and the edge's results back to the core.
+//! The orchestrator: runs the loss-free order of steps, passing the core's decisions to the
+//! device and the device's results back to the core.
 //!
 //! At every instant the device holds a usable session: the legacy one is only removed after the
-//! Authgear one is saved, read back and recorded.
+//! Authgear one is saved, read back and recorded. The flow is written once, generic over the
+//! traits of [`device`], and compiled on every target: `crate::web` runs it in the browser, and
+//! `tests/crash_points.rs` runs it natively on a fake device, crashing it after each effect.
 
-use js_sys::Function;
+pub mod device;
+pub mod legacy;
 
 use crate::core::answer::{Answer, classify};
 use crate::core::choice::{Choice, Expectations, choose};
-use crate::core::event::Event;
+use crate::core::event::{Event, Warning};
 use crate::core::options::{Cleanup, Credentials, Options};
 use crate::core::outcome::{Credential, DeferReason, Outcome};
 use crate::core::presets;
 use crate::core::retry::{Backoff, RetryPolicy};
-use crate::core::source::{Area, LegacySession};
+use crate::core::source::LegacySession;
 use crate::core::state::{self, Start, StateRecord, fingerprint};
 use crate::core::validate::{AuthgearSession, validate};
-use crate::web::clock::{now_ms, now_s, sleep};
-use crate::web::http::{SendError, post_form};
-use crate::web::report::{self, Reporter};
-use crate::web::storage::{Store, Stores, WebArea};
-use crate::web::{broadcast, legacy, lock, random};
 use crate::wire::{ExchangeRequest, SubjectTokenType};
-
-/// The app's callbacks, and the storage adapters the wrapper resolved.
-#[derive(Default)]
-pub struct Hooks {
-    /// `legacy.read()`: returns `{accessToken?, refreshToken?, idToken?}` or a promise of it.
-    pub read: Option<Function>,
-    /// `legacy.clear()`: removes the legacy session the callback source read.
-    pub clear: Option<Function>,
-    /// `legacy.write(tokens)`: stores replacement tokens the endpoint handed back.
-    pub write: Option<Function>,
-    pub on_event: Option<Function>,
-    pub stores: Stores,
-}
+use device::{Device, SendError, Store};
 
 /// Extra time a tab waits for the lock beyond the holder's own budget.
 const LOCK_MARGIN_MS: u64 = 5_000;
 
 /// Runs one migration and reports its outcome.
-pub async fn migrate(options: &Options, hooks: &Hooks) -> Outcome {
-    let report = Reporter::new(hooks.on_event.clone());
-    let migration = Migration {
-        options,
-        hooks,
-        report: &report,
-    };
+pub async fn migrate<D: Device>(options: &Options, device: &D) -> Outcome {
+    let migration = Migration { options, device };
     let outcome = match migration.steps().await {
         Ok(outcome) | Err(outcome) => outcome,
     };
-    report.emit(&Event::Outcome {
+    device.emit(&Event::Outcome {
         status: outcome.status(),
         reason: outcome.reason(),
     });
     outcome
 }
 
-struct Migration<'a> {
+struct Migration<'a, D> {
     options: &'a Options,
-    hooks: &'a Hooks,
-    report: &'a Reporter,
+    device: &'a D,
 }
 
 /// A step that ends the call early with this outcome.
 type Step<T> = Result<T, Outcome>;
 
-fn deferred_now(reason: DeferReason) -> Outcome {
-    Outcome::Deferred {
-        reason,
-        retry_at: now_ms(),
+impl<D: Device> Migration<'_, D> {
+    fn deferred_now(&self, reason: DeferReason) -> Outcome {
+        Outcome::Deferred {
+            reason,
+            retry_at: self.device.now_ms(),
+        }
     }
-}
 
-impl Migration<'_> {
+    /// Whole milliseconds since `from` on the monotonic clock.
+    fn since(&self, from: f64) -> u64 {
+        (self.device.monotonic_ms() - from).max(0.0) as u64
+    }
+
     async fn steps(&self) -> Step<Outcome> {
         let keys = &self.options.keys;
-        let storage_failed = |_| deferred_now(DeferReason::Storage);
-        // The state record lives in the page's own storage, whatever the SDK uses.
-        let state = WebArea::open(Area::LocalStorage).map_err(storage_failed)?;
-        let authgear = self.hooks.stores.authgear().map_err(storage_failed)?;
+        let storage_failed = |_| self.deferred_now(DeferReason::Storage);
+        let state = self.device.state().map_err(storage_failed)?;
+        let authgear = self.device.authgear().map_err(storage_failed)?;
 
         // A dry run changes nothing, so it needs no lock and stops before the first write.
         let dry_run = self.options.dry_run;
@@ -87,13 +71,15 @@ impl Migration<'_> {
             None
         } else {
             let budget = u64::from(self.options.exchange.budget_ms);
-            let waited_from = report::now();
-            let lock = lock::acquire(&keys.lock, budget + LOCK_MARGIN_MS, budget + LOCK_MARGIN_MS)
+            let waited_from = self.device.monotonic_ms();
+            let (lock, mechanism) = self
+                .device
+                .acquire(&keys.lock, budget + LOCK_MARGIN_MS, budget + LOCK_MARGIN_MS)
                 .await
-                .map_err(|_| deferred_now(DeferReason::Locked))?;
-            self.report.emit(&Event::Lock {
-                mechanism: lock.mechanism,
-                waited_ms: (report::now() - waited_from) as u64,
+                .map_err(|_| self.deferred_now(DeferReason::Locked))?;
+            self.device.emit(&Event::Lock {
+                mechanism,
+                waited_ms: self.since(waited_from),
             });
             Some(lock)
         };
@@ -101,6 +87,7 @@ impl Migration<'_> {
         // Look again under the lock: another tab may have finished meanwhile.
         let record = state
             .get(&keys.state)
+            .await
             .map_err(storage_failed)?
             .and_then(|stored| StateRecord::parse(&stored));
         let has_session = authgear
@@ -108,7 +95,7 @@ impl Migration<'_> {
             .await
             .map_err(storage_failed)?
             .is_some();
-        match state::start(record.as_ref(), has_session, now_ms()) {
+        match state::start(record.as_ref(), has_session, self.device.now_ms()) {
             Start::AlreadyMigrated { finish_cleanup } => {
                 if finish_cleanup && !dry_run {
                     let cleaned = match self.read_legacy().await? {
@@ -116,7 +103,8 @@ impl Migration<'_> {
                         None => true,
                     };
                     if cleaned {
-                        self.write_state(&state, &StateRecord::done(now_ms()));
+                        self.write_state(&state, &StateRecord::done(self.device.now_ms()))
+                            .await;
                     }
                 }
                 return Ok(Outcome::AlreadyMigrated {
@@ -138,7 +126,11 @@ impl Migration<'_> {
                 && !dry_run
             {
                 let source = keys.source.clone();
-                self.write_state(&state, &StateRecord::none(probe, source, now_ms()));
+                self.write_state(
+                    &state,
+                    &StateRecord::none(probe, source, self.device.now_ms()),
+                )
+                .await;
             }
             return Ok(Outcome::NoLegacySession);
         };
@@ -154,8 +146,13 @@ impl Migration<'_> {
         if dry_run {
             return Ok(Outcome::DryRun { credential });
         }
-        let mut attempt =
-            state::begin_attempt(record.as_ref(), credential, print, random::key, now_ms());
+        let mut attempt = state::begin_attempt(
+            record.as_ref(),
+            credential,
+            print,
+            || self.device.key(),
+            self.device.now_ms(),
+        );
         let request = ExchangeRequest {
             client_id: self.options.authgear.client_id.clone(),
             // Cookie mode: no subject token; the endpoint reads the HttpOnly cookie itself.
@@ -172,18 +169,22 @@ impl Migration<'_> {
             device_info: self.options.exchange.device_info.clone(),
         };
 
-        let tokens = self.exchange(&state, &mut attempt, &request).await?;
+        let tokens = self
+            .exchange(&state, &mut attempt, credential, &request)
+            .await?;
         self.save(&authgear, &state, &tokens, attempt).await?;
-        self.write_state(&state, &StateRecord::saved(now_ms()));
+        self.write_state(&state, &StateRecord::saved(self.device.now_ms()))
+            .await;
         // Until the legacy session is gone, `saved` makes the next load finish the cleanup.
-        let done = StateRecord::done(now_ms());
+        let done = StateRecord::done(self.device.now_ms());
         if self.clean_up(&session).await {
-            self.write_state(&state, &done);
+            self.write_state(&state, &done).await;
         }
         drop(lock);
-        // `at` lets a tab that hears both this and the record's `storage` event act once.
-        let message = format!(r#"{{"type":"migrated","at":{}}}"#, done.updated_at);
-        broadcast::announce(&keys.lock, &message);
+        self.device.announce(
+            &keys.lock,
+            &crate::core::keys::migrated_message(done.updated_at),
+        );
         Ok(Outcome::Migrated {
             credential,
             storage: authgear.name().to_owned(),
@@ -192,14 +193,10 @@ impl Migration<'_> {
 
     /// Reads the legacy session. `Ok(None)` when there is none, or nothing readable.
     async fn read_legacy(&self) -> Step<Option<LegacySession>> {
-        let reading = legacy::read(
-            &self.options.legacy.source,
-            &self.hooks.stores,
-            self.hooks.read.as_ref(),
-        )
-        .await
-        .map_err(|_| deferred_now(DeferReason::LegacyReadFailed))?;
-        self.report.emit(&Event::Read {
+        let reading = legacy::read(&self.options.legacy.source, self.device)
+            .await
+            .map_err(|_| self.deferred_now(DeferReason::LegacyReadFailed))?;
+        self.device.emit(&Event::Read {
             source: reading.source,
             found: reading.session.is_some(),
             kinds: reading
@@ -219,7 +216,7 @@ impl Migration<'_> {
         session: &'s LegacySession,
     ) -> Step<(Credential, Option<&'s str>)> {
         if session.is_cookie() {
-            self.report.emit(&Event::PreCheck {
+            self.device.emit(&Event::PreCheck {
                 credential: Some(Credential::Cookie.as_str()),
                 format: None,
                 refused: None,
@@ -230,13 +227,13 @@ impl Migration<'_> {
             issuer: self.options.legacy.issuer.as_deref(),
             audience: self.options.legacy.audience.as_deref(),
             leeway: i64::from(self.options.clock_tolerance_seconds),
-            now: now_s(),
+            now: self.device.now_s(),
             // The ID token where the preset's backend verifies that (Firebase, Cognito).
             bearer: presets::bearer(&self.options.legacy.source),
         };
         match choose(session, &expect) {
             Choice::Send(token) => {
-                self.report.emit(&Event::PreCheck {
+                self.device.emit(&Event::PreCheck {
                     credential: Some(token.kind.as_str()),
                     format: Some(token.facts.format.as_str()),
                     refused: None,
@@ -244,7 +241,7 @@ impl Migration<'_> {
                 Ok((Credential::Token(token.kind), Some(&token.value)))
             }
             Choice::Refuse(refusal) => {
-                self.report.emit(&Event::PreCheck {
+                self.device.emit(&Event::PreCheck {
                     credential: None,
                     format: None,
                     refused: Some(refusal.as_str()),
@@ -260,13 +257,14 @@ impl Migration<'_> {
     /// Sends the request, retrying within the budget, until tokens that validate come back.
     async fn exchange(
         &self,
-        state: &WebArea,
+        state: &impl Store,
         record: &mut StateRecord,
+        credential: Credential,
         request: &ExchangeRequest,
     ) -> Step<AuthgearSession> {
         let exchange = &self.options.exchange;
         let policy = RetryPolicy::default();
-        let deadline = now_ms() + i64::from(exchange.budget_ms);
+        let deadline = self.device.now_ms() + i64::from(exchange.budget_ms);
         let body = request.to_form();
         // Cookie mode exists to send the legacy session cookie: to a cross-origin endpoint too.
         let credentials = match request.subject_token {
@@ -276,50 +274,59 @@ impl Migration<'_> {
         let mut sends = 0;
         loop {
             sends += 1;
-            record.count_send(now_ms());
+            record.count_send(self.device.now_ms());
             // Recorded before it leaves: a crash mid-request retries with the same key.
             if state
                 .set(&self.options.keys.state, &record.to_json())
+                .await
                 .is_err()
             {
-                return Err(deferred_now(DeferReason::Storage));
+                return Err(self.deferred_now(DeferReason::Storage));
             }
             let total_sends = record
                 .attempt
                 .as_ref()
                 .map_or(sends, |attempt| attempt.sends);
-            self.report.emit(&Event::Attempt {
+            self.device.emit(&Event::Attempt {
                 send: sends,
                 key_reused: total_sends > 1,
             });
-            let remaining = u64::try_from(deadline - now_ms()).unwrap_or(0);
+            let remaining = u64::try_from(deadline - self.device.now_ms()).unwrap_or(0);
             let timeout = u64::from(exchange.timeout_ms).min(remaining).max(1);
-            let sent_at = report::now();
-            let (answer, http_status) =
-                match post_form(&exchange.url, body.clone(), credentials, timeout).await {
-                    Ok(http) => (
-                        classify(
-                            http.status,
-                            http.retry_after.as_deref(),
-                            &http.body,
-                            now_ms(),
-                        ),
-                        Some(http.status),
+            let sent_at = self.device.monotonic_ms();
+            let (answer, http_status) = match self
+                .device
+                .post_form(&exchange.url, body.clone(), credentials, timeout)
+                .await
+            {
+                Ok(http) => (
+                    classify(
+                        http.status,
+                        http.retry_after.as_deref(),
+                        &http.body,
+                        self.device.now_ms(),
                     ),
-                    Err(SendError::Timeout) => (Answer::unanswered(DeferReason::Timeout), None),
-                    Err(SendError::Network) => (Answer::unanswered(DeferReason::Network), None),
-                };
+                    Some(http.status),
+                ),
+                Err(SendError::Timeout) => (Answer::unanswered(DeferReason::Timeout), None),
+                Err(SendError::Network) => (Answer::unanswered(DeferReason::Network), None),
+            };
             let answer = match answer {
                 Answer::Tokens(tokens) => {
                     let tolerance = i64::from(self.options.clock_tolerance_seconds);
-                    match validate(tokens, &self.options.authgear, now_s(), tolerance) {
+                    match validate(
+                        tokens,
+                        &self.options.authgear,
+                        self.device.now_s(),
+                        tolerance,
+                    ) {
                         Ok(session) => {
                             self.report_answer(http_status, "tokens", None, sent_at);
                             return Ok(session);
                         }
                         Err(invalid) => {
-                            self.report.emit(&Event::Warning {
-                                code: invalid.code(),
+                            self.device.emit(&Event::Warning {
+                                code: Warning::InvalidAnswer(invalid),
                             });
                             Answer::unanswered(DeferReason::InvalidResponse)
                         }
@@ -327,7 +334,12 @@ impl Migration<'_> {
                 }
                 other => other,
             };
-            self.restore_legacy(&answer).await;
+            let rotated = self.restore_legacy(&answer).await;
+            // The endpoint spent the credential sent and handed back its successor, now in
+            // place: resending the spent one is pointless, and the successor is a new exchange
+            // under a new key, for the next load.
+            let spent =
+                matches!(credential, Credential::Token(kind) if rotated.contains(&kind.as_str()));
             match answer {
                 Answer::Tokens(_) => unreachable!("validated above"),
                 Answer::Refused {
@@ -336,7 +348,8 @@ impl Migration<'_> {
                     ..
                 } => {
                     self.report_answer(http_status, "refused", Some(reason.as_str()), sent_at);
-                    self.write_state(state, &record.clone().reject(reason, now_ms()));
+                    self.write_state(state, &record.clone().reject(reason, self.device.now_ms()))
+                        .await;
                     return Err(Outcome::Rejected {
                         reason,
                         description: description.map(|text| scrub(&text, request)),
@@ -348,18 +361,25 @@ impl Migration<'_> {
                     ..
                 } => {
                     self.report_answer(http_status, "unavailable", Some(reason.as_str()), sent_at);
-                    let remaining = u64::try_from(deadline - now_ms()).unwrap_or(0);
-                    let delay =
-                        policy.next_delay(reason, sends, retry_after_ms, remaining, random::unit());
-                    if let Some(delay) = delay {
-                        self.report.emit(&Event::Retry {
+                    let remaining = u64::try_from(deadline - self.device.now_ms()).unwrap_or(0);
+                    let delay = policy.next_delay(
+                        reason,
+                        sends,
+                        retry_after_ms,
+                        remaining,
+                        self.device.unit(),
+                    );
+                    if let Some(delay) = delay.filter(|_| !spent) {
+                        self.device.emit(&Event::Retry {
                             reason: reason.as_str(),
                             delay_ms: delay,
                         });
-                        sleep(delay).await;
+                        self.device.sleep(delay).await;
                         continue;
                     }
-                    return Err(self.defer(state, record.clone(), reason, retry_after_ms));
+                    return Err(self
+                        .defer(state, record.clone(), reason, retry_after_ms)
+                        .await);
                 }
             }
         }
@@ -372,18 +392,18 @@ impl Migration<'_> {
         reason: Option<&'static str>,
         sent_at: f64,
     ) {
-        self.report.emit(&Event::Answer {
+        self.device.emit(&Event::Answer {
             http_status,
             result,
             reason,
-            duration_ms: (report::now() - sent_at) as u64,
+            duration_ms: self.since(sent_at),
         });
     }
 
     /// Ends the call deferred, recording when to ask again.
-    fn defer(
+    async fn defer(
         &self,
-        state: &WebArea,
+        state: &impl Store,
         record: StateRecord,
         reason: DeferReason,
         retry_after_ms: Option<u64>,
@@ -392,13 +412,13 @@ impl Migration<'_> {
             reason,
             retry_after_ms,
             &Backoff::default(),
-            now_ms(),
-            random::unit(),
+            self.device.now_ms(),
+            self.device.unit(),
         );
-        self.write_state(state, &deferred);
+        self.write_state(state, &deferred).await;
         Outcome::Deferred {
             reason,
-            retry_at: deferred.not_before.unwrap_or_else(now_ms),
+            retry_at: deferred.not_before.unwrap_or_else(|| self.device.now_ms()),
         }
     }
 
@@ -408,8 +428,8 @@ impl Migration<'_> {
     /// public token storage) cannot hold it, so it is saved when it can be.
     async fn save(
         &self,
-        authgear: &Store,
-        state: &WebArea,
+        authgear: &impl Store,
+        state: &impl Store,
         session: &AuthgearSession,
         attempt: StateRecord,
     ) -> Step<()> {
@@ -420,8 +440,8 @@ impl Migration<'_> {
         };
         if session.id_token.is_some() && !id_token_saved {
             let _ = authgear.remove(&keys.id_token).await;
-            self.report.emit(&Event::Warning {
-                code: "id_token_not_saved",
+            self.device.emit(&Event::Warning {
+                code: Warning::IdTokenNotSaved,
             });
         }
         if !write_and_read_back(authgear, &keys.refresh_token, &session.refresh_token).await {
@@ -430,9 +450,9 @@ impl Migration<'_> {
             if id_token_saved {
                 let _ = authgear.remove(&keys.id_token).await;
             }
-            return Err(self.defer(state, attempt, DeferReason::Storage, None));
+            return Err(self.defer(state, attempt, DeferReason::Storage, None).await);
         }
-        self.report.emit(&Event::Saved {
+        self.device.emit(&Event::Saved {
             storage: authgear.name().to_owned(),
             id_token: id_token_saved,
             access_token_format: session.access_token_format.as_str(),
@@ -447,49 +467,52 @@ impl Migration<'_> {
         let (policy, removed, failed) = match self.options.cleanup {
             Cleanup::Keep => ("keep", 0, false),
             Cleanup::Remove => {
-                let (removed, failed) =
-                    legacy::remove(session, &self.hooks.stores, self.hooks.clear.as_ref()).await;
+                let (removed, failed) = legacy::remove(session, self.device).await;
                 ("remove", removed, failed)
             }
         };
         if failed {
-            self.report.emit(&Event::Warning {
-                code: "cleanup_failed",
+            self.device.emit(&Event::Warning {
+                code: Warning::CleanupFailed,
             });
         }
-        self.report.emit(&Event::Cleanup { policy, removed });
+        self.device.emit(&Event::Cleanup { policy, removed });
         !failed
     }
 
     /// Puts back replacement legacy tokens the endpoint returned with a failure.
-    async fn restore_legacy(&self, answer: &Answer) {
+    /// Answers the kinds written back.
+    async fn restore_legacy(&self, answer: &Answer) -> Vec<&'static str> {
         let Some(replacement) = answer.legacy_session() else {
-            return;
+            return Vec::new();
         };
-        let restored = legacy::restore(
-            &self.options.legacy.source,
-            &self.hooks.stores,
-            self.hooks.write.as_ref(),
-            replacement,
-        )
-        .await;
+        let restored = legacy::restore(&self.options.legacy.source, self.device, replacement).await;
         match restored {
-            Ok(kinds) => self.report.emit(&Event::LegacyRestored { kinds }),
-            Err(()) => self.report.emit(&Event::Warning {
-                code: "legacy_restore_failed",
-            }),
+            Ok(kinds) => {
+                self.device.emit(&Event::LegacyRestored {
+                    kinds: kinds.clone(),
+                });
+                kinds
+            }
+            Err(_) => {
+                self.device.emit(&Event::Warning {
+                    code: Warning::LegacyRestoreFailed,
+                });
+                Vec::new()
+            }
         }
     }
 
     /// Writes the state record. A failure here loses no session: at worst the next load repeats
     /// a step, which the idempotency key makes harmless.
-    fn write_state(&self, state: &WebArea, record: &StateRecord) {
+    async fn write_state(&self, state: &impl Store, record: &StateRecord) {
         if state
             .set(&self.options.keys.state, &record.to_json())
+            .await
             .is_err()
         {
-            self.report.emit(&Event::Warning {
-                code: "state_not_saved",
+            self.device.emit(&Event::Warning {
+                code: Warning::StateNotSaved,
             });
         }
     }
@@ -497,7 +520,7 @@ impl Migration<'_> {
 
 /// Writes `value`, then reads it back: a store that accepted the write but kept something else
 /// (or nothing) has not saved it.
-async fn write_and_read_back(store: &Store, key: &str, value: &str) -> bool {
+async fn write_and_read_back(store: &impl Store, key: &str, value: &str) -> bool {
     store.set(key, value).await.is_ok()
         && store.get(key).await.ok().flatten().as_deref() == Some(value)
 }
