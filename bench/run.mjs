@@ -12,6 +12,7 @@ import { measureEndpoints } from "./endpoint.mjs";
 import { BENCH, legacyTokens, startDevstack, startExpress, stopAll } from "./lib/procs.mjs";
 import { buildSite } from "./lib/site.mjs";
 import { kb, ms, ratio, table } from "./lib/stats.mjs";
+import { cratesTable } from "./crates.mjs";
 import { measureWeight, weightTable } from "./weight.mjs";
 
 const quick = process.argv.includes("--quick");
@@ -125,6 +126,7 @@ function report({ meta, weight, client, endpoint }) {
   } else {
     out.push(`1. WEIGHT (@authgear/web ${weight.versions["@authgear/web"]}, jose ${weight.versions.jose}; sizes in KB of 1000 bytes)`);
     out.push(table(weightTable(weight)));
+    out.push("", weight.crates?.failed ? `Wasm by crate: ${weight.crates.failed}` : table(cratesTable(weight.crates)));
     out.push("");
   }
   if (client.failed) out.push(`2, 3, 5. CLIENT: failed (${client.failed})`, "");

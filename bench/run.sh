@@ -14,6 +14,8 @@ log() { printf '\033[1m[bench]\033[0m %s\n' "$*" >&2; }
 
 if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
   ./scripts/setup.sh
+  # The per-crate breakdown of the Wasm reads names with twiggy: the bench's own tool.
+  command -v twiggy >/dev/null || cargo install twiggy
   ./scripts/build.sh
   log "devstack and reference endpoint: release build (target-bench/)"
   CARGO_TARGET_DIR="$PWD/target-bench" cargo build --release -q -p authgear-migrate-devstack -p authgear-migrate-server

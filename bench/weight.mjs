@@ -7,6 +7,7 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { ROOT } from "./lib/procs.mjs";
 import { buildWeightBundles } from "./lib/site.mjs";
 import { kb, ratio } from "./lib/stats.mjs";
+import { measureCrates } from "./crates.mjs";
 
 function sizes(files) {
   let raw = 0, gzip = 0, brotli = 0;
@@ -43,8 +44,8 @@ export async function measureWeight() {
   const rows = {
     "engine .wasm": sizes([wasm]),
     "engine glue JS (wasm-bindgen, published)": sizes([glue]),
-    [`engine wrapper JS (published, ${wrapper.length} modules the entry loads)`]: sizes(wrapper),
-    "engine, published: wrapper + glue + .wasm": sizes([...wrapper, glue, wasm]),
+    [`fast path, published: the ${wrapper.length} wrapper modules the entry loads, no Wasm`]: sizes(wrapper),
+    "migration path, published: wrapper + glue + .wasm": sizes([...wrapper, glue, wasm]),
     "engine, as an app ships it: esbuild --minify JS + .wasm": sizes([...bundledEngineJS, wasm]),
     "  of which the fast path loads (entry chunk)": sizes(bundledEngineJS.filter((file) => file.endsWith("index.js"))),
     "hand-written migration + jose decodeJwt (esbuild --minify)": sizes(bundles.handwritten),
@@ -60,9 +61,16 @@ export async function measureWeight() {
   const shipped = rows["engine, as an app ships it: esbuild --minify JS + .wasm"];
   const hand = rows["hand-written migration + jose decodeJwt (esbuild --minify)"];
   const sdk = rows["@authgear/web (esbuild --minify)"];
+  let crates;
+  try {
+    crates = measureCrates();
+  } catch (error) {
+    crates = { failed: `twiggy or wasm-bindgen unavailable (${String(error?.message ?? error).split("\n")[0]})` };
+  }
   return {
     versions,
     rows,
+    crates,
     ratios: {
       engineShippedOverHandwritten: { raw: shipped.raw / hand.raw, gzip: shipped.gzip / hand.gzip, brotli: shipped.brotli / hand.brotli },
       engineShippedOverAuthgearWeb: { raw: shipped.raw / sdk.raw, gzip: shipped.gzip / sdk.gzip, brotli: shipped.brotli / sdk.brotli },

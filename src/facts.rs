@@ -80,26 +80,43 @@ struct PresetProbes {
     probes: BTreeMap<String, Option<Vec<state::Probe>>>,
 }
 
+/// The subsets of `options`, in their order; cookie mode is one option with two forms, so no
+/// subset holds both.
+fn subsets<'a>(options: &[&'a str]) -> Vec<Vec<&'a str>> {
+    (0..(1u32 << options.len()))
+        .map(|mask| {
+            options
+                .iter()
+                .enumerate()
+                .filter(|(bit, _)| mask & (1 << bit) != 0)
+                .map(|(_, option)| *option)
+                .collect::<Vec<_>>()
+        })
+        .filter(|chosen| !(chosen.contains(&"cookie") && chosen.contains(&"cookieIndicator")))
+        .collect()
+}
+
 fn preset_probes(preset: Preset) -> PresetProbes {
-    let default = probe_of(preset, &[]);
+    // An option matters when adding it to any combination of the others changes the probe
+    // (oidc-client-ts reads one exact key only with both `authority` and `clientId`).
+    let all = subsets(&LOCATION_OPTIONS);
     let options: Vec<&'static str> = LOCATION_OPTIONS
         .into_iter()
-        .filter(|option| probe_of(preset, &[option]) != default)
+        .filter(|option| {
+            all.iter()
+                .filter(|chosen| !chosen.contains(option))
+                .any(|chosen| {
+                    let mut with = chosen.clone();
+                    with.push(option);
+                    with.sort_by_key(|name| LOCATION_OPTIONS.iter().position(|o| o == name));
+                    probe_of(preset, chosen) != probe_of(preset, &with)
+                })
+        })
         .collect();
-    let mut probes = BTreeMap::new();
-    for mask in 0..(1u32 << options.len()) {
-        let chosen: Vec<&str> = options
-            .iter()
-            .enumerate()
-            .filter(|(bit, _)| mask & (1 << bit) != 0)
-            .map(|(_, option)| *option)
-            .collect();
-        // Cookie mode is one option with two forms.
-        if chosen.contains(&"cookie") && chosen.contains(&"cookieIndicator") {
-            continue;
-        }
-        probes.insert(chosen.join(","), probe_of(preset, &chosen));
-    }
+    let probes = subsets(&options)
+        .into_iter()
+        .map(|chosen| (chosen.join(","), probe_of(preset, &chosen)))
+        .collect();
     PresetProbes { options, probes }
 }
 

@@ -479,7 +479,6 @@ impl Case {
                 refresh_token: REFRESH_KEY.to_owned(),
                 id_token: ID_TOKEN_KEY.to_owned(),
                 state: STATE_KEY.to_owned(),
-                source: "00000000".to_owned(),
                 lock: "authgear-migrate:default".to_owned(),
             },
         }

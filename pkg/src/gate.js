@@ -1,17 +1,20 @@
-// The fast path: answers without loading the engine when the answer is already known.
-// It reads what the engine writes (src/core/state.rs): `v`, `status` and `notBefore` of the
-// state record. The engine decides again under its lock; this only skips work.
+// The fast path: answers without loading the engine when the answer is already known. It reads
+// what the engine writes (src/core/state.rs: `v`, `status`, `notBefore` of the state record),
+// and looks where the engine would look first (the probes generated from src/core/presets/ into
+// facts.js), so a device with nothing to migrate never downloads the engine, not even on its
+// first start. The engine decides again under its lock; this only skips work.
 
-const STATE_VERSION = 1;
+import { PLACEHOLDER, PRESET_PROBES, STATE_VERSION, STATUS } from "./facts.js";
 
 /**
- * @param {{ refreshToken: string, state: string, source: string }} keys
+ * @param {{ refreshToken: string, state: string }} keys
+ * @param {unknown} source the normalised legacy source (`engine.legacy.source`)
  * @param {number} now Unix milliseconds
  * @param {{ name?: string, get(key: string): unknown } | undefined} authgearStore the SDK's
  *   storage when it is not localStorage
  * @returns {Promise<import("../index.js").Outcome | null>}
  */
-export async function quickOutcome(keys, now, authgearStore) {
+export async function quickOutcome(keys, source, now, authgearStore) {
   const storage = authgearStore ? (authgearStore.name ?? "custom") : "localStorage";
   let hasSession;
   let record;
@@ -27,23 +30,55 @@ export async function quickOutcome(keys, now, authgearStore) {
   const status = record?.status;
   // A saved session whose legacy cleanup has not finished still needs the engine; so does a
   // session next to an attempt in flight (the page closed between saving and recording it).
-  if (status === "saved" || (hasSession && (status === "pending" || status === "deferred"))) return null;
-  if (hasSession || status === "done") {
+  if (status === STATUS.saved || (hasSession && (status === STATUS.pending || status === STATUS.deferred))) return null;
+  if (hasSession || status === STATUS.done) {
     return { status: "already-migrated", storage };
   }
-  if (status === "deferred" && typeof record.notBefore === "number" && record.notBefore > now) {
+  if (status === STATUS.deferred && typeof record.notBefore === "number" && record.notBefore > now) {
     return { status: "deferred", reason: "backoff", retryAt: record.notBefore };
   }
-  if (status === "none" && record.source === keys.source && !hasSession && (await stillEmpty(record.probe))) {
+  // Nothing attempted, nothing found last time, or a rejected credential: if every place the
+  // engine reads first is empty, it would answer the same.
+  if ((status === undefined || status === STATUS.none || status === STATUS.rejected) && (await stillEmpty(probeFor(source)))) {
     return { status: "no-legacy-session" };
   }
   return null;
 }
 
 /**
- * Whether every place the engine looked last time is still empty: the engine wrote `probe`
- * (src/core/presets/mod.rs, `probe`) when it found no legacy session. Anything unsure is "no".
+ * Where the engine looks first for `source`, or undefined when only the engine can tell (a
+ * callback, an adapter, cookie mode without an indicator).
+ * @returns {Array<{ area: string, key?: string, prefix?: string }> | undefined}
  */
+export function probeFor(source) {
+  if (source?.storage) return [{ area: source.storage.area, key: source.storage.key }];
+  const spec = source?.preset;
+  const table = spec && PRESET_PROBES[spec.preset];
+  if (!table) return undefined;
+  const values = new Map(table.options.map((option) => [option, optionValue(spec, option)]).filter(([, value]) => value !== undefined));
+  const probe = table.probes[[...values.keys()].join(",")];
+  if (!probe) return undefined;
+  const fill = (text) => {
+    if (text === undefined) return undefined;
+    for (const [option, value] of values) text = text.replaceAll(PLACEHOLDER[option], value);
+    return text;
+  };
+  return probe.map(({ area, key, prefix }) => ({ area, key: fill(key), prefix: fill(prefix) }));
+}
+
+/** A preset option as the probe table names it: cookie mode is `cookie` or `cookieIndicator`. */
+function optionValue(spec, option) {
+  switch (option) {
+    case "cookie":
+      return spec.cookie && spec.cookie.indicator === undefined ? "" : undefined;
+    case "cookieIndicator":
+      return spec.cookie?.indicator;
+    default:
+      return spec[option];
+  }
+}
+
+/** Whether every place of `probe` is empty here. Anything unsure is "no". */
 async function stillEmpty(probe) {
   if (!Array.isArray(probe) || probe.length === 0) return false;
   const keys = new Map();

@@ -21,7 +21,7 @@ export async function migrateSession(options) {
   const started = performance.now();
   const skipped = await rolloutOutcome(rollout, normalized.keys);
   if (skipped) return report(hooks, skipped, started);
-  const quick = await quickOutcome(normalized.keys, Date.now(), hooks.authgearStore);
+  const quick = await quickOutcome(normalized.keys, normalized.legacy.source, Date.now(), hooks.authgearStore);
   if (quick) return report(hooks, quick, started);
 
   let engine;

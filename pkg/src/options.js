@@ -38,7 +38,7 @@ export function normalizeOptions(options) {
       cleanup,
       clockToleranceSeconds: clockTolerance,
       dryRun,
-      keys: keysFor(authgear.name, legacy),
+      keys: keysFor(authgear.name),
     },
     rollout: { enabled: options.enabled ?? true, sample },
     wasmURL,

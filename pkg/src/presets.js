@@ -4,6 +4,7 @@
 // options each preset takes.
 
 import { MigrateError } from "./errors.js";
+import { SUPABASE_DEFAULT_KEY } from "./facts.js";
 
 /** Each preset and the options it takes (besides `issuer`, `audience`, `bearer`, `cookie`). */
 const PRESETS = {
@@ -113,7 +114,7 @@ function cookieMode(cookie) {
   return undefined;
 }
 
-/** supabase-js's default `storageKey`: `sb-<first label of the project URL's host>-auth-token`. */
+/** supabase-js's default `storageKey`, from the first label of the project URL's host (src/core/presets/supabase.rs). */
 function supabaseKey(url) {
   let parsed;
   try {
@@ -122,7 +123,8 @@ function supabaseKey(url) {
     invalid("legacy.url", 'the Supabase project URL, like "https://abcd.supabase.co"', url);
   }
   if (parsed.protocol !== "https:" && parsed.protocol !== "http:") invalid("legacy.url", 'the Supabase project URL, like "https://abcd.supabase.co"', url);
-  return `sb-${parsed.hostname.split(".")[0]}-auth-token`;
+  const [before, after] = SUPABASE_DEFAULT_KEY;
+  return before + parsed.hostname.split(".")[0] + after;
 }
 
 function text(value, option) {

@@ -1,7 +1,7 @@
 // The fast path's reading of the state record, under Node with a stand-in localStorage.
 import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
-import { quickOutcome } from "../src/gate.js";
+import { probeFor, quickOutcome } from "../src/gate.js";
 import { keysFor } from "../src/keys.js";
 
 const keys = keysFor("default");
@@ -14,76 +14,106 @@ globalThis.localStorage = {
   },
   key: (index) => [...items.keys()][index] ?? null,
 };
-beforeEach(() => items.clear());
+// The cookie jar, for the presets that read cookies first.
+globalThis.document = { cookie: "" };
+beforeEach(() => {
+  items.clear();
+  document.cookie = "";
+});
 
 const record = (fields) => localStorage.setItem(keys.state, JSON.stringify({ v: 1, updatedAt: 1, ...fields }));
 
-test("nothing known: the engine must run", async () => {
-  assert.equal(await quickOutcome(keys, 1000), null);
+const CALLBACK = { callback: { hasClear: false } };
+const auth0 = { preset: { preset: "auth0-spa", clientId: "c" } };
+
+test("nothing known and no legacy source this page can look at: the engine must run", async () => {
+  assert.equal(await quickOutcome(keys, { callback: { hasClear: false } }, 1000), null);
+  assert.equal(await quickOutcome(keys, { storage: { area: "adapter", key: "k" } }, 1000), null);
 });
 
 test("an Authgear session already saved", async () => {
   localStorage.setItem(keys.refreshToken, "rt");
-  assert.deepEqual(await quickOutcome(keys, 1000), { status: "already-migrated", storage: "localStorage" });
+  assert.deepEqual(await quickOutcome(keys, CALLBACK, 1000), { status: "already-migrated", storage: "localStorage" });
 });
 
 test("a saved session awaiting cleanup still runs the engine, signed out or not", async () => {
   record({ status: "saved" });
-  assert.equal(await quickOutcome(keys, 1000), null);
+  assert.equal(await quickOutcome(keys, CALLBACK, 1000), null);
   localStorage.setItem(keys.refreshToken, "rt");
-  assert.equal(await quickOutcome(keys, 1000), null);
+  assert.equal(await quickOutcome(keys, CALLBACK, 1000), null);
 });
 
 test("a session beside an attempt in flight still runs the engine, to clean up", async () => {
   localStorage.setItem(keys.refreshToken, "rt");
   record({ status: "pending", attempt: { key: "k" } });
-  assert.equal(await quickOutcome(keys, 1000), null);
+  assert.equal(await quickOutcome(keys, CALLBACK, 1000), null);
 });
 
 test("done means done, even after an Authgear sign-out", async () => {
   record({ status: "done" });
-  assert.deepEqual(await quickOutcome(keys, 1000), { status: "already-migrated", storage: "localStorage" });
+  assert.deepEqual(await quickOutcome(keys, CALLBACK, 1000), { status: "already-migrated", storage: "localStorage" });
 });
 
 test("backoff in force, then over", async () => {
   record({ status: "deferred", notBefore: 5000, failures: 2 });
-  assert.deepEqual(await quickOutcome(keys, 1000), { status: "deferred", reason: "backoff", retryAt: 5000 });
-  assert.equal(await quickOutcome(keys, 5000), null);
+  assert.deepEqual(await quickOutcome(keys, CALLBACK, 1000), { status: "deferred", reason: "backoff", retryAt: 5000 });
+  assert.equal(await quickOutcome(keys, CALLBACK, 5000), null);
 });
 
 test("an adapter's session counts, and names the storage", async () => {
   const native = { name: "capacitor", get: async (key) => (key === keys.refreshToken ? "rt" : null) };
-  assert.deepEqual(await quickOutcome(keys, 1000, native), { status: "already-migrated", storage: "capacitor" });
+  assert.deepEqual(await quickOutcome(keys, CALLBACK, 1000, native), { status: "already-migrated", storage: "capacitor" });
   const failing = { get: async () => { throw new Error("bridge down"); } };
-  assert.equal(await quickOutcome(keys, 1000, failing), null);
+  assert.equal(await quickOutcome(keys, CALLBACK, 1000, failing), null);
 });
 
-test("no legacy session, while every probed place is still empty", async () => {
-  const probe = [
-    { area: "localStorage", key: "legacy_session" },
-    { area: "localStorage", prefix: "@@auth0spajs@@::c::" },
-  ];
-  record({ status: "none", probe, source: keys.source });
-  assert.deepEqual(await quickOutcome(keys, 1000), { status: "no-legacy-session" });
-  // Written for another source configuration: not this one's answer.
-  assert.equal(await quickOutcome(keysFor("default", { storage: {} }), 1000), null);
+test("a first start with nothing where the engine looks: no engine", async () => {
+  assert.deepEqual(await quickOutcome(keys, auth0, 1000), { status: "no-legacy-session" });
+  // Another client's session is not this one's.
+  localStorage.setItem("@@auth0spajs@@::other::default::openid", "{}");
+  assert.deepEqual(await quickOutcome(keys, auth0, 1000), { status: "no-legacy-session" });
   localStorage.setItem("@@auth0spajs@@::c::default::openid", "{}");
-  assert.equal(await quickOutcome(keys, 1000), null);
-  items.delete("@@auth0spajs@@::c::default::openid");
+  assert.equal(await quickOutcome(keys, auth0, 1000), null);
+  items.clear();
+  const storage = { storage: { area: "localStorage", key: "legacy_session" } };
+  assert.deepEqual(await quickOutcome(keys, storage, 1000), { status: "no-legacy-session" });
   localStorage.setItem("legacy_session", "{}");
-  assert.equal(await quickOutcome(keys, 1000), null);
+  assert.equal(await quickOutcome(keys, storage, 1000), null);
+});
+
+test("the probes are the engine's, placeholders filled with the app's options", () => {
+  assert.deepEqual(probeFor({ preset: { preset: "supabase", storageKey: "sb-abcd-auth-token" } }), [
+    { area: "localStorage", key: "sb-abcd-auth-token", prefix: undefined },
+    { area: "cookie", key: undefined, prefix: "sb-abcd-auth-token" },
+    { area: "localStorage", key: "supabase.auth.token", prefix: undefined },
+  ]);
+  assert.deepEqual(
+    probeFor({ preset: { preset: "oidc-client-ts", authority: "https://idp", clientId: "c" } }).map((p) => p.key),
+    ["oidc.user:https://idp:c", "oidc.user:https://idp:c"],
+  );
+  // Cookie mode with nothing readable: only the endpoint knows.
+  assert.equal(probeFor({ preset: { preset: "auth0-spa", cookie: {} } }), undefined);
+  assert.equal(probeFor({ preset: { preset: "authjs", cookie: {} } }), undefined);
+  assert.deepEqual(probeFor({ preset: { preset: "authjs", cookie: { indicator: "signed_in" } } }), [{ area: "cookie", key: "signed_in", prefix: undefined }]);
+});
+
+test("a record of nothing found, or a rejection, is looked at again the same way", async () => {
+  for (const status of ["none", "rejected"]) {
+    record({ status });
+    assert.deepEqual(await quickOutcome(keys, auth0, 1000), { status: "no-legacy-session" });
+  }
+  localStorage.setItem("@@auth0spajs@@::c::default::openid", "{}");
+  assert.equal(await quickOutcome(keys, auth0, 1000), null);
 });
 
 test("a probe this page cannot check is left to the engine", async () => {
-  for (const probe of [[{ area: "indexedDB", key: "firebaseLocalStorageDb" }], [{ area: "adapter", key: "k" }], [], undefined]) {
-    record({ status: "none", probe, source: keys.source });
-    assert.equal(await quickOutcome(keys, 1000), null, JSON.stringify(probe));
-  }
+  // Firebase reads IndexedDB first; Node has no indexedDB.databases().
+  assert.equal(await quickOutcome(keys, { preset: { preset: "firebase" } }, 1000), null);
 });
 
 test("unknown versions and corrupt records are left to the engine", async () => {
   localStorage.setItem(keys.state, JSON.stringify({ v: 2, status: "done" }));
-  assert.equal(await quickOutcome(keys, 1000), null);
+  assert.equal(await quickOutcome(keys, CALLBACK, 1000), null);
   localStorage.setItem(keys.state, "{corrupt");
-  assert.equal(await quickOutcome(keys, 1000), null);
+  assert.equal(await quickOutcome(keys, CALLBACK, 1000), null);
 });

@@ -39,21 +39,11 @@ test("normalises a minimal configuration", () => {
       refreshToken: "authgear_default_refreshToken",
       idToken: "authgear_default_idToken",
       state: "authgear-migrate_default_state",
-      source: engine.keys.source,
       sample: "authgear-migrate_default_sample",
       lock: "authgear-migrate:default",
     },
   });
   assert.deepEqual(hooks, { read: undefined, clear: undefined, write: undefined, onEvent: undefined, authgearStore: undefined, legacyStore: undefined });
-});
-
-test("the source key identifies the legacy configuration", () => {
-  const one = normalizeOptions(valid()).engine.keys.source;
-  assert.match(one, /^[0-9a-f]{8}$/);
-  assert.equal(normalizeOptions(valid()).engine.keys.source, one);
-  const other = valid();
-  other.legacy.key = "another";
-  assert.notEqual(normalizeOptions(other).engine.keys.source, one);
 });
 
 test("container names make the keys", () => {

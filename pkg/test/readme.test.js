@@ -5,12 +5,14 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
 const TYPES = readFileSync(new URL("../index.d.ts", import.meta.url), "utf8");
+// The unions generated from the engine's definitions (src/facts.rs).
+const FACTS = readFileSync(new URL("../src/facts.d.ts", import.meta.url), "utf8");
 const README = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
 
 /** The text between `opening` and the first line that is exactly `closing` after it. */
 function block(text, opening, closing) {
   const start = text.indexOf(opening);
-  assert.ok(start >= 0, `index.d.ts has no ${JSON.stringify(opening)}`);
+  assert.ok(start >= 0, `the types have no ${JSON.stringify(opening)}`);
   const end = text.indexOf(`\n${closing}\n`, start);
   return text.slice(start + opening.length, end);
 }
@@ -58,7 +60,7 @@ test("the README's options table lists every option of the types, and nothing el
 });
 
 test("the README's presets table has a row for every preset, with the options it takes", () => {
-  const names = [...block(TYPES, "export type LegacyPresetName =", "").matchAll(/"([\w-]+)"/g)].map((match) => match[1]);
+  const names = [...block(FACTS, "export type LegacyPresetName =", "").matchAll(/"([\w-]+)"/g)].map((match) => match[1]);
   const union = block(TYPES, "export type LegacyPresetSource =", "interface PresetCommon extends LegacyExpectations {");
   // Each `preset: "a" | "b";` starts one member of the union; its options follow at 6 spaces.
   const own = new Map();

@@ -108,7 +108,7 @@ pub enum Cleanup {
     Keep,
 }
 
-/// Storage keys, made by the wrapper's one key maker (`pkg/src/keys.js`).
+/// Storage keys, made by the key maker (`core::keys`, through `pkg/src/keys.js`).
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Keys {
@@ -118,8 +118,6 @@ pub struct Keys {
     pub id_token: String,
     /// This engine's state record.
     pub state: String,
-    /// Identifies the legacy source configuration, for the record of where it looked.
-    pub source: String,
     /// Web Locks name, and the lease key where Web Locks are missing.
     pub lock: String,
 }

@@ -4,8 +4,8 @@
 //! enough behind for the next load to finish the job: a retry sends the same idempotency key,
 //! a saved session gets its legacy cleanup, a failing endpoint is not asked again too soon.
 //!
-//! The wrapper's fast path (`pkg/src/gate.js`) reads `status` and `notBefore` of this record
-//! without loading the engine; those two fields keep their meaning across versions.
+//! The wrapper's fast path (`pkg/src/gate.js`) reads `v`, `status` and `notBefore` of this
+//! record without loading the engine; they keep their meaning across versions.
 
 use serde::{Deserialize, Serialize};
 
@@ -31,12 +31,6 @@ pub struct StateRecord {
     /// The last reject or defer reason code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// With `none`: the entries the source reads, all absent when it looked.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub probe: Vec<Probe>,
-    /// With `none`: the source configuration `probe` belongs to (the wrapper's `keys.source`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
     pub updated_at: i64,
 }
 
@@ -53,12 +47,13 @@ pub enum Status {
     Saved,
     /// Finished: this device never migrates again, even after an Authgear sign-out.
     Done,
-    /// No legacy session at the last look; `probe` says where it looked.
+    /// No legacy session at the last look.
     None,
 }
 
-/// One place a source reads, for the wrapper's fast path: while every place of the probe is
-/// still empty, the answer is still "no legacy session", and the engine need not load.
+/// One place a source reads first, for the wrapper's fast path (generated into
+/// `pkg/src/facts.js`): while every place of the probe is empty, the answer is "no legacy
+/// session", and the engine need not load.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Probe {
     pub area: Area,
@@ -128,8 +123,6 @@ impl StateRecord {
             failures: 0,
             not_before: None,
             reason: None,
-            probe: Vec::new(),
-            source: None,
             updated_at: now,
         }
     }
@@ -254,13 +247,9 @@ impl StateRecord {
         Self::new(Status::Done, now)
     }
 
-    /// No legacy session where `probe` looked, for the source configuration `source`.
-    pub fn none(probe: Vec<Probe>, source: String, now: i64) -> Self {
-        Self {
-            probe,
-            source: Some(source),
-            ..Self::new(Status::None, now)
-        }
+    /// No legacy session at this look.
+    pub fn none(now: i64) -> Self {
+        Self::new(Status::None, now)
     }
 }
 
@@ -387,19 +376,12 @@ mod tests {
     }
 
     #[test]
-    fn none_records_where_it_looked() {
-        let probe = vec![Probe {
-            area: Area::LocalStorage,
-            key: Some("legacy_session".into()),
-            prefix: None,
-        }];
-        let record = StateRecord::none(probe, "1a2b3c4d".into(), 7);
+    fn none_is_looked_at_again() {
+        let record = StateRecord::none(7);
         assert_eq!(
             record.to_json(),
-            r#"{"v":1,"status":"none","failures":0,"probe":[{"area":"localStorage","key":"legacy_session"}],"source":"1a2b3c4d","updatedAt":7}"#
+            r#"{"v":1,"status":"none","failures":0,"updatedAt":7}"#
         );
-        assert_eq!(StateRecord::parse(&record.to_json()), Some(record.clone()));
-        // The engine looks again, of course.
         assert_eq!(start(Some(&record), false, 8), Start::Proceed);
     }
 

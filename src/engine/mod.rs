@@ -121,16 +121,9 @@ impl<D: Device> Migration<'_, D> {
         }
 
         let Some(session) = self.read_legacy().await? else {
-            // Where it looked, so the wrapper can answer the same without the engine next time.
-            if let Some(probe) = presets::probe(&self.options.legacy.source)
-                && !dry_run
-            {
-                let source = keys.source.clone();
-                self.write_state(
-                    &state,
-                    &StateRecord::none(probe, source, self.device.now_ms()),
-                )
-                .await;
+            if !dry_run {
+                self.write_state(&state, &StateRecord::none(self.device.now_ms()))
+                    .await;
             }
             return Ok(Outcome::NoLegacySession);
         };

@@ -41,6 +41,25 @@ describe("lean loading", () => {
     assert.equal(await page.evaluate(() => performance.getEntriesByType("resource").some((entry) => entry.name.endsWith(".wasm"))), false);
   });
 
+  test("a first start with nothing to migrate answers without the engine", async () => {
+    const { page, requests } = await recordingPage();
+    const sources = [
+      ["the demo's storage source", {}],
+      ["the auth0-spa preset", { legacy: { preset: "auth0-spa", clientId: "spa-client" } }],
+      ["the supabase preset", { legacy: { preset: "supabase", url: "https://abcd.supabase.co" } }],
+    ];
+    for (const [name, overrides] of sources) {
+      await page.evaluate(() => localStorage.clear());
+      const { outcome } = await migrateIn(page, { ...demoOptions(stack.urls), ...overrides });
+      assert.deepEqual(outcome, { status: "no-legacy-session" }, name);
+      assert.deepEqual(wasmRequests(requests), [], `${name}: the engine was fetched`);
+    }
+    // Something where the engine looks: now it loads, and reads it.
+    await legacySignIn(page, stack.urls);
+    assert.equal((await migrateIn(page, demoOptions(stack.urls))).outcome.status, "migrated");
+    assert.ok(wasmRequests(requests).length > 0);
+  });
+
   test("with work to do, the engine is fetched once, as application/wasm", async () => {
     const { page, requests } = await recordingPage();
     const warnings = [];

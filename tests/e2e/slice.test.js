@@ -87,7 +87,8 @@ describe("when there is nothing to do, or it cannot be done", () => {
   test("no legacy session", async () => {
     const { outcome, events } = await migrateIn(page, demoOptions(stack.urls));
     assert.deepEqual(outcome, { status: "no-legacy-session" });
-    assert.deepEqual(events.find((event) => event.type === "read"), { type: "read", source: "localStorage", found: false, kinds: [], elapsedMs: events.find((event) => event.type === "read").elapsedMs });
+    // Answered by the fast path from where the engine looks (pkg/src/facts.js), without the engine.
+    assert.deepEqual(events.map((event) => event.type), ["outcome"]);
     assert.equal((await stack.state()).counters.create_session.total, 0);
   });
 
