@@ -345,12 +345,12 @@ pub struct ErrorResponse {
     /// Replacement legacy tokens, when the endpoint spent a rotating legacy refresh token and
     /// then failed: the client writes them back so that the user keeps the legacy session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub legacy_session: Option<LegacySession>,
+    pub legacy_session: Option<LegacyTokens>,
 }
 
 /// Legacy tokens handed back by the endpoint.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LegacySession {
+pub struct LegacyTokens {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -359,9 +359,9 @@ pub struct LegacySession {
     pub id_token: Option<String>,
 }
 
-impl fmt::Debug for LegacySession {
+impl fmt::Debug for LegacyTokens {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LegacySession")
+        f.debug_struct("LegacyTokens")
             .field("has_access_token", &self.access_token.is_some())
             .field("has_refresh_token", &self.refresh_token.is_some())
             .field("has_id_token", &self.id_token.is_some())

@@ -326,7 +326,7 @@ impl LegacyMedia for Fake<'_> {
         Err(CallbackFailed)
     }
 
-    async fn callback_write(&self, _tokens: &wire::LegacySession) -> Result<(), CallbackFailed> {
+    async fn callback_write(&self, _tokens: &wire::LegacyTokens) -> Result<(), CallbackFailed> {
         Err(CallbackFailed)
     }
 

@@ -2,7 +2,7 @@
 //! Input: two bytes of HTTP status, the `Retry-After` value up to the first newline, the body.
 #![no_main]
 
-use authgear_migrate::core::answer::{Answer, classify};
+use authgear_migrate::core::answer::{ExchangeAnswer, classify};
 use authgear_migrate::core::options::AuthgearTarget;
 use authgear_migrate::core::token::{TokenFormat, inspect, same_issuer};
 use authgear_migrate::core::validate::validate;
@@ -20,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
     let (retry_after, body) = rest.split_once('\n').unwrap_or(("", rest));
     let retry_after = (!retry_after.is_empty()).then_some(retry_after);
     let status = u16::from_be_bytes([*high, *low]);
-    let Answer::Tokens(tokens) = classify(status, retry_after, body, NOW_S * 1000) else {
+    let ExchangeAnswer::Tokens(tokens) = classify(status, retry_after, body, NOW_S * 1000) else {
         return;
     };
     let access_token = tokens.access_token.clone();

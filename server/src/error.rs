@@ -4,7 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use authgear_migrate::wire::{
-    ErrorCode, ErrorResponse, FORM_CONTENT_TYPE, FormError, GrantRefusal, LegacySession,
+    ErrorCode, ErrorResponse, FORM_CONTENT_TYPE, FormError, GrantRefusal, LegacyTokens,
     SubjectTokenType,
 };
 use axum::Json;
@@ -239,7 +239,7 @@ impl Answer {
     }
 
     /// The replacement legacy tokens, when the exchange spent a rotating refresh token.
-    pub(crate) fn with_legacy_session(mut self, session: Option<LegacySession>) -> Self {
+    pub(crate) fn with_legacy_session(mut self, session: Option<LegacyTokens>) -> Self {
         self.body.legacy_session = session;
         self
     }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use authgear_migrate::wire::{
-    ExchangeRequest, FORM_CONTENT_TYPE, FormError, LegacySession, SubjectTokenType, TokenResponse,
+    ExchangeRequest, FORM_CONTENT_TYPE, FormError, LegacyTokens, SubjectTokenType, TokenResponse,
 };
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -59,7 +59,7 @@ pub(crate) struct Exchange {
 /// A failed exchange, with the legacy tokens it spent (they go back to the client).
 struct Failure {
     error: ExchangeError,
-    spent: Option<LegacySession>,
+    spent: Option<LegacyTokens>,
 }
 
 impl From<ExchangeError> for Failure {

@@ -1,27 +1,27 @@
 //! What the endpoint's answer means: tokens, a permanent refusal, or "not now".
 
 use crate::core::outcome::{DeferReason, RejectReason};
-use crate::wire::{ErrorCode, ErrorResponse, GrantRefusal, LegacySession, TokenResponse};
+use crate::wire::{ErrorCode, ErrorResponse, GrantRefusal, LegacyTokens, TokenResponse};
 
 /// The endpoint's answer, classified.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Answer {
+pub enum ExchangeAnswer {
     Tokens(TokenResponse),
     /// The credential will never be exchanged, or the configuration is wrong. Not retried.
     Refused {
         reason: RejectReason,
         description: Option<String>,
-        legacy_session: Option<LegacySession>,
+        legacy_session: Option<LegacyTokens>,
     },
     /// Try again later; `retry_after_ms` when the endpoint said how long to wait.
     Unavailable {
         reason: DeferReason,
         retry_after_ms: Option<u64>,
-        legacy_session: Option<LegacySession>,
+        legacy_session: Option<LegacyTokens>,
     },
 }
 
-impl Answer {
+impl ExchangeAnswer {
     /// A request that got no answer at all.
     pub const fn unanswered(reason: DeferReason) -> Self {
         Self::Unavailable {
@@ -32,7 +32,7 @@ impl Answer {
     }
 
     /// Replacement legacy tokens the endpoint handed back, if any.
-    pub fn legacy_session(&self) -> Option<&LegacySession> {
+    pub fn legacy_session(&self) -> Option<&LegacyTokens> {
         match self {
             Self::Tokens(_) => None,
             Self::Refused { legacy_session, .. } | Self::Unavailable { legacy_session, .. } => {
@@ -44,13 +44,13 @@ impl Answer {
 
 /// Classifies an HTTP answer. `retry_after` is the raw `Retry-After` header; `now_ms` resolves
 /// its HTTP-date form.
-pub fn classify(status: u16, retry_after: Option<&str>, body: &str, now_ms: i64) -> Answer {
+pub fn classify(status: u16, retry_after: Option<&str>, body: &str, now_ms: i64) -> ExchangeAnswer {
     if status == 200 {
         return match serde_json::from_str::<TokenResponse>(body) {
-            Ok(tokens) => Answer::Tokens(tokens),
+            Ok(tokens) => ExchangeAnswer::Tokens(tokens),
             // A truncated or mangled body: the exchange may well have happened, and a retry
             // with the same idempotency key gets the endpoint's stored answer.
-            Err(_) => Answer::unanswered(DeferReason::InvalidResponse),
+            Err(_) => ExchangeAnswer::unanswered(DeferReason::InvalidResponse),
         };
     }
     let error = serde_json::from_str::<ErrorResponse>(body).ok();
@@ -70,7 +70,7 @@ pub fn classify(status: u16, retry_after: Option<&str>, body: &str, now_ms: i64)
         .map(|error| (error.error_description, error.legacy_session))
         .unwrap_or_default();
     if let Some(reason) = permanent {
-        return Answer::Refused {
+        return ExchangeAnswer::Refused {
             reason,
             description,
             legacy_session,
@@ -85,7 +85,7 @@ pub fn classify(status: u16, retry_after: Option<&str>, body: &str, now_ms: i64)
         // 404, 403, a proxy's HTML page: a deployment problem, not the credential's fault.
         _ => DeferReason::UnexpectedStatus,
     };
-    Answer::Unavailable {
+    ExchangeAnswer::Unavailable {
         reason,
         retry_after_ms,
         legacy_session,
@@ -157,16 +157,16 @@ mod tests {
 
     const NOW: i64 = 784_111_777_000; // Sun, 06 Nov 1994 08:49:37 GMT
 
-    fn refused(answer: Answer) -> RejectReason {
+    fn refused(answer: ExchangeAnswer) -> RejectReason {
         match answer {
-            Answer::Refused { reason, .. } => reason,
+            ExchangeAnswer::Refused { reason, .. } => reason,
             other => panic!("not refused: {other:?}"),
         }
     }
 
-    fn unavailable(answer: Answer) -> (DeferReason, Option<u64>) {
+    fn unavailable(answer: ExchangeAnswer) -> (DeferReason, Option<u64>) {
         match answer {
-            Answer::Unavailable {
+            ExchangeAnswer::Unavailable {
                 reason,
                 retry_after_ms,
                 ..
@@ -179,7 +179,10 @@ mod tests {
     fn tokens_in_either_spelling() {
         let body =
             r#"{"accessToken":"a","refreshToken":"r","expiresIn":1800,"tokenType":"Bearer"}"#;
-        assert!(matches!(classify(200, None, body, NOW), Answer::Tokens(_)));
+        assert!(matches!(
+            classify(200, None, body, NOW),
+            ExchangeAnswer::Tokens(_)
+        ));
     }
 
     #[test]
@@ -217,7 +220,7 @@ mod tests {
         );
         let request = r#"{"error":"invalid_request","error_description":"missing client_id"}"#;
         match classify(400, None, request, NOW) {
-            Answer::Refused {
+            ExchangeAnswer::Refused {
                 reason: RejectReason::InvalidRequest,
                 description: Some(description),
                 ..

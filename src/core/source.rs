@@ -266,7 +266,7 @@ pub fn parse_storage_entry(
 pub fn rewrite_storage_entry(
     value: &str,
     pointers: &Pointers,
-    replacement: &crate::wire::LegacySession,
+    replacement: &crate::wire::LegacyTokens,
 ) -> Option<String> {
     let updates: Vec<(&str, &str)> = [
         (&pointers.access_token, &replacement.access_token),
@@ -428,7 +428,7 @@ mod tests {
             refresh_token: Some("/body/refresh_token".into()),
             id_token: None,
         };
-        let replacement = crate::wire::LegacySession {
+        let replacement = crate::wire::LegacyTokens {
             access_token: Some("a2".into()),
             refresh_token: Some("r2".into()),
             id_token: Some("ignored: no pointer".into()),
@@ -453,7 +453,7 @@ mod tests {
             rewrite_storage_entry("\"r1\"", &whole, &replacement).as_deref(),
             Some("\"r2\"")
         );
-        let nothing = crate::wire::LegacySession::default();
+        let nothing = crate::wire::LegacyTokens::default();
         assert_eq!(rewrite_storage_entry(value, &pointers, &nothing), None);
     }
 

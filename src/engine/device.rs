@@ -113,7 +113,7 @@ pub trait LegacyMedia {
     /// Expires cookie `name` set with `Domain=domain`.
     fn expire_cookie(&self, name: &str, domain: &str);
     async fn callback_read(&self) -> Result<Option<CallbackTokens>, CallbackFailed>;
-    async fn callback_write(&self, tokens: &wire::LegacySession) -> Result<(), CallbackFailed>;
+    async fn callback_write(&self, tokens: &wire::LegacyTokens) -> Result<(), CallbackFailed>;
     /// `None` when the app gave no `legacy.clear()`.
     async fn callback_clear(&self) -> Option<Result<(), CallbackFailed>>;
 }

@@ -96,7 +96,7 @@ pub async fn read<D: Storage + LegacyMedia + Clock>(
 pub async fn restore<D: Storage + LegacyMedia + Clock>(
     spec: &SourceSpec,
     device: &D,
-    replacement: &wire::LegacySession,
+    replacement: &wire::LegacyTokens,
 ) -> Result<Vec<&'static str>, RestoreError> {
     match spec {
         SourceSpec::Storage {
@@ -126,7 +126,7 @@ pub async fn restore<D: Storage + LegacyMedia + Clock>(
         .collect())
 }
 
-fn replacement_token(replacement: &wire::LegacySession, kind: TokenKind) -> Option<&str> {
+fn replacement_token(replacement: &wire::LegacyTokens, kind: TokenKind) -> Option<&str> {
     match kind {
         TokenKind::AccessToken => replacement.access_token.as_deref(),
         TokenKind::RefreshToken => replacement.refresh_token.as_deref(),
@@ -139,7 +139,7 @@ fn replacement_token(replacement: &wire::LegacySession, kind: TokenKind) -> Opti
 async fn restore_preset<D: Storage + LegacyMedia + Clock>(
     spec: &PresetSpec,
     device: &D,
-    replacement: &wire::LegacySession,
+    replacement: &wire::LegacyTokens,
 ) -> Result<Vec<&'static str>, RestoreError> {
     let entries = read_entries(spec, device).await;
     let session = presets::parse(spec, &entries, device.now_s())

@@ -9,7 +9,7 @@
 pub mod device;
 pub mod legacy;
 
-use crate::core::answer::{Answer, classify};
+use crate::core::answer::{ExchangeAnswer, classify};
 use crate::core::choice::{Choice, Expectations, choose};
 use crate::core::event::{Event, Warning};
 use crate::core::options::{Cleanup, Credentials, Options};
@@ -301,11 +301,11 @@ impl<D: Device> Migration<'_, D> {
                     ),
                     Some(http.status),
                 ),
-                Err(SendError::Timeout) => (Answer::unanswered(DeferReason::Timeout), None),
-                Err(SendError::Network) => (Answer::unanswered(DeferReason::Network), None),
+                Err(SendError::Timeout) => (ExchangeAnswer::unanswered(DeferReason::Timeout), None),
+                Err(SendError::Network) => (ExchangeAnswer::unanswered(DeferReason::Network), None),
             };
             let answer = match answer {
-                Answer::Tokens(tokens) => {
+                ExchangeAnswer::Tokens(tokens) => {
                     let tolerance = i64::from(self.options.clock_tolerance_seconds);
                     match validate(
                         tokens,
@@ -321,7 +321,7 @@ impl<D: Device> Migration<'_, D> {
                             self.device.emit(&Event::Warning {
                                 code: Warning::InvalidAnswer(invalid),
                             });
-                            Answer::unanswered(DeferReason::InvalidResponse)
+                            ExchangeAnswer::unanswered(DeferReason::InvalidResponse)
                         }
                     }
                 }
@@ -334,8 +334,8 @@ impl<D: Device> Migration<'_, D> {
             let spent =
                 matches!(credential, Credential::Token(kind) if rotated.contains(&kind.as_str()));
             match answer {
-                Answer::Tokens(_) => unreachable!("validated above"),
-                Answer::Refused {
+                ExchangeAnswer::Tokens(_) => unreachable!("validated above"),
+                ExchangeAnswer::Refused {
                     reason,
                     description,
                     ..
@@ -348,7 +348,7 @@ impl<D: Device> Migration<'_, D> {
                         description: description.map(|text| scrub(&text, request)),
                     });
                 }
-                Answer::Unavailable {
+                ExchangeAnswer::Unavailable {
                     reason,
                     retry_after_ms,
                     ..
@@ -475,7 +475,7 @@ impl<D: Device> Migration<'_, D> {
 
     /// Puts back replacement legacy tokens the endpoint returned with a failure.
     /// Answers the kinds written back.
-    async fn restore_legacy(&self, answer: &Answer) -> Vec<&'static str> {
+    async fn restore_legacy(&self, answer: &ExchangeAnswer) -> Vec<&'static str> {
         let Some(replacement) = answer.legacy_session() else {
             return Vec::new();
         };

@@ -147,7 +147,7 @@ impl LegacyMedia for WebDevice {
         }))
     }
 
-    async fn callback_write(&self, tokens: &wire::LegacySession) -> Result<(), CallbackFailed> {
+    async fn callback_write(&self, tokens: &wire::LegacyTokens) -> Result<(), CallbackFailed> {
         let write = self.hooks.write.as_ref().ok_or(CallbackFailed)?;
         let object = js_sys::Object::new();
         for (name, token) in [

@@ -21,7 +21,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use authgear_migrate::wire::{GrantRefusal, LegacySession, SubjectTokenType};
+use authgear_migrate::wire::{GrantRefusal, LegacyTokens, SubjectTokenType};
 use axum::http::HeaderMap;
 
 use crate::config::{AccessTokenVerifier, LegacyConfig};
@@ -185,7 +185,7 @@ impl Legacy {
     }
 
     /// Spends `refresh_token` at the legacy token endpoint: the tokens that replace it.
-    pub(crate) async fn redeem(&self, refresh_token: &str) -> Result<LegacySession, LegacyError> {
+    pub(crate) async fn redeem(&self, refresh_token: &str) -> Result<LegacyTokens, LegacyError> {
         match &self.token_endpoint {
             Some(endpoint) => endpoint.redeem(refresh_token).await,
             None => Err(LegacyError::NotConfigured("refresh tokens")),
@@ -196,7 +196,7 @@ impl Legacy {
     /// and ID tokens can be checked (it carries the profile claims), else the access token.
     pub(crate) async fn verify_redeemed(
         &self,
-        tokens: &LegacySession,
+        tokens: &LegacyTokens,
         now: f64,
     ) -> Result<Verified, LegacyError> {
         if let (Some(id_token), Some(_)) = (&tokens.id_token, &self.id_token) {

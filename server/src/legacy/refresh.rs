@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use authgear_migrate::wire::{GrantRefusal, LegacySession};
+use authgear_migrate::wire::{GrantRefusal, LegacyTokens};
 use reqwest::StatusCode;
 use reqwest::header::ACCEPT;
 use serde::Deserialize;
@@ -52,7 +52,7 @@ impl TokenEndpoint {
         &self.url
     }
 
-    pub(super) async fn redeem(&self, refresh_token: &str) -> Result<LegacySession, LegacyError> {
+    pub(super) async fn redeem(&self, refresh_token: &str) -> Result<LegacyTokens, LegacyError> {
         let form = [
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token),
@@ -80,7 +80,7 @@ impl TokenEndpoint {
                         detail: "the answer has neither an access token nor an ID token".to_owned(),
                     });
                 }
-                Ok(LegacySession {
+                Ok(LegacyTokens {
                     access_token: tokens.access_token,
                     refresh_token: tokens.refresh_token,
                     id_token: tokens.id_token,

@@ -312,7 +312,7 @@ pub fn prune(entry: &Read, value: &str, removed: &[Read]) -> Option<String> {
 pub fn rewrite(
     entries: &[Entry],
     session: &LegacySession,
-    replacement: &crate::wire::LegacySession,
+    replacement: &crate::wire::LegacyTokens,
 ) -> (Vec<(usize, String)>, Vec<TokenKind>) {
     let mut writes: Vec<(usize, String)> = Vec::new();
     let mut kinds = Vec::new();
@@ -757,7 +757,7 @@ mod tests {
             local("unrelated", "rt-1"),
         ];
         let session = parse(&spec, &entries, NOW).unwrap().unwrap();
-        let replacement = crate::wire::LegacySession {
+        let replacement = crate::wire::LegacyTokens {
             access_token: None,
             refresh_token: Some("rt-2".into()),
             id_token: Some("no old one".into()),
