@@ -72,16 +72,35 @@ fn probe_of(preset: Preset, options: &[&str]) -> Option<Vec<state::Probe>> {
 }
 
 /// Per preset: the options that change where it looks, and the probe for each combination of
-/// them (keyed by the option names present, sorted, joined by `,`); `null` where only the
-/// engine can tell.
+/// them (keyed by the option names present, in their order, joined by `,`), each place written
+/// `<area>=<key>` or `<area>*<prefix>`; a combination left out: only the engine can tell.
+/// Cookie mode is factored out: an indicator cookie adds one place (`cookie=<indicator>`) to
+/// any probe; without one, `cookie` lists the places it adds (the preset's own indicator,
+/// if any), or is `null` where only the engine can tell. [`preset_probes`] checks that this
+/// holds for every combination, so the JS side only applies it.
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct PresetProbes {
     options: Vec<&'static str>,
-    probes: BTreeMap<String, Option<Vec<state::Probe>>>,
+    probes: BTreeMap<String, Vec<String>>,
+    cookie: Option<Vec<String>>,
 }
 
-/// The subsets of `options`, in their order; cookie mode is one option with two forms, so no
-/// subset holds both.
+/// One place, compactly: the area's name has neither `=` nor `*`.
+fn place(probe: &state::Probe) -> String {
+    let area = probe.area.as_str();
+    match (&probe.key, &probe.prefix) {
+        (Some(key), _) => format!("{area}={key}"),
+        (None, Some(prefix)) => format!("{area}*{prefix}"),
+        (None, None) => unreachable!("a probe names a key or a prefix"),
+    }
+}
+
+fn places(probe: Option<Vec<state::Probe>>) -> Option<Vec<String>> {
+    probe.map(|probe| probe.iter().map(place).collect())
+}
+
+/// The subsets of `options`, in their order.
 fn subsets<'a>(options: &[&'a str]) -> Vec<Vec<&'a str>> {
     (0..(1u32 << options.len()))
         .map(|mask| {
@@ -90,34 +109,69 @@ fn subsets<'a>(options: &[&'a str]) -> Vec<Vec<&'a str>> {
                 .enumerate()
                 .filter(|(bit, _)| mask & (1 << bit) != 0)
                 .map(|(_, option)| *option)
-                .collect::<Vec<_>>()
+                .collect()
         })
-        .filter(|chosen| !(chosen.contains(&"cookie") && chosen.contains(&"cookieIndicator")))
         .collect()
 }
 
 fn preset_probes(preset: Preset) -> PresetProbes {
+    let plain: Vec<&'static str> = LOCATION_OPTIONS[..LOCATION_OPTIONS.len() - 2].to_vec();
     // An option matters when adding it to any combination of the others changes the probe
     // (oidc-client-ts reads one exact key only with both `authority` and `clientId`).
-    let all = subsets(&LOCATION_OPTIONS);
-    let options: Vec<&'static str> = LOCATION_OPTIONS
-        .into_iter()
+    let all = subsets(&plain);
+    let options: Vec<&'static str> = plain
+        .iter()
+        .copied()
         .filter(|option| {
             all.iter()
                 .filter(|chosen| !chosen.contains(option))
                 .any(|chosen| {
                     let mut with = chosen.clone();
                     with.push(option);
-                    with.sort_by_key(|name| LOCATION_OPTIONS.iter().position(|o| o == name));
+                    with.sort_by_key(|name| plain.iter().position(|o| o == name));
                     probe_of(preset, chosen) != probe_of(preset, &with)
                 })
         })
         .collect();
-    let probes = subsets(&options)
-        .into_iter()
-        .map(|chosen| (chosen.join(","), probe_of(preset, &chosen)))
-        .collect();
-    PresetProbes { options, probes }
+    let indicator = place(&state::Probe {
+        area: crate::core::source::Area::Cookie,
+        key: Some(placeholder("cookieIndicator")),
+        prefix: None,
+    });
+    let mut cookie_modes = Vec::new();
+    let mut probes = BTreeMap::new();
+    for chosen in subsets(&options) {
+        let base = places(probe_of(preset, &chosen));
+        let with = |extra: &'static str| {
+            let mut with = chosen.clone();
+            with.push(extra);
+            places(probe_of(preset, &with))
+        };
+        let mut expected = base.clone().unwrap_or_default();
+        expected.push(indicator.clone());
+        assert_eq!(
+            with("cookieIndicator"),
+            Some(expected),
+            "{preset:?} {chosen:?}: an indicator adds its cookie"
+        );
+        let base = base.unwrap_or_default();
+        cookie_modes.push(with("cookie").map(|cookie| {
+            let added = cookie.strip_prefix(base.as_slice()).map(<[String]>::to_vec);
+            added.unwrap_or_else(|| panic!("{preset:?} {chosen:?}: cookie mode rewrites the probe"))
+        }));
+        probes.insert(chosen.join(","), base);
+    }
+    cookie_modes.dedup();
+    assert_eq!(
+        cookie_modes.len(),
+        1,
+        "{preset:?}: cookie mode acts alike for every option"
+    );
+    PresetProbes {
+        options,
+        probes,
+        cookie: cookie_modes.pop().flatten(),
+    }
 }
 
 fn json(value: &impl Serialize) -> String {
@@ -207,7 +261,7 @@ pub fn js() -> String {
         .collect();
     let _ = writeln!(
         text,
-        "\n/**\n * Where each preset looks first (src/core/presets/), per set of the options that change it:\n * `options` lists those, `probes` maps the ones given (sorted, joined by \",\") to the places, with\n * `PLACEHOLDER[option]` standing for the option's value; `null`: only the engine can tell.\n */\nexport const PLACEHOLDER = {};\nexport const PRESET_PROBES = {};",
+        "\n/**\n * Where each preset looks first (src/core/presets/), per set of the options that change it:\n * `options` lists those, `probes` maps the ones given (in that order, joined by \",\") to the\n * places, `<area>=<key>` or `<area>*<prefix>`, with `PLACEHOLDER[option]` standing for the\n * option's value; a set left out: only the engine can tell.\n */\nexport const PLACEHOLDER = {};\nexport const PRESET_PROBES = {};",
         json(&placeholder_of),
         json(&probes)
     );

@@ -55,27 +55,25 @@ export function probeFor(source) {
   const spec = source?.preset;
   const table = spec && PRESET_PROBES[spec.preset];
   if (!table) return undefined;
-  const values = new Map(table.options.map((option) => [option, optionValue(spec, option)]).filter(([, value]) => value !== undefined));
-  const probe = table.probes[[...values.keys()].join(",")];
-  if (!probe) return undefined;
+  const values = new Map(table.options.filter((option) => spec[option] !== undefined).map((option) => [option, spec[option]]));
+  let places = table.probes[[...values.keys()].join(",")];
+  if (spec.cookie?.indicator !== undefined) {
+    places = [...places, `cookie=${PLACEHOLDER.cookieIndicator}`];
+    values.set("cookieIndicator", spec.cookie.indicator);
+  } else if (spec.cookie) {
+    if (!table.cookie) return undefined;
+    places = [...places, ...table.cookie];
+  }
+  if (places.length === 0) return undefined;
   const fill = (text) => {
-    if (text === undefined) return undefined;
     for (const [option, value] of values) text = text.replaceAll(PLACEHOLDER[option], value);
     return text;
   };
-  return probe.map(({ area, key, prefix }) => ({ area, key: fill(key), prefix: fill(prefix) }));
-}
-
-/** A preset option as the probe table names it: cookie mode is `cookie` or `cookieIndicator`. */
-function optionValue(spec, option) {
-  switch (option) {
-    case "cookie":
-      return spec.cookie && spec.cookie.indicator === undefined ? "" : undefined;
-    case "cookieIndicator":
-      return spec.cookie?.indicator;
-    default:
-      return spec[option];
-  }
+  return places.map((place) => {
+    const at = place.search(/[=*]/);
+    const [area, value] = [place.slice(0, at), fill(place.slice(at + 1))];
+    return place[at] === "=" ? { area, key: value } : { area, prefix: value };
+  });
 }
 
 /** Whether every place of `probe` is empty here. Anything unsure is "no". */

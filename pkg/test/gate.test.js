@@ -83,9 +83,9 @@ test("a first start with nothing where the engine looks: no engine", async () =>
 
 test("the probes are the engine's, placeholders filled with the app's options", () => {
   assert.deepEqual(probeFor({ preset: { preset: "supabase", storageKey: "sb-abcd-auth-token" } }), [
-    { area: "localStorage", key: "sb-abcd-auth-token", prefix: undefined },
-    { area: "cookie", key: undefined, prefix: "sb-abcd-auth-token" },
-    { area: "localStorage", key: "supabase.auth.token", prefix: undefined },
+    { area: "localStorage", key: "sb-abcd-auth-token" },
+    { area: "cookie", prefix: "sb-abcd-auth-token" },
+    { area: "localStorage", key: "supabase.auth.token" },
   ]);
   assert.deepEqual(
     probeFor({ preset: { preset: "oidc-client-ts", authority: "https://idp", clientId: "c" } }).map((p) => p.key),
@@ -94,7 +94,7 @@ test("the probes are the engine's, placeholders filled with the app's options", 
   // Cookie mode with nothing readable: only the endpoint knows.
   assert.equal(probeFor({ preset: { preset: "auth0-spa", cookie: {} } }), undefined);
   assert.equal(probeFor({ preset: { preset: "authjs", cookie: {} } }), undefined);
-  assert.deepEqual(probeFor({ preset: { preset: "authjs", cookie: { indicator: "signed_in" } } }), [{ area: "cookie", key: "signed_in", prefix: undefined }]);
+  assert.deepEqual(probeFor({ preset: { preset: "authjs", cookie: { indicator: "signed_in" } } }), [{ area: "cookie", key: "signed_in" }]);
 });
 
 test("a record of nothing found, or a rejection, is looked at again the same way", async () => {
