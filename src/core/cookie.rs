@@ -122,38 +122,36 @@ mod tests {
 
     #[test]
     fn assignments() {
-        let plain = Attributes::DEFAULT;
-        assert_eq!(
-            assign("s", "v%20w", plain, false),
-            "s=v%20w; Path=/; SameSite=Lax"
-        );
-        assert_eq!(
-            assign("s", "v", plain, true),
-            "s=v; Path=/; SameSite=Lax; Secure"
-        );
         assert_eq!(expire("s", "/"), "s=; Max-Age=0; Path=/; SameSite=Lax");
-    }
-
-    #[test]
-    fn write_backs_keep_the_sdks_attributes() {
-        let supabase = Attributes::of(Preset::Supabase);
-        assert_eq!(
-            assign("sb-x-auth-token.0", "v", supabase, true),
-            "sb-x-auth-token.0=v; Path=/; SameSite=Lax; Max-Age=34560000; Secure"
-        );
-        assert_eq!(
-            assign("k", "v", Attributes::of(Preset::Cognito), false),
-            "k=v; Path=/; SameSite=Lax; Max-Age=31536000"
-        );
         let okta = Attributes::of(Preset::Okta);
-        assert_eq!(
-            assign("okta-token-storage_refreshToken", "v", okta, true),
-            "okta-token-storage_refreshToken=v; Path=/; SameSite=None; Max-Age=34560000; Secure"
-        );
-        // SameSite=None without Secure is refused by browsers: Lax on http, as okta-auth-js does.
-        assert_eq!(
-            assign("k", "v", okta, false),
-            "k=v; Path=/; SameSite=Lax; Max-Age=34560000"
-        );
+        let cases = [
+            (Attributes::DEFAULT, false, "k=v; Path=/; SameSite=Lax"),
+            (
+                Attributes::DEFAULT,
+                true,
+                "k=v; Path=/; SameSite=Lax; Secure",
+            ),
+            // The SDKs' own lifetimes and scopes, Secure on https.
+            (
+                Attributes::of(Preset::Supabase),
+                true,
+                "k=v; Path=/; SameSite=Lax; Max-Age=34560000; Secure",
+            ),
+            (
+                Attributes::of(Preset::Cognito),
+                false,
+                "k=v; Path=/; SameSite=Lax; Max-Age=31536000",
+            ),
+            (
+                okta,
+                true,
+                "k=v; Path=/; SameSite=None; Max-Age=34560000; Secure",
+            ),
+            // SameSite=None without Secure is refused by browsers: Lax on http, as okta-auth-js does.
+            (okta, false, "k=v; Path=/; SameSite=Lax; Max-Age=34560000"),
+        ];
+        for (attributes, https, expected) in cases {
+            assert_eq!(assign("k", "v", attributes, https), expected);
+        }
     }
 }

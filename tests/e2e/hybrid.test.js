@@ -168,6 +168,18 @@ async function hybridPage(initScript) {
 
 const nativeStore = (page) => page.evaluate(() => window.__native.read());
 
+/** Signs in and migrates: `deferred` (`storage`), the legacy session kept, no Authgear session anywhere. */
+async function assertDeferredForStorage(page) {
+  await legacySignIn(page, stack.urls);
+  const legacy = await storageItem(page, "legacy_session");
+  const { outcome } = await migrateIn(page, demoOptions(stack.urls));
+  assert.equal(outcome.status, "deferred");
+  assert.equal(outcome.reason, "storage");
+  assert.equal(await storageItem(page, "legacy_session"), legacy);
+  assert.deepEqual(await nativeStore(page), {});
+  assert.equal(await storageItem(page, REFRESH_KEY), null, "saved where the SDK never looks");
+}
+
 describe("Capacitor", () => {
   test("auto-detects the plugin and saves into its native store under the SDK's key", async () => {
     const page = await hybridPage(capacitorBridge());
@@ -200,15 +212,7 @@ describe("Capacitor", () => {
   });
 
   test("a native store that fails leaves the legacy session in place", async () => {
-    const page = await hybridPage(capacitorBridge({ failWrites: true }));
-    await legacySignIn(page, stack.urls);
-    const legacy = await storageItem(page, "legacy_session");
-    const { outcome } = await migrateIn(page, demoOptions(stack.urls));
-    assert.equal(outcome.status, "deferred");
-    assert.equal(outcome.reason, "storage");
-    assert.equal(await storageItem(page, "legacy_session"), legacy);
-    assert.deepEqual(await nativeStore(page), {});
-    assert.equal(await storageItem(page, REFRESH_KEY), null);
+    await assertDeferredForStorage(await hybridPage(capacitorBridge({ failWrites: true })));
   });
 });
 
@@ -232,15 +236,7 @@ describe("Capacitor, real @capacitor/core and @authgear/capacitor, in every impo
   }
 
   test("a native platform that lists no plugins: deferred (storage), nothing saved, nothing sent", async () => {
-    const page = await capacitorPage(capacitorNative({ headers: false }));
-    await legacySignIn(page, stack.urls);
-    const legacy = await storageItem(page, "legacy_session");
-    const { outcome } = await migrateIn(page, demoOptions(stack.urls));
-    assert.equal(outcome.status, "deferred");
-    assert.equal(outcome.reason, "storage");
-    assert.equal(await storageItem(page, "legacy_session"), legacy);
-    assert.equal(await storageItem(page, REFRESH_KEY), null, "saved where @authgear/capacitor never looks");
-    assert.deepEqual(await nativeStore(page), {});
+    await assertDeferredForStorage(await capacitorPage(capacitorNative({ headers: false })));
     assert.equal((await stack.state()).counters.create_session.total, 0);
   });
 });
