@@ -18,7 +18,7 @@ let bundles;
 sharedStack((...started) => ([stack, browser] = started));
 before(async () => {
   const started = Date.now();
-  bundles = await bundleSdks(["supabase", "firebase", "cognito", "amplify", "auth0"]);
+  bundles = await bundleSdks(["supabase", "firebase", "cognito", "amplify", "auth0", "okta", "descope"]);
   console.log(`# bundled the legacy SDKs in ${Date.now() - started} ms`);
 });
 beforeEach(async () => {
@@ -26,6 +26,7 @@ beforeEach(async () => {
   const context = await browser.newContext();
   page = await context.newPage();
   await serveSdks(page, bundles);
+  if (process.env.SDK_DEBUG) page.on("response", (r) => console.log("#", r.request().method(), r.url().slice(0, 120), r.status()));
   await page.goto(stack.urls.app);
 });
 
@@ -371,5 +372,115 @@ describe("auth0-spa-js 2.27 (cacheLocation localstorage, loginWithCustomTokenExc
     const migration = await migrateAfterReload({ preset: "auth0-spa", clientId, audience: stack.urls.legacyAudience });
     assertMigrated(migration.result, "refresh_token");
     await assertCleanedUp(migration);
+  });
+});
+
+describe("okta-auth-js 8.0 (a real PKCE redirect: getWithRedirect, then handleLoginRedirect)", () => {
+  const clientId = "0oaDevstackSpa";
+  const issuer = () => `${stack.urls.app}/__okta/oauth2/default`;
+  const config = () => ({ issuer: issuer(), clientId, redirectUri: `${stack.urls.app}/`, scopes: ["openid", "email", "offline_access"], pkce: true, tokenManager: { storage: "localStorage", autoRenew: false }, services: { autoRenew: false, syncStorage: false } });
+
+  /** The authorization server: authorize redirects back with a code; token answers with `tokenType`. */
+  async function authorizationServer({ tokenType = "Bearer" } = {}) {
+    const jwks = await (await fetch(`${stack.urls.legacy}/jwks`)).json();
+    let nonce;
+    await answer("/__okta/oauth2/default/", async (request) => {
+      const path = new URL(request.url()).pathname;
+      if (path.endsWith("/.well-known/openid-configuration")) {
+        const at = (name) => `${issuer()}/v1/${name}`;
+        return { json: { issuer: issuer(), authorization_endpoint: at("authorize"), token_endpoint: at("token"), jwks_uri: at("keys"), userinfo_endpoint: at("userinfo"), end_session_endpoint: at("logout"), revocation_endpoint: at("revoke"), code_challenge_methods_supported: ["S256"], response_types_supported: ["code"], grant_types_supported: ["authorization_code", "refresh_token"], dpop_signing_alg_values_supported: ["RS256", "ES256"] } };
+      }
+      if (path.endsWith("/keys")) return { json: jwks };
+      if (path.endsWith("/token")) {
+        const body = new URLSearchParams(request.postData());
+        assert.equal(body.get("grant_type"), "authorization_code");
+        assert.ok(body.get("code_verifier"), "no PKCE verifier");
+        if (tokenType === "DPoP") assert.ok(request.headers()["dpop"], "no DPoP proof");
+        return {
+          json: {
+            token_type: tokenType,
+            expires_in: 3600,
+            scope: "openid email offline_access",
+            access_token: await mint("access_token", tokenType === "DPoP" ? { claims: { cnf: { jkt: "bound-to-the-sdk-key" } } } : {}),
+            id_token: await mint("id_token", { claims: { iss: issuer(), aud: clientId, nonce } }),
+            refresh_token: await mint("refresh_token"),
+          },
+        };
+      }
+      return { status: 404, json: { error: `not answered: ${path}` } };
+    });
+    // Registered last: Playwright asks the newest route first.
+    await page.route(`${issuer()}/v1/authorize**`, (route) => {
+      const url = new URL(route.request().url());
+      nonce = url.searchParams.get("nonce");
+      const back = new URL(url.searchParams.get("redirect_uri"));
+      back.searchParams.set("code", "authorization-code");
+      back.searchParams.set("state", url.searchParams.get("state"));
+      return route.fulfill({ status: 302, headers: { location: back.href } });
+    });
+  }
+
+  async function signIn(extra = {}) {
+    await loadSdk("okta");
+    await page.evaluate((config) => new sdk.OktaAuth(config).token.getWithRedirect(), { ...config(), ...extra });
+    await page.waitForURL((url) => url.searchParams.has("code"));
+    await loadSdk("okta");
+    await page.evaluate(async (config) => {
+      const okta = new sdk.OktaAuth(config);
+      await okta.handleLoginRedirect(undefined, location.origin + "/");
+    }, { ...config(), ...extra });
+    await page.goto(stack.urls.app);
+  }
+
+  async function sdkAuthenticated(extra = {}) {
+    await loadSdk("okta");
+    return page.evaluate((config) => new sdk.OktaAuth(config).isAuthenticated(), { ...config(), ...extra });
+  }
+
+  test("the access token is sent; isAuthenticated() is false after", async () => {
+    await authorizationServer();
+    await signIn();
+    assert.equal(await sdkAuthenticated(), true, "the SDK does not see its own session");
+    const migration = await migrateAfterReload({ preset: "okta" });
+    assertMigrated(migration.result, "access_token");
+    assert.deepEqual(migration.result.inspection.entries, [{ storage: "localStorage", key: "okta-token-storage" }]);
+    await assertCleanedUp(migration);
+    assert.equal(await sdkAuthenticated(), false, "okta-auth-js still finds its session");
+  });
+
+  test("dpop: true binds the tokens: nothing is sent as a bearer token, and the session stays", async () => {
+    await authorizationServer({ tokenType: "DPoP" });
+    await signIn({ dpop: true });
+    const stored = await page.evaluate(() => JSON.parse(localStorage.getItem("okta-token-storage")).accessToken.tokenType);
+    assert.equal(stored, "DPoP");
+    const migration = await migrateAfterReload({ preset: "okta" });
+    assert.deepEqual(migration.result.outcome.status, "rejected", JSON.stringify(migration.result.events));
+    assert.equal(migration.result.outcome.reason, "dpop_bound");
+    assert.equal(migration.result.inspection.refused, "dpop_bound");
+    assert.equal(migration.result.saved, null);
+    assert.equal((await stack.state()).counters.create_session.total, 0, "an exchange was attempted");
+    assert.equal(await sdkAuthenticated({ dpop: true }), true, "the legacy session was touched");
+  });
+});
+
+describe("Descope web-js-sdk 1.53 (persistTokens; otp.verify.email)", () => {
+  const baseUrl = () => `${stack.urls.app}/__descope`;
+  const options = () => ({ projectId: "P2Devstack", baseUrl: baseUrl(), persistTokens: true, autoRefresh: false });
+
+  test("DS is sent; DSRCN goes with the session; getSessionToken() is empty after", async () => {
+    const sessionJwt = await mint();
+    await answer("/__descope/v1/auth/", async () => ({
+      json: { sessionJwt, refreshJwt: await mint("refresh_token"), cookieName: "DSR_app", user: { loginIds: ["alice@example.com"], userId: "U1" }, firstSeen: false },
+    }));
+    await loadSdk("descope");
+    const verified = await page.evaluate((options) => sdk.createSdk(options).otp.verify.email("alice@example.com", "123456"), options());
+    assert.equal(verified.ok, true, JSON.stringify(verified));
+    const written = await storageKeys(page);
+    for (const key of ["localStorage:DS", "localStorage:DSR", "localStorage:DSRCN"]) assert.ok(written.includes(key), `${key} not written: ${written}`);
+    const migration = await migrateAfterReload({ preset: "descope" });
+    assertMigrated(migration.result, "access_token");
+    await assertCleanedUp(migration);
+    await loadSdk("descope");
+    assert.deepEqual(await page.evaluate((options) => { const d = sdk.createSdk(options); return [d.getSessionToken(), d.getRefreshToken()]; }, options()), ["", ""]);
   });
 });

@@ -211,13 +211,21 @@ mod tests {
         let entries = [
             local(ACTIVE_USER, &quoted(USER)),
             local(&format!("privy:{USER}:token"), &quoted(&jwt_exp(NOW - 600))),
-            local(&format!("privy:{USER}:refresh_token"), &quoted("deprecated")),
+            local(
+                &format!("privy:{USER}:refresh_token"),
+                &quoted("deprecated"),
+            ),
             cookie(&format!("privy-{USER}-session"), "t"),
         ];
         let session = parse_preset(&PresetSpec::new(Preset::Privy), &entries, NOW)
             .unwrap()
             .unwrap();
         assert!(session.token(TokenKind::RefreshToken).is_none());
-        assert!(parse_preset(&cookie_mode, &entries, NOW).unwrap().unwrap().is_cookie());
+        assert!(
+            parse_preset(&cookie_mode, &entries, NOW)
+                .unwrap()
+                .unwrap()
+                .is_cookie()
+        );
     }
 }
