@@ -107,6 +107,7 @@ describe("authgear.issuer", () => {
     assert.match(first.outcome.description, new RegExp(`issuer ${stack.urls.authgear} is not authgear.endpoint ${sdkEndpoint}.*authgear.issuer`));
     const event = first.events.find((e) => e.type === "issuer-mismatch");
     assert.deepEqual({ ...event, elapsedMs: 0 }, { type: "issuer-mismatch", endpoint: sdkEndpoint, issuer: stack.urls.authgear, elapsedMs: 0 });
+    assert.equal(first.events.find((e) => e.type === "answer").reason, "issuer_mismatch");
     assert.equal(await storageItem(page, "legacy_session"), legacy, "the legacy session was touched");
     assert.equal(await storageItem(page, REFRESH_KEY), null);
     assert.equal((await stack.state()).counters.create_session.total, 1);
