@@ -277,6 +277,7 @@ export type RejectReason =
   | "user_disabled"
   | "wrong_issuer"
   | "wrong_audience"
+  | "dpop_bound"
   | "invalid_client"
   | "invalid_request"
   | "unsupported_token_type"
@@ -324,7 +325,7 @@ export type MigrateEvent = (
       type: "pre-check";
       credential?: "access_token" | "refresh_token" | "id_token" | "cookie";
       format?: "jwt" | "opaque";
-      refused?: "expired" | "wrong_issuer" | "wrong_audience";
+      refused?: "expired" | "wrong_issuer" | "wrong_audience" | "dpop_bound";
     }
   | { type: "attempt"; send: number; keyReused: boolean }
   | {
@@ -460,9 +461,9 @@ interface PresetCommon extends LegacyExpectations {
   /**
    * Cookie mode as a fallback: when no readable token is live, send the exchange with the
    * page's cookies and no subject token, for the endpoint to read an HttpOnly session itself.
-   * Clerk (`__client_uat`), Kinde (`_kbrte`) and Privy (`privy-session`) have an indicator
-   * cookie that says a session exists; elsewhere name one with `indicator`, or every signed-out
-   * device asks once (the refusal is then remembered).
+   * Clerk (`__client_uat`) and Privy (`privy-session`) have an indicator cookie that says a
+   * session exists; elsewhere (Kinde too: its `_kbrte` is HttpOnly) name one with `indicator`,
+   * or every signed-out device asks once (the refusal is then remembered).
    */
   cookie?: boolean | { indicator?: string };
 }
@@ -513,7 +514,7 @@ export interface Inspection {
   /** The credential `migrateSession` would send. */
   credential?: "access_token" | "refresh_token" | "id_token" | "cookie";
   /** Why nothing would be sent. */
-  refused?: "expired" | "wrong_issuer" | "wrong_audience";
+  refused?: "expired" | "wrong_issuer" | "wrong_audience" | "dpop_bound";
   /** Why a value that was there did not yield a session. */
   unreadable?: Unreadable;
 }
