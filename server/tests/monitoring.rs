@@ -122,15 +122,12 @@ impl Prometheus {
     }
 
     async fn query(&self, http: &reqwest::Client, expr: &str) -> Vec<Value> {
-        let answer: Value = http
-            .get(format!("{}/api/v1/query", self.url))
-            .query(&[("query", expr)])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let url = reqwest::Url::parse_with_params(
+            &format!("{}/api/v1/query", self.url),
+            [("query", expr)],
+        )
+        .unwrap();
+        let answer: Value = serde_json::from_str(&get(http, url.as_str()).await).unwrap();
         assert_eq!(answer["status"], "success", "{expr}: {answer}");
         answer["data"]["result"]
             .as_array()
@@ -145,6 +142,10 @@ impl Drop for Prometheus {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+async fn get(http: &reqwest::Client, url: &str) -> String {
+    http.get(url).send().await.unwrap().text().await.unwrap()
 }
 
 /// A sample's value is a number, not NaN (a histogram with no observations in the window).
@@ -206,15 +207,7 @@ async fn a_real_prometheus_scrapes_the_endpoint_and_answers_every_panel() {
     traffic(&stack, &open, &paused).await;
 
     // The exposition passes Prometheus's own linter.
-    let scrape = stack
-        .http
-        .get(format!("http://{}/metrics", ops[0]))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let scrape = get(&stack.http, &format!("http://{}/metrics", ops[0])).await;
     let (ok, lint) = run("promtool", &["check", "metrics"], Some(&scrape));
     assert!(
         ok && lint.trim().is_empty(),
@@ -274,15 +267,9 @@ async fn a_real_prometheus_scrapes_the_endpoint_and_answers_every_panel() {
     // One devstack user migrated, of the 4 said imported.
     assert_eq!(share[0]["value"][1], "25");
 
-    let rules: Value = stack
-        .http
-        .get(format!("{}/api/v1/rules", prometheus.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rules: Value =
+        serde_json::from_str(&get(&stack.http, &format!("{}/api/v1/rules", prometheus.url)).await)
+            .unwrap();
     let rules = rules["data"]["groups"][0]["rules"].as_array().unwrap();
     assert!(rules.len() >= 9);
     for rule in rules {

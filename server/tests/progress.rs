@@ -199,6 +199,18 @@ async fn the_ops_listener_is_loopback_unless_told_and_imported_users_is_a_number
     );
 }
 
+/// What `--check-config` prints with exactly these variables.
+async fn check_config(env: &HashMap<&'static str, String>) -> String {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_authgear-migrate-server"))
+        .arg("--check-config")
+        .env_clear()
+        .envs(env.iter().map(|(name, value)| (*name, value.as_str())))
+        .output()
+        .await
+        .unwrap();
+    String::from_utf8(output.stdout).unwrap()
+}
+
 #[tokio::test]
 async fn check_config_prints_the_share_migrated_from_redis() {
     let redis = RedisServer::start();
@@ -214,14 +226,7 @@ async fn check_config_prints_the_share_migrated_from_redis() {
         .await;
         assert_eq!(response.status(), 200);
     }
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_authgear-migrate-server"))
-        .arg("--check-config")
-        .env_clear()
-        .envs(env.iter().map(|(name, value)| (*name, value.as_str())))
-        .output()
-        .await
-        .unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stdout = check_config(&env).await;
     assert!(
         stdout.contains(
             "ok   progress (IMPORTED_USERS): migrated 3 of 8 imported (37.5%; an estimate, \
@@ -231,14 +236,7 @@ async fn check_config_prints_the_share_migrated_from_redis() {
     );
     // Without Redis, a process of its own cannot know: it says where to look.
     env.remove("REDIS_URL");
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_authgear-migrate-server"))
-        .arg("--check-config")
-        .env_clear()
-        .envs(env.iter().map(|(name, value)| (*name, value.as_str())))
-        .output()
-        .await
-        .unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stdout = check_config(&env).await;
     assert!(
         stdout.contains("authgear_migrate_migrated_users on its /metrics"),
         "{stdout}"
