@@ -482,5 +482,6 @@ describe("Descope web-js-sdk 1.53 (persistTokens; otp.verify.email)", () => {
     await assertCleanedUp(migration);
     await loadSdk("descope");
     assert.deepEqual(await page.evaluate((options) => { const d = sdk.createSdk(options); return [d.getSessionToken(), d.getRefreshToken()]; }, options()), ["", ""]);
+    assert.equal(await page.evaluate(() => localStorage.getItem("DSRCN")), null, "DSRCN was left");
   });
 });
