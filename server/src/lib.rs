@@ -53,7 +53,7 @@ use axum::routing::{get, post};
 
 pub use authgear::{AdminJwt, AdminKey, LoginIdKey, SigningFailed};
 pub use authgear_migrate::wire;
-pub use check::Check;
+pub use check::{Check, Status};
 pub use config::{
     AccessTokenVerifier, AuthgearConfig, ClientIpSource, Config, ConfigError, JwtConfig,
     LegacyClient, LegacyConfig, LimitsConfig, Origin, RateLimit, RedisUrl, SessionCheckConfig,

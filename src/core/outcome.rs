@@ -144,6 +144,10 @@ reason_codes! {
         InvalidClient = "invalid_client",
         InvalidRequest = "invalid_request",
         UnsupportedTokenType = "unsupported_token_type",
+        /// The endpoint's Authgear access token names another issuer than `authgear.endpoint`
+        /// and `authgear.issuer`: a configuration error. Not asked again under the same
+        /// configuration for a day (`state::CONFIGURATION_RECHECK_MS`).
+        IssuerMismatch = "issuer_mismatch",
     }
 }
 

@@ -40,7 +40,12 @@ pub async fn restore(
     for (index, value) in writes {
         let entry = &entries[index];
         let store = stores.open(entry.area).map_err(drop)?;
-        store.set(&entry.key, &value).await.map_err(drop)?;
+        // A cookie keeps the lifetime and scope the SDK gave it.
+        let attributes = cookie::Attributes::of(spec.preset);
+        store
+            .set_with(&entry.key, &value, attributes)
+            .await
+            .map_err(drop)?;
     }
     Ok(kinds.iter().map(|kind| kind.as_str()).collect())
 }
