@@ -18,7 +18,7 @@ let bundles;
 sharedStack((...started) => ([stack, browser] = started));
 before(async () => {
   const started = Date.now();
-  bundles = await bundleSdks(["supabase", "firebase", "cognito", "amplify", "auth0", "okta", "descope", "stytch", "kinde"]);
+  bundles = await bundleSdks(["supabase", "firebase", "cognito", "amplify", "auth0", "okta", "descope", "stytch", "kinde", "msal2"]);
   console.log(`# bundled the legacy SDKs in ${Date.now() - started} ms`);
 });
 beforeEach(async () => {
@@ -574,4 +574,46 @@ describe("Kinde pkce-js 4.5 (a real PKCE redirect; on 127.0.0.1 the refresh toke
     await assertCleanedUp(migration);
     assert.equal(await kinde("return kinde.isAuthenticated();"), false, "Kinde still finds its session");
   });
+});
+
+describe("msal-browser 2.34 (before the token key index; loadExternalTokens)", () => {
+  const clientId = "c0ffee00-0000-4000-8000-0000000002a4";
+  const tenant = "7e7e7e7e-0000-4000-8000-000000000002";
+  const oid = "0b0b0b0b-0000-4000-8000-000000000002";
+  const scope = "api://legacy-api/access_as_user";
+  const authority = `https://login.microsoftonline.com/${tenant}`;
+
+  function config(cacheLocation) {
+    const openid = { token_endpoint: `${authority}/oauth2/v2.0/token`, authorization_endpoint: `${authority}/oauth2/v2.0/authorize`, end_session_endpoint: `${authority}/oauth2/v2.0/logout`, issuer: `${authority}/v2.0`, jwks_uri: `${authority}/discovery/v2.0/keys` };
+    const cloud = { tenant_discovery_endpoint: `${authority}/v2.0/.well-known/openid-configuration`, "api-version": "1.1", metadata: [{ preferred_network: "login.microsoftonline.com", preferred_cache: "login.windows.net", aliases: ["login.microsoftonline.com", "login.windows.net"] }] };
+    return { auth: { clientId, authority, knownAuthorities: ["login.microsoftonline.com"], authorityMetadata: JSON.stringify(openid), cloudDiscoveryMetadata: JSON.stringify(cloud) }, cache: { cacheLocation } };
+  }
+
+  async function accounts(cacheLocation) {
+    await loadSdk("msal2");
+    return page.evaluate((config) => new sdk.PublicClientApplication(config).getAllAccounts().length, config(cacheLocation));
+  }
+
+  for (const cacheLocation of ["sessionStorage", "localStorage"]) {
+    test(`${cacheLocation}: read without an index; the account gone for MSAL 2 too`, async () => {
+      const idToken = await mint("id_token", { claims: { aud: clientId, iss: `${authority}/v2.0`, oid, tid: tenant, preferred_username: "alice@example.com", name: "Alice" } });
+      const accessToken = await mint();
+      await loadSdk("msal2");
+      await page.evaluate(
+        ({ config, scope, authority, idToken, accessToken, oid, tenant }) => {
+          const app = new sdk.PublicClientApplication(config);
+          const clientInfo = btoa(JSON.stringify({ uid: oid, utid: tenant })).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+          app.getTokenCache().loadExternalTokens({ scopes: [scope], authority }, { token_type: "Bearer", scope, expires_in: 3600, ext_expires_in: 3600, id_token: idToken, access_token: accessToken, client_info: clientInfo }, { clientInfo, expiresOn: Math.floor(Date.now() / 1000) + 3600, extendedExpiresOn: Math.floor(Date.now() / 1000) + 3600 });
+        },
+        { config: config(cacheLocation), scope, authority, idToken, accessToken, oid, tenant },
+      );
+      const written = await storageKeys(page);
+      assert.ok(!written.some((key) => key.includes("token.keys")), `2.34 wrote a key index: ${written}`);
+      assert.equal(await accounts(cacheLocation), 1, "MSAL 2 does not see its account");
+      const migration = await migrateAfterReload({ preset: "msal", clientId, scope });
+      assertMigrated(migration.result, "access_token");
+      await assertCleanedUp(migration);
+      assert.equal(await accounts(cacheLocation), 0, "MSAL 2 still finds its account");
+    });
+  }
 });
