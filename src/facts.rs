@@ -73,7 +73,7 @@ fn probe_of(preset: Preset, options: &[&str]) -> Option<Vec<state::Probe>> {
 
 /// Per preset: the options that change where it looks, and the probe for each combination of
 /// them (keyed by the option names present, in their order, joined by `,`), each place written
-/// `<area>=<key>` or `<area>*<prefix>`; a combination left out: only the engine can tell.
+/// as [`place`] does; a combination left out: only the engine can tell.
 /// Cookie mode is factored out: an indicator cookie adds one place (`cookie=<indicator>`) to
 /// any probe; without one, `cookie` lists the places it adds (the preset's own indicator,
 /// if any), or is `null` where only the engine can tell. [`preset_probes`] checks that this
@@ -86,13 +86,15 @@ struct PresetProbes {
     cookie: Option<Vec<String>>,
 }
 
-/// One place, compactly: the area's name has neither `=` nor `*`.
+/// One place, compactly: `<area>=<key>`, `<area>*<prefix>` or `<area>~<contained text>`;
+/// no area's name holds `=`, `*` or `~`.
 fn place(probe: &state::Probe) -> String {
     let area = probe.area.as_str();
-    match (&probe.key, &probe.prefix) {
-        (Some(key), _) => format!("{area}={key}"),
-        (None, Some(prefix)) => format!("{area}*{prefix}"),
-        (None, None) => unreachable!("a probe names a key or a prefix"),
+    match (&probe.key, &probe.prefix, &probe.contains) {
+        (Some(key), _, _) => format!("{area}={key}"),
+        (None, Some(prefix), _) => format!("{area}*{prefix}"),
+        (None, None, Some(text)) => format!("{area}~{text}"),
+        (None, None, None) => unreachable!("a probe names a key, a prefix or a text"),
     }
 }
 
@@ -137,6 +139,7 @@ fn preset_probes(preset: Preset) -> PresetProbes {
         area: crate::core::source::Area::Cookie,
         key: Some(placeholder("cookieIndicator")),
         prefix: None,
+        contains: None,
     });
     let mut cookie_modes = Vec::new();
     let mut probes = BTreeMap::new();

@@ -459,6 +459,7 @@ impl Case {
                 endpoint: ENDPOINT.to_owned(),
                 client_id: CLIENT_ID.to_owned(),
                 name: "default".to_owned(),
+                issuers: Vec::new(),
             },
             exchange: ExchangeTarget {
                 url: "https://app.example/api/authgear-migrate".to_owned(),

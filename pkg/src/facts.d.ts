@@ -10,9 +10,11 @@ export type RejectReason =
   | "user_disabled"
   | "wrong_issuer"
   | "wrong_audience"
+  | "dpop_bound"
   | "invalid_client"
   | "invalid_request"
-  | "unsupported_token_type";
+  | "unsupported_token_type"
+  | "issuer_mismatch";
 
 /** Why the migration did not happen now (src/core/outcome.rs). Transient: nothing was lost. */
 export type DeferReason =
@@ -34,6 +36,7 @@ export type WarningCode =
   | "token_type"
   | "expires_in"
   | "refresh_token"
+  | "access_token"
   | "access_token_iss"
   | "access_token_client_id"
   | "access_token_exp"

@@ -69,10 +69,10 @@ export function probeFor(source) {
     for (const [option, value] of values) text = text.replaceAll(PLACEHOLDER[option], value);
     return text;
   };
+  const kinds = { "=": "key", "*": "prefix", "~": "contains" };
   return places.map((place) => {
-    const at = place.search(/[=*]/);
-    const [area, value] = [place.slice(0, at), fill(place.slice(at + 1))];
-    return place[at] === "=" ? { area, key: value } : { area, prefix: value };
+    const at = place.search(/[=*~]/);
+    return { area: place.slice(0, at), [kinds[place[at]]]: fill(place.slice(at + 1)) };
   });
 }
 
@@ -85,10 +85,11 @@ async function stillEmpty(probe) {
     return keys.get(area);
   };
   try {
-    for (const { area, key, prefix } of probe) {
+    for (const { area, key, prefix, contains } of probe) {
       const present = await listed(area);
       if (present === undefined) return false;
-      if (present.some((name) => (key !== undefined ? name === key : name.startsWith(prefix)))) return false;
+      const found = (name) => (key !== undefined ? name === key : prefix !== undefined ? name.startsWith(prefix) : name.includes(contains));
+      if (present.some(found)) return false;
     }
     return true;
   } catch {

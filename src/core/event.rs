@@ -73,13 +73,22 @@ pub enum Event {
         #[serde(skip_serializing_if = "Option::is_none")]
         reason: Option<&'static str>,
     },
+    /// The endpoint's Authgear access token named another issuer: the two origins, so the
+    /// operator sees what `authgear.issuer` must hold. Origins only (`issuer` is absent when
+    /// the token's `iss` is not an origin).
+    #[serde(rename_all = "camelCase")]
+    IssuerMismatch {
+        endpoint: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        issuer: Option<String>,
+    },
     /// Something went wrong that did not change the outcome.
     #[serde(rename_all = "camelCase")]
     Warning { code: Warning },
 }
 
 /// A warning's code: something went wrong that did not change the outcome.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Warning {
     /// The endpoint's tokens failed a check and were not saved (the call ends deferred).
@@ -99,11 +108,12 @@ pub enum Warning {
 
 impl Warning {
     /// Every code, for the generated JS constants and TypeScript union.
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 16] = [
         Self::InvalidAnswer(InvalidAnswer::TokenType),
         Self::InvalidAnswer(InvalidAnswer::ExpiresIn),
         Self::InvalidAnswer(InvalidAnswer::RefreshToken),
-        Self::InvalidAnswer(InvalidAnswer::AccessTokenIssuer),
+        Self::InvalidAnswer(InvalidAnswer::AccessToken),
+        Self::InvalidAnswer(InvalidAnswer::AccessTokenIssuer { found: None }),
         Self::InvalidAnswer(InvalidAnswer::AccessTokenClient),
         Self::InvalidAnswer(InvalidAnswer::AccessTokenExpired),
         Self::InvalidAnswer(InvalidAnswer::AccessTokenSubject),
@@ -117,7 +127,7 @@ impl Warning {
         Self::EngineUnavailable,
     ];
 
-    pub const fn as_str(self) -> &'static str {
+    pub const fn as_str(&self) -> &'static str {
         match self {
             Self::InvalidAnswer(invalid) => invalid.code(),
             Self::IdTokenNotSaved => "id_token_not_saved",

@@ -9,6 +9,7 @@
 
 use std::fmt;
 
+use crate::core::cookie::Attributes;
 use crate::core::event::Event;
 use crate::core::options::Credentials;
 use crate::core::presets::Sealed;
@@ -39,6 +40,17 @@ pub trait Store {
     fn name(&self) -> &str;
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError>;
     async fn set(&self, key: &str, value: &str) -> Result<(), StoreError>;
+    /// Writes `value` with a cookie's `attributes` (those of the SDK it belongs to) when this
+    /// store is the cookie jar, and as [`Store::set`] otherwise.
+    async fn set_with(
+        &self,
+        key: &str,
+        value: &str,
+        attributes: Attributes,
+    ) -> Result<(), StoreError> {
+        let _ = attributes;
+        self.set(key, value).await
+    }
     async fn remove(&self, key: &str) -> Result<(), StoreError>;
     /// Every key, for sources that find their entries by prefix.
     async fn keys(&self) -> Result<Vec<String>, StoreError>;

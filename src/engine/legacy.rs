@@ -72,7 +72,7 @@ pub async fn read<D: Storage + LegacyMedia + Clock>(
             ("callback", Ok(session))
         }
         SourceSpec::Preset(spec) => {
-            let entries = read_entries(spec, device).await;
+            let (entries, _) = read_entries(spec, device).await;
             (
                 spec.preset.as_str(),
                 presets::parse(spec, &entries, device.now_s()),
@@ -141,24 +141,33 @@ async fn restore_preset<D: Storage + LegacyMedia + Clock>(
     device: &D,
     replacement: &wire::LegacyTokens,
 ) -> Result<Vec<&'static str>, RestoreError> {
-    let entries = read_entries(spec, device).await;
+    let (entries, decrypted) = read_entries(spec, device).await;
     let session = presets::parse(spec, &entries, device.now_s())
         .ok()
         .flatten()
         .ok_or(RestoreError::Gone)?;
-    let (writes, kinds) = presets::rewrite(&entries, &session, replacement);
+    let (writes, kinds) = presets::rewrite(&entries, &decrypted, &session, replacement);
     if replacement.refresh_token.is_some() && !kinds.contains(&TokenKind::RefreshToken) {
         return Err(RestoreError::NoPlace);
     }
+    // A cookie keeps the lifetime and scope the SDK gave it.
+    let attributes = cookie::Attributes::of(spec.preset);
     for (index, value) in writes {
         let entry = &entries[index];
-        device.open(entry.area)?.set(&entry.key, &value).await?;
+        device
+            .open(entry.area)?
+            .set_with(&entry.key, &value, attributes)
+            .await?;
     }
     Ok(kinds.iter().map(|kind| kind.as_str()).collect())
 }
 
-/// Every entry the preset wants, in as many rounds as its pointers need, decrypted.
-async fn read_entries<D: Storage + LegacyMedia>(spec: &PresetSpec, device: &D) -> Vec<Entry> {
+/// Every entry the preset wants, in as many rounds as its pointers need, decrypted; and the
+/// indexes of those that were decrypted.
+async fn read_entries<D: Storage + LegacyMedia>(
+    spec: &PresetSpec,
+    device: &D,
+) -> (Vec<Entry>, Vec<usize>) {
     let mut entries: Vec<Entry> = Vec::new();
     let mut asked: Vec<Want> = Vec::new();
     let mut listed: Vec<(Area, Vec<String>)> = Vec::new();
@@ -175,15 +184,17 @@ async fn read_entries<D: Storage + LegacyMedia>(spec: &PresetSpec, device: &D) -
         }
         asked.extend(wants);
     }
+    let mut decrypted = Vec::new();
     if let Some(sealed) = presets::sealed(spec, &entries) {
         let plain = device.unseal(&sealed).await;
         for (item, plain) in sealed.items.iter().zip(plain) {
             if let Some(plain) = plain {
                 entries[item.index].value = plain;
+                decrypted.push(item.index);
             }
         }
     }
-    entries
+    (entries, decrypted)
 }
 
 /// Reads what one want names into `entries`; a medium that cannot be read holds nothing.
@@ -195,7 +206,7 @@ async fn read_want<D: Storage + LegacyMedia>(
 ) {
     let area = want.area();
     if area == Area::IndexedDb {
-        let (Want::Prefix(_, prefix) | Want::Key(_, prefix)) = want;
+        let (Want::Prefix(_, prefix) | Want::Key(_, prefix) | Want::Containing(_, prefix)) = want;
         let records = device
             .records(
                 firebase::DATABASE,
@@ -215,7 +226,7 @@ async fn read_want<D: Storage + LegacyMedia>(
     let Ok(store) = device.open(area) else { return };
     let keys: Vec<String> = match want {
         Want::Key(_, key) => vec![key.clone()],
-        Want::Prefix(..) => {
+        Want::Prefix(..) | Want::Containing(..) => {
             if !listed.iter().any(|(listed_area, _)| *listed_area == area) {
                 let keys = store.keys().await.unwrap_or_default();
                 listed.push((area, keys));

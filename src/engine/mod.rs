@@ -13,12 +13,12 @@ use crate::core::answer::{ExchangeAnswer, classify};
 use crate::core::choice::{Choice, Expectations, choose};
 use crate::core::event::{Event, Warning};
 use crate::core::options::{Cleanup, Credentials, Options};
-use crate::core::outcome::{Credential, DeferReason, Outcome};
+use crate::core::outcome::{Credential, DeferReason, Outcome, RejectReason};
 use crate::core::presets;
 use crate::core::retry::{Backoff, RetryPolicy};
 use crate::core::source::LegacySession;
 use crate::core::state::{self, Start, StateRecord, fingerprint};
-use crate::core::validate::{AuthgearSession, validate};
+use crate::core::validate::{AuthgearSession, InvalidAnswer, issuer_configuration, validate};
 use crate::wire::{ExchangeRequest, SubjectTokenType};
 use device::{Device, SendError, Store};
 
@@ -130,7 +130,13 @@ impl<D: Device> Migration<'_, D> {
         let (credential, subject_token) = self.choose_credential(&session)?;
         // Cookie mode has no token to tell sessions apart: one constant per source.
         let print = fingerprint(subject_token.unwrap_or("cookie"));
-        if let Some(reason) = state::earlier_rejection(record.as_ref(), &print) {
+        let configuration = issuer_configuration(&self.options.authgear);
+        if let Some(reason) = state::earlier_rejection(
+            record.as_ref(),
+            &print,
+            &configuration,
+            self.device.now_ms(),
+        ) {
             return Ok(Outcome::Rejected {
                 reason,
                 description: None,
@@ -318,6 +324,15 @@ impl<D: Device> Migration<'_, D> {
                             return Ok(session);
                         }
                         Err(invalid) => {
+                            if let Some(description) =
+                                invalid.issuer_mismatch(&self.options.authgear)
+                            {
+                                let reason = Some(RejectReason::IssuerMismatch.as_str());
+                                self.report_answer(http_status, "refused", reason, sent_at);
+                                return Err(self
+                                    .reject_configuration(state, record, &invalid, description)
+                                    .await);
+                            }
                             self.device.emit(&Event::Warning {
                                 code: Warning::InvalidAnswer(invalid),
                             });
@@ -391,6 +406,36 @@ impl<D: Device> Migration<'_, D> {
             reason,
             duration_ms: self.since(sent_at),
         });
+    }
+
+    /// Ends the call rejected for the app's configuration (an issuer mismatch), recorded so
+    /// that no start asks again until the configuration changes or a day has passed.
+    async fn reject_configuration(
+        &self,
+        state: &impl Store,
+        record: &StateRecord,
+        invalid: &InvalidAnswer,
+        description: String,
+    ) -> Outcome {
+        let reason = RejectReason::IssuerMismatch;
+        let found = match invalid {
+            InvalidAnswer::AccessTokenIssuer { found } => found.clone(),
+            _ => None,
+        };
+        self.device.emit(&Event::IssuerMismatch {
+            endpoint: self.options.authgear.endpoint.clone(),
+            issuer: found,
+        });
+        let configuration = issuer_configuration(&self.options.authgear);
+        let rejected =
+            record
+                .clone()
+                .reject_configuration(reason, configuration, self.device.now_ms());
+        self.write_state(state, &rejected).await;
+        Outcome::Rejected {
+            reason,
+            description: Some(description),
+        }
     }
 
     /// Ends the call deferred, recording when to ask again.
