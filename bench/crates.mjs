@@ -11,11 +11,12 @@ const RELEASE = `${ROOT}target/wasm32-unknown-unknown/wasm-release/authgear_migr
 
 /** The crate an item of twiggy's belongs to, from its demangled name. */
 function crateOf(name) {
-  if (/^data\[\d+\]$/.test(name)) return "(read-only data)";
-  if (/^(type|table|elem|import|export|global|memory|code)\b|^"function names"|^custom section/.test(name)) return "(wasm sections, names)";
-  // `<serde_json::de::Deserializer<R> as …>::f`, `&mut alloc::…`, `core::fmt::…`.
-  const path = name.replace(/^[<&\s]*(?:mut |dyn |impl )?/, "").replace(/^[<&\s]*/, "");
-  const crate = /^([A-Za-z_][A-Za-z0-9_]*)::/.exec(path)?.[1];
+  if (/^data\[\d+\]$|^data segment/.test(name)) return "(read-only data)";
+  if (/"function names" subsection|^custom section/.test(name)) return "(name section: not shipped)";
+  if (/^(type|table|elem|import|export|global|memory|code)\b/.test(name)) return "(wasm sections)";
+  // `<serde_json::de::Deserializer<R> as …>::f`, `<T as base64ct::Encoding>::f`, `core[hash]::fmt::…`.
+  const path = name.replace(/^<T as /, "").replace(/^[<&\s]*(?:mut |dyn |impl )?[<&\s]*/, "");
+  const crate = /^([A-Za-z_][A-Za-z0-9_]*)(?:\[[0-9a-f]+\])?::/.exec(path)?.[1];
   return crate ?? "(other)";
 }
 
@@ -29,8 +30,9 @@ export function measureCrates() {
     let total = 0;
     for (const item of items) {
       const bytes = item.shallow_size;
-      total += bytes;
       const crate = crateOf(item.name);
+      if (crate.startsWith("(name section")) continue;
+      total += bytes;
       crates.set(crate, (crates.get(crate) ?? 0) + bytes);
     }
     return { total, crates: [...crates].sort((a, b) => b[1] - a[1]).map(([name, bytes]) => [name, bytes, (100 * bytes) / total]) };
