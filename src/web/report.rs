@@ -20,8 +20,8 @@ impl Reporter {
 
     pub fn emit(&self, event: &Event) {
         let Some(hook) = &self.hook else { return };
-        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-        let Ok(value) = event.serialize(&serializer) else {
+        // One serialiser for every value out: JSON text, parsed by the browser.
+        let Ok(value) = to_js(event) else {
             return;
         };
         let elapsed = (now() - self.started).max(0.0).round();
@@ -29,6 +29,14 @@ impl Reporter {
         // An app's listener that throws must not change the migration.
         let _ = hook.call1(&JsValue::NULL, &value);
     }
+}
+
+/// `value` as a JS value: serde_json's text, parsed by the browser's `JSON.parse`, so that the
+/// Wasm carries one serialiser (serde_json's) rather than serde-wasm-bindgen's as well.
+pub fn to_js(value: &impl Serialize) -> Result<JsValue, JsValue> {
+    let text =
+        serde_json::to_string(value).map_err(|error| JsValue::from_str(&error.to_string()))?;
+    js_sys::JSON::parse(&text)
 }
 
 /// Milliseconds on the monotonic clock.
