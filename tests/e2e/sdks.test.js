@@ -436,8 +436,10 @@ describe("okta-auth-js 8.0 (a real PKCE redirect: getWithRedirect, then handleLo
     await page.waitForURL((url) => url.searchParams.has("code"));
     await loadSdk("okta");
     await page.evaluate(async (config) => {
-      const okta = new sdk.OktaAuth(config);
-      await okta.handleLoginRedirect(undefined, location.origin + "/");
+      // restoreOriginalUri: the app's own navigation after the callback; none here, so the
+      // evaluation is not cut short by one.
+      const okta = new sdk.OktaAuth({ ...config, restoreOriginalUri: async () => {} });
+      await okta.handleLoginRedirect();
     }, { ...config(), ...extra });
     await page.goto(stack.urls.app);
   }
