@@ -23,7 +23,7 @@
 //! `error` (every failure and its wire answer), `legacy` (one verifier per credential kind),
 //! `legacy_jwt` (JWT verification), `authgear` (the Admin API), `store` (shared state, memory or
 //! Redis), `replay`, `idempotency`, `limits` (rate limits, kill switch), `metrics`, `health`,
-//! `check` (`--check-config`), `cors`, and `upstream` (the outgoing HTTP client).
+//! `check` (`--check-config`), `progress`, `cors`, and `upstream` (the outgoing HTTP client).
 
 mod authgear;
 mod check;
@@ -38,6 +38,7 @@ mod legacy;
 mod legacy_jwt;
 mod limits;
 mod metrics;
+mod progress;
 mod replay;
 mod store;
 mod upstream;
@@ -56,8 +57,8 @@ pub use authgear_migrate::wire;
 pub use check::{Check, Status};
 pub use config::{
     AccessTokenVerifier, AuthgearConfig, ClientIpSource, Config, ConfigError, JwtConfig,
-    LegacyClient, LegacyConfig, LimitsConfig, Origin, RateLimit, RedisUrl, SessionCheckConfig,
-    StoreConfig,
+    LegacyClient, LegacyConfig, LimitsConfig, Origin, ProgressConfig, RateLimit, RedisUrl,
+    SessionCheckConfig, StoreConfig,
 };
 pub use legacy_jwt::Algorithm;
 
@@ -81,11 +82,16 @@ pub struct Endpoint {
     shared: Arc<Shared>,
     cors: Vec<Origin>,
     login_id_key: LoginIdKey,
+    imported_users: Option<u64>,
 }
 
 impl Endpoint {
     pub fn new(config: &Config) -> Self {
-        let metrics = Arc::new(metrics::Metrics::new());
+        let mut metrics = metrics::Metrics::new();
+        if let Some(imported) = config.progress.imported_users {
+            metrics.imported_users(imported);
+        }
+        let metrics = Arc::new(metrics);
         Self {
             shared: Arc::new(Shared {
                 exchange: Arc::new(Exchange::new(config, metrics)),
@@ -93,6 +99,7 @@ impl Endpoint {
             }),
             cors: config.cors_allowed_origins.clone(),
             login_id_key: config.authgear.login_id_key,
+            imported_users: config.progress.imported_users,
         }
     }
 
@@ -114,7 +121,7 @@ impl Endpoint {
     pub fn ops_router(&self) -> Router {
         Router::new()
             .route("/healthz", get(health::healthz))
-            .route("/metrics", get(health::metrics))
+            .route("/metrics", get(metrics::serve))
             .with_state(Arc::clone(&self.shared))
     }
 
