@@ -134,11 +134,10 @@ mod tests {
         let mut missing = settings();
         missing.admin_key_pem = None;
         missing.admin_key_file = Some("/no/such/key.pem".into());
+        let error = missing.connection().unwrap_err();
         assert!(
-            missing
-                .connection()
-                .unwrap_err()
-                .starts_with("AUTHGEAR_ADMIN_KEY_FILE: cannot read /no/such/key.pem")
+            error.starts_with("AUTHGEAR_ADMIN_KEY_FILE: cannot read /no/such/key.pem"),
+            "{error}"
         );
     }
 
