@@ -50,8 +50,7 @@ impl fmt::Display for Check {
     }
 }
 
-/// `ok` with the detail of `Ok`, `FAIL` with that of `Err`.
-pub(crate) fn check(name: impl Into<String>, result: Result<String, String>) -> Check {
+fn check(name: impl Into<String>, result: Result<String, String>) -> Check {
     let (status, detail) = match result {
         Ok(detail) => (Status::Ok, detail),
         Err(detail) => (Status::Fail, detail),
