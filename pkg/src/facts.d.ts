@@ -59,6 +59,7 @@ export type Unreadable =
   | "bad_encoding"
   | "missing_chunk"
   | "not_decryptable"
+  | "memory_only"
   | "read_failed";
 
 /** The legacy SDKs a preset reads (src/core/presets/). */

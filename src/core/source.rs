@@ -165,12 +165,15 @@ pub enum Unreadable {
     MissingChunk,
     /// Encrypted with a key that is not there (MSAL's `msal.cache.encryption` cookie).
     NotDecryptable,
+    /// The SDK says it is signed in but keeps its tokens in memory only (auth0-spa-js's default
+    /// `cacheLocation`): nothing on the device can be exchanged.
+    MemoryOnly,
     /// The app's `legacy.read()` threw (reported by `inspectLegacySession`).
     ReadFailed,
 }
 
 impl Unreadable {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::NotJson,
         Self::PointerMissing,
         Self::NotAString,
@@ -178,6 +181,7 @@ impl Unreadable {
         Self::BadEncoding,
         Self::MissingChunk,
         Self::NotDecryptable,
+        Self::MemoryOnly,
         Self::ReadFailed,
     ];
 
@@ -190,6 +194,7 @@ impl Unreadable {
             Self::BadEncoding => "bad_encoding",
             Self::MissingChunk => "missing_chunk",
             Self::NotDecryptable => "not_decryptable",
+            Self::MemoryOnly => "memory_only",
             Self::ReadFailed => "read_failed",
         }
     }
