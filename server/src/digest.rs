@@ -5,8 +5,6 @@
 use ring::digest::{SHA256, digest};
 
 pub(crate) struct Digests {
-    /// The replay cache's key (hex).
-    pub(crate) replay: String,
     /// What an idempotency record is bound to (hex): a retry must present the same credential.
     pub(crate) binding: String,
     /// The key that seals a stored answer: only whoever presents the credential again can open
@@ -27,11 +25,18 @@ impl Digests {
             out
         };
         Self {
-            replay: hex(&hash("authgear-migrate/replay/v1")),
             binding: hex(&hash("authgear-migrate/idempotency-binding/v1")),
             seal: hash("authgear-migrate/idempotency-seal/v1"),
         }
     }
+}
+
+/// The replay cache's key (hex) for a credential's replay identity (see
+/// [`crate::legacy::Verified::replay_id`]): one credential, one key, however it is spelled.
+pub(crate) fn replay_key(replay_id: &str) -> String {
+    let mut input = b"authgear-migrate/replay/v2\0".to_vec();
+    input.extend_from_slice(replay_id.as_bytes());
+    hex(digest(&SHA256, &input).as_ref())
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
@@ -51,10 +56,12 @@ mod tests {
     #[test]
     fn each_purpose_has_its_own_hash() {
         let one = Digests::of("token-1");
-        assert_ne!(one.replay, one.binding);
+        let replay = replay_key("token-1");
+        assert_ne!(replay, one.binding);
         assert_ne!(one.binding, hex(&one.seal));
-        assert_eq!(one.replay, Digests::of("token-1").replay);
-        assert_ne!(one.replay, Digests::of("token-2").replay);
-        assert!(!one.replay.contains("token"));
+        assert_eq!(one.binding, Digests::of("token-1").binding);
+        assert_ne!(one.binding, Digests::of("token-2").binding);
+        assert_ne!(replay, replay_key("token-2"));
+        assert!(!replay.contains("token"));
     }
 }

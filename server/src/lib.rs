@@ -37,6 +37,7 @@ mod idempotency;
 mod legacy;
 mod legacy_jwt;
 mod limits;
+mod listener;
 mod metrics;
 mod replay;
 mod store;
@@ -56,10 +57,11 @@ pub use authgear_migrate::wire;
 pub use check::Check;
 pub use config::{
     AccessTokenVerifier, AuthgearConfig, ClientIpSource, Config, ConfigError, JwtConfig,
-    LegacyClient, LegacyConfig, LimitsConfig, Origin, RateLimit, RedisUrl, SessionCheckConfig,
-    StoreConfig,
+    LegacyClient, LegacyConfig, LimitsConfig, LoginIdSource, Origin, RateLimit, RedisUrl,
+    SessionCheckConfig, StoreConfig, SubjectBinding,
 };
 pub use legacy_jwt::Algorithm;
+pub use listener::{HEADER_READ_TIMEOUT, serve};
 
 use exchange::Exchange;
 
@@ -80,7 +82,7 @@ pub(crate) struct Shared {
 pub struct Endpoint {
     shared: Arc<Shared>,
     cors: Vec<Origin>,
-    login_id_key: LoginIdKey,
+    login_id_keys: Vec<LoginIdKey>,
 }
 
 impl Endpoint {
@@ -92,7 +94,16 @@ impl Endpoint {
                 draining: AtomicBool::new(false),
             }),
             cors: config.cors_allowed_origins.clone(),
-            login_id_key: config.authgear.login_id_key,
+            login_id_keys: config
+                .legacy
+                .login_ids
+                .iter()
+                .fold(Vec::new(), |mut keys, source| {
+                    if !keys.contains(&source.key) {
+                        keys.push(source.key);
+                    }
+                    keys
+                }),
         }
     }
 

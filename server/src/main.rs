@@ -62,13 +62,19 @@ async fn main() -> ExitCode {
     };
     let endpoint = Endpoint::new(&config);
     if check_only {
-        return check(&endpoint).await;
+        return check(&config, &endpoint).await;
+    }
+    for warning in config.warnings() {
+        tracing::warn!(warning, "configuration");
     }
     serve(&config, endpoint).await
 }
 
-async fn check(endpoint: &Endpoint) -> ExitCode {
+async fn check(config: &Config, endpoint: &Endpoint) -> ExitCode {
     println!("ok   configuration: every variable is valid");
+    for warning in config.warnings() {
+        println!("WARN {warning}");
+    }
     let checks = endpoint.check().await;
     for check in &checks {
         println!("{check}");
@@ -148,16 +154,12 @@ async fn bind(addr: SocketAddr, variable: &str) -> Result<TcpListener, ExitCode>
     })
 }
 
+/// With the listener's header-read and idle timeouts (slow clients), until `stopped`.
 async fn run(listener: TcpListener, app: Router, mut stopped: watch::Receiver<bool>) {
-    let service = app.into_make_service_with_connect_info::<SocketAddr>();
-    let result = axum::serve(listener, service)
-        .with_graceful_shutdown(async move {
-            let _ = stopped.wait_for(|stop| *stop).await;
-        })
-        .await;
-    if let Err(error) = result {
-        tracing::error!(%error, "server failed");
-    }
+    authgear_migrate_server::serve(listener, app, async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    })
+    .await;
 }
 
 /// SIGINT (Ctrl-C) or SIGTERM (what container runtimes send).

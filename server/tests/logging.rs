@@ -94,6 +94,7 @@ async fn no_credential_of_any_kind_is_logged() {
         .endpoint(&[
             ("LEGACY_ACCESS_TOKEN_VERIFIER", "userinfo"),
             ("LEGACY_USERINFO_URL", &userinfo),
+            ("LEGACY_USERINFO_ACCEPTS_ANY_CLIENT", "true"),
         ])
         .await;
     let mut secrets = Vec::new();
@@ -128,7 +129,7 @@ async fn no_credential_of_any_kind_is_logged() {
     secrets.push(cookie.split_once('=').unwrap().1.to_owned());
 
     let opaque = stack
-        .mint(json!({ "user": "carol@example.com", "kind": "opaque" }))
+        .mint(json!({ "user": "bob@example.com", "kind": "opaque" }))
         .await;
     for _ in 0..2 {
         // The second is a replay, refused: logged too, without the token.

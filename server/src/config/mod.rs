@@ -12,10 +12,13 @@ use std::time::Duration;
 
 use url::{Host, Url};
 
-use crate::authgear::{AdminKey, LoginIdKey};
+use crate::authgear::AdminKey;
 use parse::{Vars, parse_http_url, parse_origin, split_list};
 
-pub use legacy::{AccessTokenVerifier, JwtConfig, LegacyClient, LegacyConfig, SessionCheckConfig};
+pub use legacy::{
+    AccessTokenVerifier, JwtConfig, LegacyClient, LegacyConfig, LoginIdSource, SessionCheckConfig,
+    SubjectBinding,
+};
 pub use parse::ConfigError;
 pub use safety::{ClientIpSource, LimitsConfig, RateLimit, RedisUrl, StoreConfig};
 
@@ -39,6 +42,9 @@ pub struct Config {
     /// How long the binary lets requests in flight finish after SIGTERM
     /// (`SHUTDOWN_GRACE_SECONDS`).
     pub shutdown_grace: Duration,
+    /// `ALLOW_INSECURE_UPSTREAMS`: plain-text upstreams off loopback are accepted (development
+    /// only).
+    pub allow_insecure_upstreams: bool,
 }
 
 /// The Authgear project the sessions are created in.
@@ -53,8 +59,6 @@ pub struct AuthgearConfig {
     pub admin_key: AdminKey,
     /// `AUTHGEAR_CLIENT_IDS`: the only `client_id`s an exchange may name.
     pub client_ids: Vec<String>,
-    /// `LEGACY_LOGIN_ID_KEY`: the kind of login ID the users were imported with.
-    pub login_id_key: LoginIdKey,
     /// `AUTHGEAR_CREATE_USERS`: create the user (Admin API `createUser`) when none has the
     /// login ID, instead of refusing with `user_not_found`.
     pub create_users: bool,
@@ -137,7 +141,20 @@ impl Config {
             .seconds("SHUTDOWN_GRACE_SECONDS", EXPECT_GRACE, (0, 600))?
             .unwrap_or(DEFAULT_SHUTDOWN_GRACE);
 
+        let allow_insecure_upstreams = vars.flag("ALLOW_INSECURE_UPSTREAMS")?.unwrap_or(false);
+        if !allow_insecure_upstreams {
+            let mut upstreams = legacy.upstreams();
+            upstreams.push(("AUTHGEAR_ENDPOINT", &authgear.endpoint));
+            for (variable, url) in upstreams {
+                safety::require_tls(variable, url)?;
+            }
+            if let Some(redis) = &store.redis_url {
+                safety::require_tls_redis(redis)?;
+            }
+        }
+
         Ok(Self {
+            allow_insecure_upstreams,
             authgear,
             legacy,
             limits,
@@ -168,11 +185,6 @@ fn authgear<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<AuthgearCon
         }
         Ok(ids)
     })?;
-    let login_id_key = vars
-        .parsed("LEGACY_LOGIN_ID_KEY", EXPECT_LOGIN_ID_KEY, |key| {
-            key.parse().map_err(|()| format!("got `{key}`"))
-        })?
-        .unwrap_or(LoginIdKey::Email);
     let max_concurrency = vars
         .parsed(
             "AUTHGEAR_MAX_CONCURRENCY",
@@ -198,7 +210,6 @@ fn authgear<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<AuthgearCon
         project_id,
         admin_key,
         client_ids,
-        login_id_key,
         create_users: vars.flag("AUTHGEAR_CREATE_USERS")?.unwrap_or(false),
         max_concurrency,
         queue_timeout,
@@ -213,7 +224,6 @@ const EXPECT_KEY_ID: &str = "the Admin API key ID shown in the portal (Advanced 
 const EXPECT_KEY: &str = "the Admin API private key: a PKCS#8 PEM file (AUTHGEAR_ADMIN_KEY_FILE) \
                           or its text (AUTHGEAR_ADMIN_KEY_PEM)";
 const EXPECT_CLIENT_IDS: &str = "a comma-separated list of the Authgear client IDs to serve";
-const EXPECT_LOGIN_ID_KEY: &str = "email, phone or username";
 const EXPECT_CONCURRENCY: &str = "a whole number from 1 to 1024";
 const EXPECT_QUEUE_TIMEOUT: &str = "a whole number of milliseconds from 0 to 30000";
 const EXPECT_ORIGINS: &str = "a comma-separated list of origins such as https://app.example.com";
