@@ -145,6 +145,13 @@ pub struct ImportArgs {
     #[arg(long, env = "AUTHGEAR_ADMIN_KEY_FILE", value_name = "FILE")]
     pub admin_key_file: Option<String>,
 
+    /// Accept a plain-http AUTHGEAR_ENDPOINT off this machine (development only: the admin JWT
+    /// and the password hashes would cross the network in clear text).
+    #[arg(long, env = "ALLOW_INSECURE_UPSTREAMS", value_name = "BOOL", num_args = 0..=1,
+          default_missing_value = "true", default_value_t = false,
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub allow_insecure_upstreams: bool,
+
     /// Test only: after the Nth request is accepted, exit (status 75) before recording it,
     /// as a crash between the POST and the state file would.
     #[arg(long, hide = true, value_name = "N")]

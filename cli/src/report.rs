@@ -99,14 +99,17 @@ pub fn write_report(path: &Path, entries: &[ReportEntry]) -> Result<(), String> 
             .map_err(|error| error.to_string())?;
         for entry in entries {
             writer
-                .write_record([
-                    entry.position.to_string(),
-                    entry.legacy_id.clone().unwrap_or_default(),
-                    entry.login_id.clone().unwrap_or_default(),
-                    entry.stage.to_owned(),
-                    entry.reason.clone(),
-                    entry.detail.clone(),
-                ])
+                .write_record(
+                    [
+                        entry.position.to_string(),
+                        entry.legacy_id.clone().unwrap_or_default(),
+                        entry.login_id.clone().unwrap_or_default(),
+                        entry.stage.to_owned(),
+                        entry.reason.clone(),
+                        entry.detail.clone(),
+                    ]
+                    .map(|cell| spreadsheet_safe(&cell)),
+                )
                 .map_err(|error| error.to_string())?;
         }
         writer.into_inner().map_err(|error| error.to_string())?
@@ -115,7 +118,19 @@ pub fn write_report(path: &Path, entries: &[ReportEntry]) -> Result<(), String> 
         json.push(b'\n');
         json
     };
-    std::fs::write(path, bytes).map_err(|error| format!("report {}: {error}", path.display()))
+    crate::private_file::write(path, &bytes)
+        .map_err(|error| format!("report {}: {error}", path.display()))
+}
+
+/// A cell a spreadsheet will not run as a formula: one that begins with `=`, `+`, `-` or `@`
+/// (or a tab or carriage return, which some strip first) gets a leading `'` (OWASP's CSV
+/// injection advice). Legacy IDs and login IDs come from the export, i.e. from users.
+fn spreadsheet_safe(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
 }
 
 /// The first `limit` entries, one line each, for the terminal.
@@ -309,6 +324,42 @@ mod tests {
         let json: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join("r.json")).unwrap()).unwrap();
         assert_eq!(json[0]["legacy_id"], "auth0|3");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_run_are_escaped() {
+        let dir = std::env::temp_dir().join(format!("agm-report-csv-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let entries: Vec<ReportEntry> = ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "plain"]
+            .into_iter()
+            .enumerate()
+            .map(|(position, login_id)| ReportEntry {
+                position,
+                legacy_id: None,
+                login_id: Some(login_id.into()),
+                stage: "validation",
+                reason: "r".into(),
+                detail: "d".into(),
+            })
+            .collect();
+        write_report(&dir.join("r.csv"), &entries).unwrap();
+        let csv = std::fs::read_to_string(dir.join("r.csv")).unwrap();
+        let cells: Vec<&str> = csv
+            .lines()
+            .skip(1)
+            .map(|line| line.split(',').nth(2).unwrap())
+            .collect();
+        assert_eq!(
+            cells,
+            [
+                "\"'=HYPERLINK(\"\"x\"\")\"",
+                "'+1",
+                "'-2",
+                "'@SUM(A1)",
+                "plain"
+            ]
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

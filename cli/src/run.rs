@@ -115,6 +115,7 @@ pub async fn import(args: ImportArgs) -> Result<Finish, String> {
         admin_key_id: args.admin_key_id.clone(),
         admin_key_file: args.admin_key_file.clone(),
         admin_key_pem: std::env::var("AUTHGEAR_ADMIN_KEY_PEM").ok(),
+        allow_insecure: args.allow_insecure_upstreams,
     }
     .connection()?;
     let state_path = args
@@ -350,7 +351,8 @@ fn write_records(path: &Path, plan: &plan::Plan) -> Result<(), String> {
         out.extend_from_slice(&split::serialize(&planned.record));
         out.push(b'\n');
     }
-    std::fs::write(path, out).map_err(|error| format!("--output {}: {error}", path.display()))
+    crate::private_file::write(path, &out)
+        .map_err(|error| format!("--output {}: {error}", path.display()))
 }
 
 /// Writes the report when asked for, or when there is anything in it.

@@ -13,7 +13,6 @@
 //! it. An `accepted` batch is never sent again while its job can be read; it is polled.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -222,32 +221,13 @@ impl State {
         Ok(())
     }
 
-    /// Writes the state atomically: a temporary file beside it, synced, then renamed.
+    /// Writes the state atomically, as the owner's file alone ([`crate::private_file`]).
     pub fn save(&self, path: &Path) -> Result<(), StateError> {
-        let io = |error| StateError::Io {
+        let json = serde_json::to_vec_pretty(self).expect("the state serializes");
+        crate::private_file::write(path, &json).map_err(|error| StateError::Io {
             path: path.to_owned(),
             error,
-        };
-        let mut temporary = path.as_os_str().to_owned();
-        temporary.push(".tmp");
-        let temporary = PathBuf::from(temporary);
-        let json = serde_json::to_vec_pretty(self).expect("the state serializes");
-        {
-            let mut file = std::fs::File::create(&temporary).map_err(io)?;
-            file.write_all(&json).map_err(io)?;
-            file.sync_all().map_err(io)?;
-        }
-        std::fs::rename(&temporary, path).map_err(io)?;
-        // Make the rename itself durable.
-        if let Some(parent) = path
-            .parent()
-            .filter(|parent| !parent.as_os_str().is_empty())
-        {
-            if let Ok(directory) = std::fs::File::open(parent) {
-                let _ = directory.sync_all();
-            }
-        }
-        Ok(())
+        })
     }
 
     pub fn records_completed(&self) -> usize {

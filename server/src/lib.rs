@@ -58,7 +58,7 @@ pub use check::Check;
 pub use config::{
     AccessTokenVerifier, AuthgearConfig, ClientIpSource, Config, ConfigError, JwtConfig,
     LegacyClient, LegacyConfig, LimitsConfig, LoginIdSource, Origin, RateLimit, RedisUrl,
-    SessionCheckConfig, StoreConfig, SubjectBinding,
+    SessionCheckConfig, StoreConfig, SubjectBinding, is_loopback,
 };
 pub use legacy_jwt::Algorithm;
 pub use listener::{HEADER_READ_TIMEOUT, serve};

@@ -20,7 +20,7 @@ pub use legacy::{
     SubjectBinding,
 };
 pub use parse::ConfigError;
-pub use safety::{ClientIpSource, LimitsConfig, RateLimit, RedisUrl, StoreConfig};
+pub use safety::{ClientIpSource, LimitsConfig, RateLimit, RedisUrl, StoreConfig, is_loopback};
 
 /// Everything the endpoint needs to know, checked.
 #[derive(Clone, Debug)]
