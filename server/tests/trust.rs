@@ -119,6 +119,40 @@ async fn jit_creation_with_a_verified_email_still_works_and_an_unverified_one_ne
 }
 
 #[tokio::test]
+async fn a_user_created_just_in_time_is_bound_to_its_legacy_subject() {
+    let stack = Stack::start().await;
+    let served = stack
+        .endpoint(&[
+            ("AUTHGEAR_CREATE_USERS", "true"),
+            ("LEGACY_SUBJECT_ATTRIBUTE", "legacy_user_id"),
+        ])
+        .await;
+    let claims = json!({ "email": "jit-bound@example.com", "sub": "legacy|jit3" });
+    let first = stack.mint(json!({ "claims": claims })).await;
+    let users = stack.users_created().await;
+    let answer = Ask::access(&first).send(&stack.http, &served.url).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(stack.users_created().await, users + 1);
+    // Its next credential finds it bound (`updateUser` set the attribute)…
+    let again = stack.mint(json!({ "claims": claims })).await;
+    let answer = Ask::access(&again).send(&stack.http, &served.url).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    // …and another legacy subject with the same verified address does not get in.
+    let other = stack
+        .mint(json!({ "claims": { "email": "jit-bound@example.com", "sub": "legacy|other" } }))
+        .await;
+    assert_refused(
+        &stack,
+        &served.url,
+        &other,
+        "subject_mismatch",
+        "JIT, bound",
+    )
+    .await;
+    stack.stop().await;
+}
+
+#[tokio::test]
 async fn subject_binding_refuses_a_login_id_that_belongs_to_another_legacy_subject() {
     let stack = Stack::start().await;
     // Bob was imported with `legacy_user_id: legacy|2` (his `sub`); Alice without it.

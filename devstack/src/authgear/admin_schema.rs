@@ -61,6 +61,7 @@ pub(super) enum ObjectType {
     Mutation,
     User,
     CreateUserPayload,
+    UpdateUserPayload,
     CreateSessionPayload,
 }
 
@@ -71,6 +72,7 @@ impl ObjectType {
             Self::Mutation => "Mutation",
             Self::User => "User",
             Self::CreateUserPayload => "CreateUserPayload",
+            Self::UpdateUserPayload => "UpdateUserPayload",
             Self::CreateSessionPayload => "CreateSessionPayload",
         }
     }
@@ -142,6 +144,12 @@ pub(super) fn field_def(parent: ObjectType, name: &str) -> Option<FieldDef> {
             type_name: "CreateUserPayload!",
             arguments: &[("input", "CreateUserInput!")],
         },
+        // user_mutation.go: updateUser, for its `customAttributes` (the legacy subject binding).
+        (ObjectType::Mutation, "updateUser") => FieldDef::Object {
+            object: ObjectType::UpdateUserPayload,
+            type_name: "UpdateUserPayload!",
+            arguments: &[("input", "UpdateUserInput!")],
+        },
         (ObjectType::Mutation, "createSession") => FieldDef::Object {
             object: ObjectType::CreateSessionPayload,
             type_name: "CreateSessionPayload!",
@@ -173,11 +181,13 @@ pub(super) fn field_def(parent: ObjectType, name: &str) -> Option<FieldDef> {
         (ObjectType::User, "customAttributes") => FieldDef::Scalar("UserCustomAttributes!"),
         (ObjectType::User, "web3") => FieldDef::Scalar("Web3Claims!"),
         (ObjectType::User, other) if USER_NOT_EMULATED.contains(&other) => FieldDef::NotEmulated,
-        (ObjectType::CreateUserPayload, "user") => FieldDef::Object {
-            object: ObjectType::User,
-            type_name: "User!",
-            arguments: &[],
-        },
+        (ObjectType::CreateUserPayload | ObjectType::UpdateUserPayload, "user") => {
+            FieldDef::Object {
+                object: ObjectType::User,
+                type_name: "User!",
+                arguments: &[],
+            }
+        }
         (ObjectType::CreateSessionPayload, "refreshToken" | "accessToken" | "tokenType") => {
             FieldDef::Scalar("String!")
         }
@@ -198,6 +208,12 @@ fn input_fields(name: &str) -> Option<&'static [(&'static str, &'static str)]> {
             ("accountValidFrom", "DateTime"),
             ("accountValidUntil", "DateTime"),
         ],
+        // user_mutation.go: updateUserInput; each attributes object is "whole", when given.
+        "UpdateUserInput" => &[
+            ("userID", "ID!"),
+            ("standardAttributes", "UserStandardAttributes"),
+            ("customAttributes", "UserCustomAttributes"),
+        ],
         // identity_def.go: identityDef, "a union object".
         "IdentityDefinition" => &[("loginID", "IdentityDefinitionLoginID")],
         // identity_def.go: identityDefLoginID.
@@ -216,7 +232,14 @@ fn input_fields(name: &str) -> Option<&'static [(&'static str, &'static str)]> {
 fn known_input_type(name: &str) -> bool {
     matches!(
         name,
-        "String" | "ID" | "Int" | "Float" | "Boolean" | "DateTime"
+        "String"
+            | "ID"
+            | "Int"
+            | "Float"
+            | "Boolean"
+            | "DateTime"
+            | "UserStandardAttributes"
+            | "UserCustomAttributes"
     ) || input_fields(name).is_some()
 }
 
@@ -253,6 +276,8 @@ pub(super) fn coerce(ty: &TypeRef, value: &Value) -> Result<Value, String> {
                 "DateTime" => value
                     .as_str()
                     .is_some_and(|text| check_date_time(text).is_ok()),
+                // user.go: JSON-object scalars.
+                "UserStandardAttributes" | "UserCustomAttributes" => value.is_object(),
                 other => match input_fields(other) {
                     Some(fields) => return coerce_input_object(other, fields, value),
                     None => false,
@@ -532,8 +557,8 @@ mod tests {
             ["Field \"user\" of type \"User!\" must have a sub selection."]
         );
         assert_eq!(
-            messages("mutation { updateUser(input: {}) { user { id } } }"),
-            ["devstack: field \"updateUser\" on type \"Mutation\" is not emulated"]
+            messages("mutation { deleteUser(input: {}) { deletedUserID } }"),
+            ["devstack: field \"deleteUser\" on type \"Mutation\" is not emulated"]
         );
     }
 
