@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, skipping whatever is already in place:
 # the wasm32 target, the wasm-bindgen CLI pinned to Cargo.lock, Chromium and ChromeDriver,
-# redis-server, and the npm tooling of package-lock.json.
+# redis-server, Prometheus and promtool (server/tests/monitoring.rs), and the npm tooling of package-lock.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +23,9 @@ missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
 command -v redis-server >/dev/null || missing+=(redis-server)
+# Debian's package gives /usr/bin/prometheus and /usr/bin/promtool: the alert rules' checks
+# and the live-scrape test of server/tests/monitoring.rs.
+{ command -v prometheus >/dev/null && command -v promtool >/dev/null; } || missing+=(prometheus)
 command -v wrk >/dev/null || missing+=(wrk) # the benchmarks' load generator (bench/)
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]} from apt"
@@ -35,4 +38,10 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm tooling"
   npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# The real legacy SDKs the preset tests drive (tests/e2e/sdks.test.js), pinned in their own manifest.
+if [ ! -d tests/sdks/node_modules ] || [ tests/sdks/package-lock.json -nt tests/sdks/node_modules/.package-lock.json ]; then
+  log "installing the legacy SDKs of tests/sdks"
+  npm ci --prefix tests/sdks --no-audit --no-fund --loglevel=error
 fi

@@ -5,9 +5,10 @@
 //! the server's upstreams must: plain http only to a loopback host, or with
 //! `ALLOW_INSECURE_UPSTREAMS=true` (`--allow-insecure-upstreams`) for development.
 
-use url::{Host, Url};
+use std::path::Path;
 
-use authgear_migrate_server::AdminKey;
+use authgear_migrate_admin::AdminKey;
+use url::{Host, Url};
 
 /// What the upload needs, checked.
 #[derive(Debug)]
@@ -37,10 +38,7 @@ impl Settings {
             "AUTHGEAR_ENDPOINT (or --endpoint) is required to upload: the project's URL, e.g. https://myapp.authgear.cloud",
         )?;
         let endpoint = parse_endpoint(&endpoint)?;
-        if endpoint.scheme() != "https"
-            && !self.allow_insecure
-            && !authgear_migrate_server::is_loopback(&endpoint)
-        {
+        if endpoint.scheme() != "https" && !self.allow_insecure && !is_loopback(&endpoint) {
             return Err(format!(
                 "AUTHGEAR_ENDPOINT: `{}` is plain http to a host off this machine, which would \
                  carry the admin JWT and the users' password hashes in clear text; use https \
@@ -60,25 +58,23 @@ impl Settings {
         let key_id = set(&self.admin_key_id).ok_or(
             "AUTHGEAR_ADMIN_KEY_ID (or --admin-key-id) is required: the key ID the portal shows beside the Admin API key",
         )?;
-        let (variable, pem) = match (set(&self.admin_key_file), set(&self.admin_key_pem)) {
+        let key_id = key_id.trim().to_owned();
+        let (variable, key) = match (set(&self.admin_key_file), set(&self.admin_key_pem)) {
             (Some(_), Some(_)) => {
                 return Err(
                     "set AUTHGEAR_ADMIN_KEY_FILE or AUTHGEAR_ADMIN_KEY_PEM, not both".into(),
                 );
             }
             (None, None) => {
-                return Err("AUTHGEAR_ADMIN_KEY_FILE (or --admin-key-file) is required: the Admin API private key, a PKCS#8 PEM file (or its text in AUTHGEAR_ADMIN_KEY_PEM)".into());
+                return Err("AUTHGEAR_ADMIN_KEY_FILE (or --admin-key-file) is required: the Admin API private key, the PEM file the portal downloads (PKCS#1, or PKCS#8), or its text in AUTHGEAR_ADMIN_KEY_PEM".into());
             }
-            (Some(path), None) => {
-                let pem = std::fs::read_to_string(&path).map_err(|error| {
-                    format!("AUTHGEAR_ADMIN_KEY_FILE: cannot read {path}: {error}")
-                })?;
-                ("AUTHGEAR_ADMIN_KEY_FILE", pem)
-            }
-            (None, Some(pem)) => ("AUTHGEAR_ADMIN_KEY_PEM", pem),
+            (Some(path), None) => (
+                "AUTHGEAR_ADMIN_KEY_FILE",
+                AdminKey::from_file(key_id, Path::new(&path)),
+            ),
+            (None, Some(pem)) => ("AUTHGEAR_ADMIN_KEY_PEM", AdminKey::from_pem(key_id, &pem)),
         };
-        let key = AdminKey::from_pem(key_id.trim().to_owned(), &pem)
-            .map_err(|problem| format!("{variable}: {problem}"))?;
+        let key = key.map_err(|problem| format!("{variable}: {problem}"))?;
         Ok(Connection {
             endpoint,
             project_id,
@@ -99,6 +95,17 @@ fn parse_endpoint(text: &str) -> Result<Url, String> {
         ));
     }
     Ok(url)
+}
+
+/// The endpoint's rule too (server/src/config/safety.rs): plain http only to this machine. The
+/// URL is http(s), so an IP host is parsed as one.
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 impl Connection {

@@ -23,7 +23,7 @@
 //! `error` (every failure and its wire answer), `legacy` (one verifier per credential kind),
 //! `legacy_jwt` (JWT verification), `authgear` (the Admin API), `store` (shared state, memory or
 //! Redis), `replay`, `idempotency`, `limits` (rate limits, kill switch), `metrics`, `health`,
-//! `check` (`--check-config`), `cors`, and `upstream` (the outgoing HTTP client).
+//! `check` (`--check-config`), `progress`, `cors`, and `upstream` (the outgoing HTTP client).
 
 mod authgear;
 mod check;
@@ -39,6 +39,7 @@ mod legacy_jwt;
 mod limits;
 mod listener;
 mod metrics;
+mod progress;
 mod replay;
 mod store;
 mod upstream;
@@ -54,11 +55,11 @@ use axum::routing::{get, post};
 
 pub use authgear::{AdminJwt, AdminKey, LoginIdKey, SigningFailed};
 pub use authgear_migrate::wire;
-pub use check::Check;
+pub use check::{Check, Status};
 pub use config::{
     AccessTokenVerifier, AuthgearConfig, ClientIpSource, Config, ConfigError, JwtConfig,
-    LegacyClient, LegacyConfig, LimitsConfig, LoginIdSource, Origin, RateLimit, RedisUrl,
-    SessionCheckConfig, StoreConfig, SubjectBinding, is_loopback,
+    LegacyClient, LegacyConfig, LimitsConfig, LoginIdSource, Origin, ProgressConfig, RateLimit,
+    RedisUrl, SessionCheckConfig, StoreConfig, SubjectBinding,
 };
 pub use legacy_jwt::Algorithm;
 pub use listener::{HEADER_READ_TIMEOUT, serve};
@@ -83,11 +84,16 @@ pub struct Endpoint {
     shared: Arc<Shared>,
     cors: Vec<Origin>,
     login_id_keys: Vec<LoginIdKey>,
+    imported_users: Option<u64>,
 }
 
 impl Endpoint {
     pub fn new(config: &Config) -> Self {
-        let metrics = Arc::new(metrics::Metrics::new());
+        let mut metrics = metrics::Metrics::new();
+        if let Some(imported) = config.progress.imported_users {
+            metrics.imported_users(imported);
+        }
+        let metrics = Arc::new(metrics);
         Self {
             shared: Arc::new(Shared {
                 exchange: Arc::new(Exchange::new(config, metrics)),
@@ -104,6 +110,7 @@ impl Endpoint {
                     }
                     keys
                 }),
+            imported_users: config.progress.imported_users,
         }
     }
 
@@ -125,7 +132,7 @@ impl Endpoint {
     pub fn ops_router(&self) -> Router {
         Router::new()
             .route("/healthz", get(health::healthz))
-            .route("/metrics", get(health::metrics))
+            .route("/metrics", get(metrics::serve))
             .with_state(Arc::clone(&self.shared))
     }
 

@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use authgear_migrate_server::{Config, Endpoint};
+use authgear_migrate_server::{Check, Config, Endpoint};
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -79,7 +79,7 @@ async fn check(config: &Config, endpoint: &Endpoint) -> ExitCode {
     for check in &checks {
         println!("{check}");
     }
-    if checks.iter().all(|check| check.ok) {
+    if checks.iter().all(Check::passed) {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
@@ -94,8 +94,8 @@ async fn serve(config: &Config, endpoint: Endpoint) -> ExitCode {
     } else {
         Router::new().nest(path, endpoint.router())
     };
-    // `/healthz` is always beside the exchange (load balancers probe that port);
-    // `/metrics` moves to OPS_LISTEN_ADDR when it is set.
+    // `/healthz` is always beside the exchange (load balancers probe that port); `/metrics`
+    // is on OPS_LISTEN_ADDR (loopback by default) unless it says beside-exchange.
     let (app, ops) = match config.ops_listen_addr {
         None => (exchange.merge(endpoint.ops_router()), None),
         Some(addr) => (
@@ -115,6 +115,7 @@ async fn serve(config: &Config, endpoint: Endpoint) -> ExitCode {
             Ok(listener) => listener,
             Err(code) => return code,
         };
+        tracing::info!(ops_listen_addr = %addr, "serving /metrics and /healthz");
         servers.push(tokio::spawn(run(listener, router, stopped.clone())));
     }
     tracing::info!(listen_addr = %config.listen_addr, exchange_path = %path, "listening");

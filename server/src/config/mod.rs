@@ -4,10 +4,12 @@
 //! Every error names the variable to fix (see [`ConfigError`]); the README lists them all.
 
 mod legacy;
+mod ops;
 mod parse;
 mod safety;
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::path::Path;
 use std::time::Duration;
 
 use url::{Host, Url};
@@ -19,8 +21,9 @@ pub use legacy::{
     AccessTokenVerifier, JwtConfig, LegacyClient, LegacyConfig, LoginIdSource, SessionCheckConfig,
     SubjectBinding,
 };
+pub use ops::ProgressConfig;
 pub use parse::ConfigError;
-pub use safety::{ClientIpSource, LimitsConfig, RateLimit, RedisUrl, StoreConfig, is_loopback};
+pub use safety::{ClientIpSource, LimitsConfig, RateLimit, RedisUrl, StoreConfig};
 
 /// Everything the endpoint needs to know, checked.
 #[derive(Clone, Debug)]
@@ -30,6 +33,7 @@ pub struct Config {
     pub legacy: LegacyConfig,
     pub limits: LimitsConfig,
     pub store: StoreConfig,
+    pub progress: ProgressConfig,
     /// Origins allowed to call the endpoint from a browser (`CORS_ALLOWED_ORIGINS`); in cookie
     /// mode, also the only origins whose requests are exchanged.
     pub cors_allowed_origins: Vec<Origin>,
@@ -37,7 +41,8 @@ pub struct Config {
     pub listen_addr: SocketAddr,
     /// Where the binary serves the exchange (`EXCHANGE_PATH`). [`crate::router`] does not read it.
     pub exchange_path: String,
-    /// Where the binary serves `/metrics` (`OPS_LISTEN_ADDR`); `None`: beside the exchange.
+    /// Where the binary serves `/metrics` (`OPS_LISTEN_ADDR`, loopback by default); `None`:
+    /// beside the exchange (`OPS_LISTEN_ADDR=beside-exchange`).
     pub ops_listen_addr: Option<SocketAddr>,
     /// How long the binary lets requests in flight finish after SIGTERM
     /// (`SHUTDOWN_GRACE_SECONDS`).
@@ -51,8 +56,13 @@ pub struct Config {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AuthgearConfig {
-    /// `AUTHGEAR_ENDPOINT`, e.g. `https://myapp.authgear.cloud`.
+    /// `AUTHGEAR_ENDPOINT`, e.g. `https://myapp.authgear.cloud`: where the Admin API is called.
     pub endpoint: Url,
+    /// `AUTHGEAR_PUBLIC_ENDPOINT` (default: `AUTHGEAR_ENDPOINT`): the endpoint the apps' SDK
+    /// uses, e.g. a custom domain `https://auth.example.com`. A JWT access token's `iss` is the
+    /// origin the Admin API was called at (authgear-server pkg/lib/oauth/oidc/id_token.go
+    /// `Iss()`), so when the two differ the apps must accept `endpoint` as an issuer too.
+    pub public_endpoint: Url,
     /// `AUTHGEAR_PROJECT_ID`: the `aud` of the admin JWT.
     pub project_id: String,
     /// `AUTHGEAR_ADMIN_KEY_ID` with `AUTHGEAR_ADMIN_KEY_FILE` or `AUTHGEAR_ADMIN_KEY_PEM`.
@@ -133,7 +143,8 @@ impl Config {
         let listen_addr = vars
             .parsed("LISTEN_ADDR", EXPECT_LISTEN_ADDR, parse_addr)?
             .unwrap_or(DEFAULT_LISTEN_ADDR);
-        let ops_listen_addr = vars.parsed("OPS_LISTEN_ADDR", EXPECT_LISTEN_ADDR, parse_addr)?;
+        let ops_listen_addr = ops::ops_listen_addr(&vars, listen_addr)?;
+        let progress = ops::progress(&vars)?;
         let exchange_path = vars
             .parsed("EXCHANGE_PATH", EXPECT_PATH, parse_exchange_path)?
             .unwrap_or_else(|| "/".to_owned());
@@ -159,6 +170,7 @@ impl Config {
             legacy,
             limits,
             store,
+            progress,
             cors_allowed_origins,
             listen_addr,
             exchange_path,
@@ -170,6 +182,9 @@ impl Config {
 
 fn authgear<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<AuthgearConfig, ConfigError> {
     let endpoint = vars.required("AUTHGEAR_ENDPOINT", EXPECT_ENDPOINT, parse_endpoint)?;
+    let public_endpoint = vars
+        .parsed("AUTHGEAR_PUBLIC_ENDPOINT", EXPECT_ENDPOINT, parse_endpoint)?
+        .unwrap_or_else(|| endpoint.clone());
     let project_id = match vars.get("AUTHGEAR_PROJECT_ID") {
         Some(id) => id,
         None => default_project_id(&endpoint)?,
@@ -207,6 +222,7 @@ fn authgear<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<AuthgearCon
         .unwrap_or(DEFAULT_QUEUE_TIMEOUT);
     Ok(AuthgearConfig {
         endpoint,
+        public_endpoint,
         project_id,
         admin_key,
         client_ids,
@@ -221,8 +237,9 @@ const EXPECT_ENDPOINT: &str =
 const EXPECT_PROJECT_ID: &str = "the Authgear project ID, given explicitly when the host of \
                                  AUTHGEAR_ENDPOINT is an IP address and has no first label";
 const EXPECT_KEY_ID: &str = "the Admin API key ID shown in the portal (Advanced > Admin API)";
-const EXPECT_KEY: &str = "the Admin API private key: a PKCS#8 PEM file (AUTHGEAR_ADMIN_KEY_FILE) \
-                          or its text (AUTHGEAR_ADMIN_KEY_PEM)";
+const EXPECT_KEY: &str = "the Admin API private key: the PEM file the portal downloads (PKCS#1, \
+                          or PKCS#8) in AUTHGEAR_ADMIN_KEY_FILE, or its text in \
+                          AUTHGEAR_ADMIN_KEY_PEM";
 const EXPECT_CLIENT_IDS: &str = "a comma-separated list of the Authgear client IDs to serve";
 const EXPECT_CONCURRENCY: &str = "a whole number from 1 to 1024";
 const EXPECT_QUEUE_TIMEOUT: &str = "a whole number of milliseconds from 0 to 30000";
@@ -238,7 +255,7 @@ fn admin_key<F: Fn(&str) -> Option<String>>(
 ) -> Result<AdminKey, ConfigError> {
     const FILE: &str = "AUTHGEAR_ADMIN_KEY_FILE";
     const PEM: &str = "AUTHGEAR_ADMIN_KEY_PEM";
-    let (variable, pem) = match (vars.get(FILE), vars.get(PEM)) {
+    let (variable, key) = match (vars.get(FILE), vars.get(PEM)) {
         (Some(_), Some(_)) => {
             return Err(ConfigError::Conflict {
                 variable: FILE,
@@ -251,20 +268,13 @@ fn admin_key<F: Fn(&str) -> Option<String>>(
                 expected: EXPECT_KEY,
             });
         }
-        (Some(path), None) => {
-            let pem = std::fs::read_to_string(&path).map_err(|error| ConfigError::Invalid {
-                variable: FILE,
-                expected: EXPECT_KEY,
-                problem: format!("cannot read {path}: {error}"),
-            })?;
-            (FILE, pem)
-        }
-        (None, Some(pem)) => (PEM, pem),
+        (Some(path), None) => (FILE, AdminKey::from_file(key_id, Path::new(&path))),
+        (None, Some(pem)) => (PEM, AdminKey::from_pem(key_id, &pem)),
     };
-    AdminKey::from_pem(key_id, &pem).map_err(|problem| ConfigError::Invalid {
+    key.map_err(|problem| ConfigError::Invalid {
         variable,
         expected: EXPECT_KEY,
-        problem,
+        problem: problem.to_string(),
     })
 }
 

@@ -102,9 +102,8 @@ impl fmt::Display for RedisUrl {
     }
 }
 
-/// Whether `url`'s host is this machine: traffic to it never crosses a network. The one rule
-/// for "plain http is fine here", for the endpoint and the import CLI.
-pub fn is_loopback(url: &url::Url) -> bool {
+/// Whether `url`'s host is this machine: traffic to it never crosses a network.
+pub(crate) fn is_loopback(url: &url::Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),

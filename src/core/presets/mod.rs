@@ -115,7 +115,9 @@ pub struct PresetSpec {
 
 /// Cookie mode. `indicator` names a cookie page JavaScript can read whose presence says a
 /// legacy session exists, so signed-out users send nothing; presets with one of their own
-/// (Clerk `__client_uat`, Kinde `_kbrte`, Privy `privy-session`) need none.
+/// (Clerk `__client_uat`, Privy `privy-session`) need none. Kinde's `_kbrte` is its HttpOnly
+/// refresh cookie itself, never visible to page JavaScript: Kinde's cookie mode asks the
+/// endpoint once, as Auth.js's does, unless the app names an indicator.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CookieMode {
@@ -160,46 +162,51 @@ pub fn probe(source: &SourceSpec) -> Option<Vec<Probe>> {
     let wants = match source {
         SourceSpec::Storage { area, key, .. } => vec![Want::Key(*area, key.clone())],
         SourceSpec::Callback { .. } => return None,
+        // Cookie mode without an indicator may find its session where page JS cannot look.
+        SourceSpec::Preset(spec) if cookie_mode(spec) && indicator(spec).is_none() => return None,
         SourceSpec::Preset(spec) => wants(spec, &[]),
     };
-    let checkable = !wants.is_empty() && wants.iter().all(|want| want.area() != Area::Adapter);
-    checkable.then(|| {
-        wants
-            .into_iter()
-            .map(|want| match want {
-                // Listing a store's keys needs a transaction; the fast path lists databases, so
-                // IndexedDB is probed by the database the records live in.
-                Want::Key(Area::IndexedDb, _) | Want::Prefix(Area::IndexedDb, _) => Probe {
-                    area: Area::IndexedDb,
-                    key: Some(firebase::DATABASE.to_owned()),
-                    prefix: None,
-                },
-                Want::Key(area, key) => Probe {
-                    area,
-                    key: Some(key),
-                    prefix: None,
-                },
-                Want::Prefix(area, prefix) => Probe {
-                    area,
-                    key: None,
-                    prefix: Some(prefix),
-                },
-            })
-            .collect()
-    })
+    if wants.is_empty() || wants.iter().any(|want| want.area() == Area::Adapter) {
+        return None;
+    }
+    let probe = |area, key, prefix, contains| Probe {
+        area,
+        key,
+        prefix,
+        contains,
+    };
+    let probes = wants.into_iter().map(|want| match want {
+        // Listing a store's keys needs a transaction; the fast path lists databases, so
+        // IndexedDB is probed by the database the records live in.
+        Want::Key(Area::IndexedDb, _)
+        | Want::Prefix(Area::IndexedDb, _)
+        | Want::Containing(Area::IndexedDb, _) => probe(
+            Area::IndexedDb,
+            Some(firebase::DATABASE.to_owned()),
+            None,
+            None,
+        ),
+        Want::Key(area, key) => probe(area, Some(key), None, None),
+        Want::Prefix(area, prefix) => probe(area, None, Some(prefix), None),
+        Want::Containing(area, text) => probe(area, None, None, Some(text)),
+    });
+    Some(probes.collect())
 }
 
-/// Entries to read: one key, or every key with a prefix (the edge lists the area's keys).
+/// Entries to read: one key, or every key with a prefix, or (for caches whose keys start with
+/// an ID not known in advance: MSAL before 2.35) every key containing a text; the edge lists
+/// the area's keys for the last two.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Want {
     Key(Area, String),
     Prefix(Area, String),
+    Containing(Area, String),
 }
 
 impl Want {
     pub const fn area(&self) -> Area {
         match self {
-            Self::Key(area, _) | Self::Prefix(area, _) => *area,
+            Self::Key(area, _) | Self::Prefix(area, _) | Self::Containing(area, _) => *area,
         }
     }
 
@@ -207,6 +214,7 @@ impl Want {
         match self {
             Self::Key(_, wanted) => key == wanted,
             Self::Prefix(_, prefix) => key.starts_with(prefix.as_str()),
+            Self::Containing(_, text) => key.contains(text.as_str()),
         }
     }
 }
@@ -220,7 +228,7 @@ pub fn wants(spec: &PresetSpec, found: &[Entry]) -> Vec<Want> {
         Preset::Amplify | Preset::Cognito => cognito::wants(spec),
         Preset::Supabase => supabase::wants(spec),
         Preset::Okta => okta::wants(spec),
-        Preset::Msal => msal::wants(found),
+        Preset::Msal => msal::wants(spec, found),
         Preset::OidcClientTs => oidc::wants(spec),
         Preset::Descope => descope::wants(spec),
         Preset::Stytch => stytch::wants(),
@@ -280,10 +288,13 @@ pub fn prune(entry: &Read, value: &str, removed: &[Read]) -> Option<String> {
 /// Writes back replacement tokens the endpoint handed over after spending a rotating legacy
 /// refresh token: in each of the session's entries that holds an old token's text, that text is
 /// replaced by its successor, so the SDK finds its session in its own format. Values that do not
-/// hold the token as text (encrypted, base64, split in chunks) cannot be rewritten this way.
+/// hold the token as text (encrypted, base64, split in chunks) cannot be rewritten this way;
+/// nor are the `decrypted` ones (indexes into `entries`): their plaintext must never land in
+/// storage in clear (MSAL's `localStorage`), and re-encrypting is MSAL's business.
 /// Returns the entries to write (index into `entries`, new value) and the kinds written.
 pub fn rewrite(
     entries: &[Entry],
+    decrypted: &[usize],
     session: &LegacySession,
     replacement: &crate::wire::LegacySession,
 ) -> (Vec<(usize, String)>, Vec<TokenKind>) {
@@ -302,7 +313,7 @@ pub fn rewrite(
                 .entries
                 .iter()
                 .any(|read| read.area == entry.area && read.key == entry.key);
-            if !part || entry.area == Area::IndexedDb {
+            if !part || entry.area == Area::IndexedDb || decrypted.contains(&index) {
                 continue;
             }
             let current = match writes.iter().position(|(at, _)| *at == index) {
@@ -378,7 +389,6 @@ fn indicator(spec: &PresetSpec) -> Option<&str> {
         .and_then(|mode| mode.indicator.as_deref())
     {
         Some(name) => Some(name),
-        None if spec.preset == Preset::Kinde => Some(kinde::COOKIE_INDICATOR),
         None => None,
     }
 }
@@ -434,6 +444,16 @@ fn base64url(text: &str) -> Option<Vec<u8>> {
 
 fn token(kind: TokenKind, value: &str, expires_at: Option<i64>) -> LegacyToken {
     LegacyToken::with_expiry(kind, value.to_owned(), expires_at)
+}
+
+/// RFC 9449: a `token_type` of `DPoP` binds the access token to the SDK's key, and §5 binds a
+/// public client's refresh token to it as well; neither can be used without the key.
+fn bind_dpop(tokens: &mut [LegacyToken], token_type: Option<&str>) {
+    if token_type.is_some_and(|kind| kind.eq_ignore_ascii_case("dpop")) {
+        for token in tokens.iter_mut().filter(|t| t.kind != TokenKind::IdToken) {
+            token.facts.dpop_bound = true;
+        }
+    }
 }
 
 fn read(entry: &Entry) -> Read {
@@ -589,7 +609,8 @@ mod tests {
             [Probe {
                 area: Area::Cookie,
                 key: Some("s".into()),
-                prefix: None
+                prefix: None,
+                contains: None
             }]
         );
         let supabase =
@@ -604,7 +625,8 @@ mod tests {
         assert!(firebase.contains(&Probe {
             area: Area::IndexedDb,
             key: Some("firebaseLocalStorageDb".into()),
-            prefix: None
+            prefix: None,
+            contains: None
         }));
         let auth0 = probe(r#"{"preset":{"preset":"auth0-spa","clientId":"c"}}"#).unwrap();
         assert!(
@@ -619,6 +641,12 @@ mod tests {
             None
         );
         assert_eq!(probe(r#"{"preset":{"preset":"authjs","cookie":{}}}"#), None);
+        assert_eq!(probe(r#"{"preset":{"preset":"kinde","cookie":{}}}"#), None);
+        let msal = probe(r#"{"preset":{"preset":"msal","clientId":"C1"}}"#).unwrap();
+        assert!(msal.iter().any(|p| p.contains.as_deref() == Some("-c1-")));
+        assert!(
+            probe(r#"{"preset":{"preset":"kinde","cookie":{"indicator":"signed_in"}}}"#).is_some()
+        );
     }
 
     #[test]
@@ -735,16 +763,38 @@ mod tests {
             refresh_token: Some("rt-2".into()),
             id_token: Some("no old one".into()),
         };
-        let (writes, kinds) = rewrite(&entries, &session, &replacement);
+        let (writes, kinds) = rewrite(&entries, &[], &session, &replacement);
         assert_eq!(writes, [(2, "\"rt-2\"".to_owned())]);
         assert_eq!(kinds, [TokenKind::RefreshToken]);
+        // A decrypted value (MSAL's localStorage) is never written back in clear.
+        assert_eq!(
+            rewrite(&entries, &[2], &session, &replacement),
+            (vec![], vec![])
+        );
         // Encrypted or chunked values do not hold the token as text: nothing is written.
         let sealed = [local("kinde_refreshToken0", "rt-")];
         let session = LegacySession {
             tokens: vec![token(TokenKind::RefreshToken, "rt-1", None)],
             entries: vec![read(&sealed[0])],
         };
-        assert_eq!(rewrite(&sealed, &session, &replacement), (vec![], vec![]));
+        assert_eq!(
+            rewrite(&sealed, &[], &session, &replacement),
+            (vec![], vec![])
+        );
+    }
+
+    #[test]
+    fn a_dpop_token_type_binds_access_and_refresh_tokens() {
+        let mut tokens = vec![
+            token(TokenKind::AccessToken, "at", None),
+            token(TokenKind::RefreshToken, "rt", None),
+            token(TokenKind::IdToken, &jwt_exp(NOW), None),
+        ];
+        bind_dpop(&mut tokens, Some("Bearer"));
+        assert!(tokens.iter().all(|t| !t.facts.dpop_bound));
+        bind_dpop(&mut tokens, Some("DPoP"));
+        let bound: Vec<bool> = tokens.iter().map(|t| t.facts.dpop_bound).collect();
+        assert_eq!(bound, [true, true, false]);
     }
 
     #[test]

@@ -18,7 +18,8 @@
 //! "secret","realm","target","expiresOn","tokenType",…}`, `expiresOn` a string of seconds.
 //!
 //! Which access token: the one whose target has every word of `legacy.scope`, else one whose
-//! JWT `aud` has `legacy.audience`, else the one that expires last. Which account: the active
+//! JWT `aud` has `legacy.audience`, else the one that expires last, a Microsoft Graph token
+//! (which only Graph can verify) only when there is no other. Which account: the active
 //! one, else the freshest.
 
 use serde_json::Value;
@@ -32,12 +33,22 @@ use crate::core::source::{Area, Entry, LegacySession, LegacyToken, Read, TokenKi
 const COOKIE: &str = "msal.cache.encryption";
 const AREAS: [Area; 2] = [Area::SessionStorage, Area::LocalStorage];
 
-pub fn wants(found: &[Entry]) -> Vec<Want> {
+pub fn wants(spec: &PresetSpec, found: &[Entry]) -> Vec<Want> {
     let mut wants = vec![
         Want::Prefix(Area::SessionStorage, "msal.".to_owned()),
         Want::Prefix(Area::LocalStorage, "msal.".to_owned()),
         Want::Key(Area::Cookie, COOKIE.to_owned()),
     ];
+    // Before 2.35 there is no index: the client's credentials are found by the client ID in
+    // their keys, and then their accounts by `<homeAccountId>-<environment>-<realm>`.
+    if let Some(needle) = unindexed_needle(spec) {
+        for area in AREAS {
+            wants.push(Want::Containing(area, needle.clone()));
+        }
+        for (area, credential) in unindexed(spec, found) {
+            wants.push(Want::Key(area, credential.account_key()));
+        }
+    }
     // Round two: keys the indexes list outside `msal.` (the v3 schema's).
     for entry in found.iter().filter(|entry| AREAS.contains(&entry.area)) {
         for key in listed(entry) {
@@ -162,10 +173,67 @@ pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySessio
                 candidates.offer(Err(Unreadable::UnexpectedShape));
                 continue;
             };
-            candidates.offer(client_session(spec, client_id, index, &lists, entries));
+            candidates.offer(client_session(
+                spec,
+                client_id,
+                area,
+                Some(index),
+                &lists,
+                entries,
+            ));
+        }
+        if let Some(client_id) = &spec.client_id
+            && !entries
+                .iter()
+                .any(|e| e.area == area && token_index(&e.key) == Some(client_id.as_str()))
+        {
+            let keys: Vec<String> = unindexed(spec, entries)
+                .filter(|(at, _)| *at == area)
+                .map(|(_, credential)| credential.entry.key.clone())
+                .collect();
+            if !keys.is_empty() {
+                // Every kind in one list: `client_session` tells them by `credentialType`.
+                let lists = [keys, Vec::new(), Vec::new()];
+                candidates.offer(client_session(spec, client_id, area, None, &lists, entries));
+            }
         }
     }
     candidates.finish()
+}
+
+/// What the keys of msal-browser before 2.35 contain for this client: `-<clientId>-`, in the
+/// lowercase MSAL wrote them in.
+fn unindexed_needle(spec: &PresetSpec) -> Option<String> {
+    spec.client_id
+        .as_ref()
+        .map(|client_id| format!("-{}-", client_id.to_ascii_lowercase()))
+}
+
+/// The client's credentials among keys outside `msal.` (the caches of msal-browser before 2.35).
+fn unindexed<'a>(
+    spec: &PresetSpec,
+    entries: &'a [Entry],
+) -> impl Iterator<Item = (Area, Credential<'a>)> + 'a {
+    let needle = unindexed_needle(spec);
+    let client_id = spec.client_id.clone().unwrap_or_default();
+    entries
+        .iter()
+        .filter(move |entry| {
+            AREAS.contains(&entry.area)
+                && !entry.key.starts_with("msal.")
+                && needle
+                    .as_ref()
+                    .is_some_and(|needle| entry.key.contains(needle.as_str()))
+        })
+        .filter_map(move |entry| {
+            let entity: Value = serde_json::from_str(&entry.value).ok()?;
+            let credential = Credential { entry, entity };
+            (text(&credential.entity, "credentialType").is_some()
+                && credential
+                    .field("clientId")
+                    .eq_ignore_ascii_case(&client_id))
+            .then_some((entry.area, credential))
+        })
 }
 
 /// One credential entity found through the index.
@@ -186,16 +254,24 @@ impl Credential<'_> {
     fn expires_on(&self) -> Option<i64> {
         self.entity.get("expiresOn").and_then(seconds)
     }
+
+    /// The account entity's key, as msal-browser before 2.35 wrote it.
+    fn account_key(&self) -> String {
+        let (home, environment) = self.account();
+        format!("{home}-{environment}-{}", self.field("realm")).to_ascii_lowercase()
+    }
 }
 
+/// The client's session from the credentials `lists` names in `area`; `index` is the key index
+/// they were found through (none before 2.35).
 fn client_session(
     spec: &PresetSpec,
     client_id: &str,
-    index: &Entry,
+    area: Area,
+    index: Option<&Entry>,
     lists: &[Vec<String>; 3],
     entries: &[Entry],
 ) -> Result<Option<LegacySession>, Unreadable> {
-    let area = index.area;
     let mut credentials = Vec::new();
     let mut unreadable = None;
     for key in lists.iter().flatten() {
@@ -232,7 +308,10 @@ fn client_session(
     for account in accounts {
         let mut session = account_session(spec, client_id, account, &credentials);
         if let Ok(Some(session)) = &mut session {
-            session.entries.extend(cleanup(index, account, entries));
+            session.entries.extend(match index {
+                Some(index) => cleanup(index, account, entries),
+                None => unindexed_accounts(area, account, &credentials, entries),
+            });
             if let Some(entry) = active_entry
                 && active.as_deref() == Some(account.0)
             {
@@ -268,7 +347,7 @@ fn account_session(
     }
     // Bearer access tokens only (not PoP / SSH certificates), for the configured API.
     let scope = spec.scope.as_deref().unwrap_or("");
-    let access: Vec<LegacyToken> = of_type("AccessToken")
+    let access: Vec<(bool, LegacyToken)> = of_type("AccessToken")
         .filter(|credential| {
             let scheme = credential.field("tokenType");
             scheme.is_empty() || scheme.eq_ignore_ascii_case("bearer")
@@ -283,21 +362,23 @@ fn account_session(
             })
         })
         .map(|credential| {
-            token(
+            let access = token(
                 TokenKind::AccessToken,
                 credential.field("secret"),
                 credential.expires_on(),
-            )
+            );
+            (for_graph(&access, credential.field("target")), access)
         })
-        .filter(|access| {
+        .filter(|(_, access)| {
             spec.audience
                 .as_deref()
                 .is_none_or(|audience| access.facts.audience.iter().any(|aud| aud == audience))
         })
         .collect();
-    if let Some(best) = access
+    // A Microsoft Graph token is Graph's to verify, not the app's backend: any other first.
+    if let Some((_, best)) = access
         .into_iter()
-        .max_by_key(|access| access.facts.expires_at.unwrap_or(0))
+        .max_by_key(|(graph, access)| (!graph, access.facts.expires_at.unwrap_or(0)))
     {
         tokens.push(best);
     }
@@ -317,6 +398,32 @@ fn account_session(
         .map(|credential| read(credential.entry))
         .collect();
     Ok(session(tokens, reads))
+}
+
+/// Graph's `aud`: its application ID, or its resource URL.
+const GRAPH: [&str; 2] = [
+    "00000003-0000-0000-c000-000000000000",
+    "https://graph.microsoft.com",
+];
+
+/// A token for Microsoft Graph: its `aud` says so, or (opaque to us) every scope of its target
+/// is Graph's: a bare name (`User.Read`: Graph is MSAL's default resource) or a Graph URL, while
+/// an API's scopes are `api://…/name` or `https://host/name`.
+fn for_graph(access: &LegacyToken, target: &str) -> bool {
+    const OIDC: [&str; 4] = ["openid", "profile", "email", "offline_access"];
+    if !access.facts.audience.is_empty() {
+        return access
+            .facts
+            .audience
+            .iter()
+            .any(|aud| GRAPH.contains(&aud.trim_end_matches('/')));
+    }
+    let mut words = target
+        .split_whitespace()
+        .filter(|word| !OIDC.iter().any(|oidc| word.eq_ignore_ascii_case(oidc)))
+        .peekable();
+    words.peek().is_some()
+        && words.all(|word| !word.contains('/') || word.to_ascii_lowercase().contains(GRAPH[1]))
 }
 
 /// What else removing the account touches: its account entities, and the indexes.
@@ -342,6 +449,25 @@ fn cleanup(index: &Entry, (home, environment): (&str, &str), entries: &[Entry]) 
         reads.push(read(accounts));
     }
     reads
+}
+
+/// Before 2.35: the account entities of `account`'s credentials, by their keys.
+fn unindexed_accounts(
+    area: Area,
+    account: (&str, &str),
+    credentials: &[Credential<'_>],
+    entries: &[Entry],
+) -> Vec<Read> {
+    let mut keys: Vec<String> = credentials
+        .iter()
+        .filter(|credential| credential.account() == account)
+        .map(Credential::account_key)
+        .collect();
+    keys.dedup();
+    keys.iter()
+        .filter_map(|key| find(entries, area, key))
+        .map(read)
+        .collect()
 }
 
 /// Whether the key is one of MSAL's key indexes, which cleanup rewrites rather than removes.
@@ -503,10 +629,30 @@ mod tests {
                 .expires_at,
             Some(NOW + 2000)
         );
+        // Without scope or audience: not the Graph token, though it expires last.
         let session = parse_preset(&spec(), &v5_cache(Area::SessionStorage), NOW)
             .unwrap()
             .unwrap();
-        assert_eq!(value(&session, TokenKind::AccessToken), "graph-at");
+        assert_ne!(value(&session, TokenKind::AccessToken), "graph-at");
+    }
+
+    #[test]
+    fn graph_tokens_are_known_by_audience_or_scopes() {
+        let opaque = token(TokenKind::AccessToken, "at", None);
+        assert!(for_graph(&opaque, "User.Read openid profile"));
+        assert!(for_graph(&opaque, "https://graph.microsoft.com/Mail.Read"));
+        assert!(!for_graph(&opaque, "api://my-api/access_as_user openid"));
+        assert!(!for_graph(&opaque, "openid profile"));
+        for aud in GRAPH {
+            let graph = token(TokenKind::AccessToken, &jwt(json!({"aud": aud})), None);
+            assert!(for_graph(&graph, "api://looks-like-an-api/x"));
+        }
+        let api = token(
+            TokenKind::AccessToken,
+            &jwt(json!({"aud": "api://my-api"})),
+            None,
+        );
+        assert!(!for_graph(&api, "User.Read"));
     }
 
     #[test]
@@ -524,9 +670,63 @@ mod tests {
                 &entity("AccessToken", "old-at", "user.read", Some(NOW + 5)),
             ),
         ];
-        assert!(wants(&entries).contains(&Want::Key(Area::LocalStorage, access.clone())));
+        assert!(wants(&spec(), &entries).contains(&Want::Key(Area::LocalStorage, access.clone())));
         let session = parse_preset(&spec(), &entries, NOW).unwrap().unwrap();
         assert_eq!(kinds(&session), [(TokenKind::AccessToken, Some(NOW + 5))]);
+    }
+
+    #[test]
+    fn before_2_35_credentials_are_found_by_the_client_id_in_their_keys() {
+        let base = format!("{HOME}-{ENV}");
+        let access = format!("{base}-accesstoken-{CLIENT}-tid1-api://my-api/access_as_user--");
+        let id = format!("{base}-idtoken-{CLIENT}-tid1---");
+        let account = format!("{base}-tid1");
+        let other_client = format!("{base}-accesstoken-0ther-tid1-user.read--");
+        let needle = format!("-{CLIENT}-");
+        assert!(wants(&spec(), &[]).contains(&Want::Containing(Area::SessionStorage, needle)));
+        let mut entries = vec![
+            session_storage(
+                &access,
+                &entity(
+                    "AccessToken",
+                    &jwt_exp(NOW + 600),
+                    "api://my-api/access_as_user",
+                    Some(NOW + 600),
+                ),
+            ),
+            session_storage(&id, &entity("IdToken", &jwt_exp(NOW + 600), "", None)),
+            session_storage(
+                &other_client,
+                &entity("AccessToken", "theirs", "user.read", Some(NOW + 600)),
+            ),
+        ];
+        // Round two asks for the account entity of what round one found.
+        assert!(
+            wants(&spec(), &entries).contains(&Want::Key(Area::SessionStorage, account.clone()))
+        );
+        entries.push(session_storage(
+            &account,
+            &json!({"homeAccountId": HOME, "environment": ENV, "realm": "tid1", "authorityType": "MSSTS"}).to_string(),
+        ));
+        let session = parse_preset(&spec(), &entries, NOW).unwrap().unwrap();
+        assert_eq!(
+            kinds(&session),
+            [
+                (TokenKind::IdToken, Some(NOW + 600)),
+                (TokenKind::AccessToken, Some(NOW + 600))
+            ]
+        );
+        let mut removed: Vec<&str> = keys(&session).into_iter().map(|(_, key)| key).collect();
+        removed.sort_unstable();
+        let mut expected = [access.as_str(), id.as_str(), account.as_str()];
+        expected.sort_unstable();
+        assert_eq!(removed, expected);
+        // Without a client ID, nothing tells the client's keys apart.
+        assert!(
+            !wants(&PresetSpec::new(Preset::Msal), &entries)
+                .iter()
+                .any(|want| matches!(want, Want::Containing(..)))
+        );
     }
 
     #[test]
@@ -591,7 +791,8 @@ mod tests {
                 .to_string(),
         ));
         let session = parse_preset(&spec(), &entries, NOW).unwrap().unwrap();
-        assert_eq!(value(&session, TokenKind::AccessToken), "graph-at");
+        assert_eq!(value(&session, TokenKind::RefreshToken), "rt-secret");
+        assert!(!["other-at", "graph-at"].contains(&value(&session, TokenKind::AccessToken)));
         assert!(
             keys(&session)
                 .iter()
