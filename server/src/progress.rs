@@ -1,7 +1,7 @@
 //! How far the cutover is: distinct legacy users migrated (the store's HyperLogLog, shared by
 //! every instance on one Redis) against the users imported (`IMPORTED_USERS`).
 
-use crate::check::Check;
+use crate::check::{Check, Status};
 use crate::exchange::Exchange;
 
 /// Redis's HyperLogLog (and ours, in memory): 1.04/√16384.
@@ -10,18 +10,22 @@ pub(crate) const STANDARD_ERROR: &str = "0.81%";
 /// "migrated X of Y imported (Z%)", or what keeps it from being said.
 pub(crate) async fn check(exchange: &Exchange, imported: Option<u64>) -> Check {
     let name = "progress (IMPORTED_USERS)".to_owned();
-    let (ok, detail) = match exchange.store.migrated().await {
-        Err(error) => (false, format!("cannot read the count: {error}")),
+    let (status, detail) = match exchange.store.migrated().await {
+        Err(error) => (Status::Fail, format!("cannot read the count: {error}")),
         // A process of its own has an empty memory: only the running instance knows.
         Ok(_) if exchange.store.kind() == "memory" => (
-            true,
+            Status::Ok,
             "counted in each instance's memory: read authgear_migrate_migrated_users on its \
              /metrics (OPS_LISTEN_ADDR)"
                 .to_owned(),
         ),
-        Ok(migrated) => (true, describe(migrated, imported)),
+        Ok(migrated) => (Status::Ok, describe(migrated, imported)),
     };
-    Check { name, ok, detail }
+    Check {
+        name,
+        status,
+        detail,
+    }
 }
 
 pub(crate) fn describe(migrated: u64, imported: Option<u64>) -> String {
