@@ -276,6 +276,11 @@ impl Stack {
     }
 }
 
+/// Serves a new endpoint configured by `env`, with the connect info the binary gives it.
+pub async fn serve_endpoint(env: &HashMap<&'static str, String>) -> Served {
+    serve_config(config_of(env)).await
+}
+
 fn config_of(env: &HashMap<&'static str, String>) -> Config {
     Config::from_lookup(|name| env.get(name).cloned().filter(|v| !v.is_empty()))
         .unwrap_or_else(|error| panic!("test configuration: {error}"))
