@@ -29,6 +29,27 @@ async fn assert_refused(stack: &Stack, url: &str, token: &str, reason: &str, cas
     assert_eq!(stack.users_created().await, users, "{case}: a user");
 }
 
+/// Sends `token` as an access token; it must migrate (200), with one more session.
+async fn assert_migrated(stack: &Stack, url: &str, token: &str) -> common::stack::Answer {
+    let sessions = stack.sessions_created().await;
+    let answer = Ask::access(token).send(&stack.http, url).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(stack.sessions_created().await, sessions + 1);
+    answer
+}
+
+/// An endpoint that checks access tokens by introspection, with `extra` settings.
+async fn introspecting(stack: &Stack, extra: &[(&'static str, &str)]) -> String {
+    let introspect = format!("{}/introspect", stack.config.legacy);
+    let mut settings = vec![
+        ("LEGACY_ACCESS_TOKEN_VERIFIER", "introspection"),
+        ("LEGACY_INTROSPECTION_URL", introspect.as_str()),
+        ("LEGACY_CREDENTIALS", "access_token"),
+    ];
+    settings.extend_from_slice(extra);
+    stack.endpoint(&settings).await.url
+}
+
 #[tokio::test]
 async fn an_unverified_email_is_refused_by_default() {
     let stack = Stack::start().await;
@@ -112,8 +133,7 @@ async fn jit_creation_with_a_verified_email_still_works_and_an_unverified_one_ne
         .mint(json!({ "claims": { "email": "jit-verified@example.com", "sub": "legacy|jit2" } }))
         .await;
     let users = stack.users_created().await;
-    let answer = Ask::access(&verified).send(&stack.http, &served.url).await;
-    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_migrated(&stack, &served.url, &verified).await;
     assert_eq!(stack.users_created().await, users + 1);
     stack.stop().await;
 }
@@ -130,13 +150,11 @@ async fn a_user_created_just_in_time_is_bound_to_its_legacy_subject() {
     let claims = json!({ "email": "jit-bound@example.com", "sub": "legacy|jit3" });
     let first = stack.mint(json!({ "claims": claims })).await;
     let users = stack.users_created().await;
-    let answer = Ask::access(&first).send(&stack.http, &served.url).await;
-    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_migrated(&stack, &served.url, &first).await;
     assert_eq!(stack.users_created().await, users + 1);
     // Its next credential finds it bound (`updateUser` set the attribute)…
     let again = stack.mint(json!({ "claims": claims })).await;
-    let answer = Ask::access(&again).send(&stack.http, &served.url).await;
-    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_migrated(&stack, &served.url, &again).await;
     // …and another legacy subject with the same verified address does not get in.
     let other = stack
         .mint(json!({ "claims": { "email": "jit-bound@example.com", "sub": "legacy|other" } }))
@@ -192,8 +210,7 @@ async fn subject_binding_refuses_a_login_id_that_belongs_to_another_legacy_subje
             ("LEGACY_SUBJECT_BINDING", "when-present"),
         ])
         .await;
-    let answer = Ask::access(&alice).send(&stack.http, &lenient.url).await;
-    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_migrated(&stack, &lenient.url, &alice).await;
     let hijack = stack
         .mint(json!({ "user": "alice@example.com", "claims": { "email": "bob@example.com" } }))
         .await;
@@ -253,20 +270,11 @@ async fn a_token_another_legacy_application_received_is_refused() {
 async fn introspection_needs_the_audience_and_an_allowed_client() {
     let stack = Stack::start().await;
     let own = stack.config.legacy_client_id.clone();
-    let introspect = format!("{}/introspect", stack.config.legacy);
-    let served = stack
-        .endpoint(&[
-            ("LEGACY_ACCESS_TOKEN_VERIFIER", "introspection"),
-            ("LEGACY_INTROSPECTION_URL", &introspect),
-            ("LEGACY_CREDENTIALS", "access_token"),
-            ("LEGACY_ALLOWED_CLIENT_IDS", &own),
-        ])
-        .await;
+    let url = introspecting(&stack, &[("LEGACY_ALLOWED_CLIENT_IDS", &own)]).await;
     let good = stack
         .mint(json!({ "user": "alice@example.com", "kind": "opaque" }))
         .await;
-    let answer = Ask::access(&good).send(&stack.http, &served.url).await;
-    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_migrated(&stack, &url, &good).await;
     for (case, claims) in [
         ("no aud", json!({ "aud": null })),
         // (The stand-in, as real IdPs, always answers a `client_id`; an answer without one is
@@ -276,7 +284,7 @@ async fn introspection_needs_the_audience_and_an_allowed_client() {
         let token = stack
             .mint(json!({ "user": "alice@example.com", "kind": "opaque", "claims": claims }))
             .await;
-        assert_refused(&stack, &served.url, &token, "invalid", case).await;
+        assert_refused(&stack, &url, &token, "invalid", case).await;
     }
     stack.stop().await;
 }
@@ -319,8 +327,7 @@ async fn an_ecdsa_twin_is_the_same_credential_to_the_replay_cache() {
             .await;
         let twin = ecdsa_twin(&token);
         assert_ne!(twin, token);
-        let answer = Ask::access(&token).send(&stack.http, &served.url).await;
-        assert_eq!(answer.status, 200, "{}", answer.text);
+        assert_migrated(&stack, &served.url, &token).await;
         // The twin verifies (it is a valid signature) but is the credential just exchanged.
         assert_refused(&stack, &served.url, &twin, "replayed", "(r, n - s)").await;
     }
@@ -330,14 +337,7 @@ async fn an_ecdsa_twin_is_the_same_credential_to_the_replay_cache() {
 #[tokio::test]
 async fn an_opaque_token_has_one_spelling() {
     let stack = Stack::start().await;
-    let introspect = format!("{}/introspect", stack.config.legacy);
-    let served = stack
-        .endpoint(&[
-            ("LEGACY_ACCESS_TOKEN_VERIFIER", "introspection"),
-            ("LEGACY_INTROSPECTION_URL", &introspect),
-            ("LEGACY_CREDENTIALS", "access_token"),
-        ])
-        .await;
+    let url = introspecting(&stack, &[]).await;
     let token = stack
         .mint(json!({ "user": "alice@example.com", "kind": "opaque" }))
         .await;
@@ -356,11 +356,10 @@ async fn an_opaque_token_has_one_spelling() {
             format!("{}={}", &token[..half], &token[half..]),
         ),
     ] {
-        assert_refused(&stack, &served.url, &variant, "invalid", case).await;
+        assert_refused(&stack, &url, &variant, "invalid", case).await;
     }
-    let answer = Ask::access(&token).send(&stack.http, &served.url).await;
-    assert_eq!(answer.status, 200, "{}", answer.text);
-    assert_refused(&stack, &served.url, &token, "replayed", "again").await;
+    assert_migrated(&stack, &url, &token).await;
+    assert_refused(&stack, &url, &token, "replayed", "again").await;
     stack.stop().await;
 }
 
