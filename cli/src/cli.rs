@@ -41,9 +41,12 @@ pub struct ImportArgs {
     #[arg(long, value_enum)]
     pub format: Format,
 
-    /// The login ID that identifies a user (the one the migration endpoint looks up).
-    #[arg(long, value_enum, default_value_t = Identifier::Email)]
-    pub identifier: Identifier,
+    /// The login ID that identifies a user (the one the migration endpoint looks up). A
+    /// comma-separated list imports a mixed base in one command, each user under the first of
+    /// them they have: `email,phone_number,preferred_username` (the endpoint's
+    /// LEGACY_LOGIN_ID_SOURCES in the same order).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "email")]
+    pub identifier: Vec<Identifier>,
 
     /// Store the legacy user ID in this custom attribute (define it in the Authgear portal
     /// first, as a string; Authgear ignores custom attributes it does not know).

@@ -8,8 +8,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::plan::Plan;
-use crate::record::Identifier;
+use crate::plan::{Identifiers, Plan};
 use crate::split::Batch;
 use crate::state::{State, Summary};
 use crate::upload::describe_api_error;
@@ -28,7 +27,7 @@ pub struct ReportEntry {
 }
 
 /// The users left out before upload.
-pub fn skipped_entries(plan: &Plan, identifier: Identifier) -> Vec<ReportEntry> {
+pub fn skipped_entries(plan: &Plan, identifier: &Identifiers) -> Vec<ReportEntry> {
     plan.skipped
         .iter()
         .map(|skipped| ReportEntry {
@@ -183,16 +182,29 @@ fn count(n: usize) -> String {
 /// What the export gave and what will be sent.
 pub fn plan_summary(
     plan: &Plan,
-    identifier: Identifier,
+    identifier: &Identifiers,
     source: &str,
     batches: &[Batch],
     max_bytes: usize,
 ) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Read {} users from {source}", count(plan.read));
+    let by_identifier = if identifier.as_slice().len() == 1 {
+        format!("identifier: {identifier}")
+    } else {
+        let counts: Vec<String> = identifier
+            .as_slice()
+            .iter()
+            .map(|id| {
+                let n = plan.records.iter().filter(|r| r.identifier == *id).count();
+                format!("{id} {}", count(n))
+            })
+            .collect();
+        format!("identifiers: {}", counts.join(", "))
+    };
     let _ = writeln!(
         out,
-        "  to import:   {} (identifier: {identifier})",
+        "  to import:   {} ({by_identifier})",
         count(plan.records.len())
     );
     let mut by_reason: BTreeMap<String, usize> = BTreeMap::new();

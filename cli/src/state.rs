@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::record::Identifier;
+use crate::plan::Identifiers;
 use crate::split::{Batch, hex_sha256};
 
 const VERSION: u32 = 1;
@@ -102,7 +102,8 @@ pub struct State {
     /// options make a different upload.
     pub fingerprint: String,
     pub endpoint: String,
-    pub identifier: Identifier,
+    /// The identifiers, comma-separated in their order (`email` for a plain email import).
+    pub identifier: String,
     pub upsert: bool,
     pub batches: Vec<BatchState>,
 }
@@ -145,7 +146,7 @@ impl std::fmt::Display for StateError {
 
 impl std::error::Error for StateError {}
 
-pub fn fingerprint(identifier: Identifier, upsert: bool, batches: &[Batch]) -> String {
+pub fn fingerprint(identifier: &str, upsert: bool, batches: &[Batch]) -> String {
     let mut text = format!("v{VERSION}|{identifier}|upsert={upsert}");
     for batch in batches {
         text.push('|');
@@ -155,10 +156,11 @@ pub fn fingerprint(identifier: Identifier, upsert: bool, batches: &[Batch]) -> S
 }
 
 impl State {
-    pub fn new(endpoint: &str, identifier: Identifier, upsert: bool, batches: &[Batch]) -> Self {
+    pub fn new(endpoint: &str, identifier: &Identifiers, upsert: bool, batches: &[Batch]) -> Self {
+        let identifier = identifier.joined(",");
         Self {
             version: VERSION,
-            fingerprint: fingerprint(identifier, upsert, batches),
+            fingerprint: fingerprint(&identifier, upsert, batches),
             endpoint: endpoint.to_owned(),
             identifier,
             upsert,
@@ -261,7 +263,7 @@ mod tests {
         assert!(State::load(&path).unwrap().is_none());
         let mut state = State::new(
             "https://a.example",
-            Identifier::Email,
+            &Identifiers::one(crate::record::Identifier::Email),
             false,
             &[batch(1), batch(2)],
         );
@@ -272,7 +274,7 @@ mod tests {
         assert!(loaded.check_matches(&path, &state).is_ok());
         let other = State::new(
             "https://a.example",
-            Identifier::Email,
+            &Identifiers::one(crate::record::Identifier::Email),
             true,
             &[batch(1), batch(2)],
         );
@@ -282,7 +284,7 @@ mod tests {
         ));
         let elsewhere = State::new(
             "https://b.example",
-            Identifier::Email,
+            &Identifiers::one(crate::record::Identifier::Email),
             false,
             &[batch(1), batch(2)],
         );
