@@ -38,14 +38,18 @@ mod legacy;
 mod legacy_jwt;
 mod limits;
 mod metrics;
+mod provision;
+mod reconcile;
 mod replay;
 mod store;
 mod upstream;
+mod webhook;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::http::header::{ALLOW, CACHE_CONTROL, HeaderName, PRAGMA};
 use axum::response::IntoResponse;
@@ -55,13 +59,16 @@ pub use authgear::{AdminJwt, AdminKey, LoginIdKey, SigningFailed};
 pub use authgear_migrate::wire;
 pub use check::Check;
 pub use config::{
-    AccessTokenVerifier, AuthgearConfig, ClientIpSource, Config, ConfigError, JwtConfig,
-    LegacyClient, LegacyConfig, LimitsConfig, Origin, RateLimit, RedisUrl, SessionCheckConfig,
-    StoreConfig,
+    AccessTokenVerifier, Auth0Target, AuthgearConfig, ClientIpSource, Config, ConfigError,
+    JwtConfig, LegacyClient, LegacyConfig, LimitsConfig, Origin, ProvisionTarget, RateLimit,
+    RedisUrl, RollingConfig, Secret, SessionCheckConfig, StoreConfig, WebhookConfig,
 };
 pub use legacy_jwt::Algorithm;
+pub use reconcile::{ReconcileError, ReconcileOptions, ReconcileReport, reconcile};
 
 use exchange::Exchange;
+use provision::Provisioner;
+use webhook::Webhook;
 
 /// The largest request body read. A legacy JWT is a few KiB at most; the form adds little.
 pub(crate) const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -81,18 +88,37 @@ pub struct Endpoint {
     shared: Arc<Shared>,
     cors: Vec<Origin>,
     login_id_key: LoginIdKey,
+    /// The webhook receiver and its path, when `AUTHGEAR_WEBHOOK_SECRET` is set.
+    webhook: Option<(String, Arc<Webhook>)>,
 }
 
 impl Endpoint {
     pub fn new(config: &Config) -> Self {
         let metrics = Arc::new(metrics::Metrics::new());
+        let exchange = Arc::new(Exchange::new(config, metrics));
+        let rolling = &config.rolling;
+        let webhook =
+            rolling
+                .webhook
+                .as_ref()
+                .zip(rolling.target.as_ref())
+                .map(|(hook, target)| {
+                    let provisioner = Provisioner::new(target, upstream::client());
+                    let receiver = Webhook::new(
+                        hook.secret.clone(),
+                        Arc::clone(&exchange.store),
+                        Arc::new(provisioner),
+                    );
+                    (hook.path.clone(), Arc::new(receiver))
+                });
         Self {
             shared: Arc::new(Shared {
-                exchange: Arc::new(Exchange::new(config, metrics)),
+                exchange,
                 draining: AtomicBool::new(false),
             }),
             cors: config.cors_allowed_origins.clone(),
             login_id_key: config.authgear.login_id_key,
+            webhook,
         }
     }
 
@@ -107,6 +133,18 @@ impl Endpoint {
             router
         } else {
             router.layer(cors::layer(&self.cors))
+        }
+    }
+
+    /// `POST WEBHOOK_PATH`: Authgear's webhooks, when `AUTHGEAR_WEBHOOK_SECRET` is set (else
+    /// no route at all). Serve it beside the exchange, at the root.
+    pub fn webhook_router(&self) -> Router {
+        match &self.webhook {
+            None => Router::new(),
+            Some((path, receiver)) => Router::new()
+                .route(path, post(webhook::receive))
+                .layer(DefaultBodyLimit::max(webhook::MAX_BODY_BYTES))
+                .with_state(Arc::clone(receiver)),
         }
     }
 

@@ -5,6 +5,7 @@
 
 mod legacy;
 mod parse;
+mod rolling;
 mod safety;
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
@@ -17,6 +18,7 @@ use parse::{Vars, parse_http_url, parse_origin, split_list};
 
 pub use legacy::{AccessTokenVerifier, JwtConfig, LegacyClient, LegacyConfig, SessionCheckConfig};
 pub use parse::ConfigError;
+pub use rolling::{Auth0Target, ProvisionTarget, RollingConfig, Secret, WebhookConfig};
 pub use safety::{ClientIpSource, LimitsConfig, RateLimit, RedisUrl, StoreConfig};
 
 /// Everything the endpoint needs to know, checked.
@@ -27,6 +29,8 @@ pub struct Config {
     pub legacy: LegacyConfig,
     pub limits: LimitsConfig,
     pub store: StoreConfig,
+    /// The rolling migration: the webhook receiver and the legacy provisioning target.
+    pub rolling: RollingConfig,
     /// Origins allowed to call the endpoint from a browser (`CORS_ALLOWED_ORIGINS`); in cookie
     /// mode, also the only origins whose requests are exchanged.
     pub cors_allowed_origins: Vec<Origin>,
@@ -106,6 +110,7 @@ impl Config {
         let legacy = legacy::read(&vars)?;
         let limits = safety::limits(&vars)?;
         let store = safety::store(&vars)?;
+        let rolling = rolling::read(&vars)?;
 
         let cors_allowed_origins: Vec<Origin> = vars
             .parsed("CORS_ALLOWED_ORIGINS", EXPECT_ORIGINS, |list| {
@@ -133,6 +138,15 @@ impl Config {
         let exchange_path = vars
             .parsed("EXCHANGE_PATH", EXPECT_PATH, parse_exchange_path)?
             .unwrap_or_else(|| "/".to_owned());
+        if let Some(webhook) = &rolling.webhook {
+            if webhook.path == exchange_path {
+                return Err(ConfigError::Invalid {
+                    variable: "WEBHOOK_PATH",
+                    expected: "a path other than EXCHANGE_PATH's",
+                    problem: format!("got `{}`, where the exchange is served", webhook.path),
+                });
+            }
+        }
         let shutdown_grace = vars
             .seconds("SHUTDOWN_GRACE_SECONDS", EXPECT_GRACE, (0, 600))?
             .unwrap_or(DEFAULT_SHUTDOWN_GRACE);
@@ -142,6 +156,7 @@ impl Config {
             legacy,
             limits,
             store,
+            rolling,
             cors_allowed_origins,
             listen_addr,
             exchange_path,
