@@ -15,6 +15,7 @@ use tracing_subscriber::EnvFilter;
 const USAGE: &str = "\
 usage: authgear-migrate-server [--check-config]
        authgear-migrate-server reconcile [--state FILE] [--since TIME] [--dry-run] [--limit N]
+                                         [--settle-seconds N]
 
 Serves the migration endpoint, configured by environment variables (see server/README.md).
 
@@ -31,7 +32,10 @@ every user was handled, 1 when some were not (run it again), 2 on a bad setting.
   --state FILE    where the watermark is kept (default reconcile-state.json)
   --since TIME    start here (RFC 3339) instead of the stored watermark; a first run needs it
   --dry-run       list the users it would provision; change nothing
-  --limit N       handle at most N users this run";
+  --limit N       handle at most N users this run
+  --settle-seconds N
+                  keep the watermark N seconds behind the run's start (default 60): users
+                  whose creation commits late are not skipped";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -126,7 +130,7 @@ async fn reconcile(arguments: &[String]) -> ExitCode {
 
 fn reconcile_options(arguments: &[String]) -> Result<ReconcileOptions, String> {
     let mut state = "reconcile-state.json".to_owned();
-    let (mut since, mut limit, mut dry_run) = (None, None, false);
+    let (mut since, mut limit, mut settle, mut dry_run) = (None, None, None, false);
     let mut rest = arguments.iter();
     while let Some(argument) = rest.next() {
         let mut value = || {
@@ -144,6 +148,13 @@ fn reconcile_options(arguments: &[String]) -> Result<ReconcileOptions, String> {
                         .map_err(|_| format!("--limit takes a whole number, got `{text}`"))?,
                 );
             }
+            "--settle-seconds" => {
+                let text = value()?;
+                settle =
+                    Some(text.parse::<u64>().map_err(|_| {
+                        format!("--settle-seconds takes a whole number, got `{text}`")
+                    })?);
+            }
             "--dry-run" => dry_run = true,
             other => return Err(format!("unknown argument `{other}`")),
         }
@@ -154,6 +165,9 @@ fn reconcile_options(arguments: &[String]) -> Result<ReconcileOptions, String> {
     }
     if let Some(limit) = limit {
         options = options.limit(limit);
+    }
+    if let Some(seconds) = settle {
+        options = options.settle(std::time::Duration::from_secs(seconds));
     }
     Ok(options)
 }

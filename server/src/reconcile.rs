@@ -6,7 +6,7 @@
 //! (pkg/admin/graphql/query.go; at most 20 per page, offset cursors) from the newest user back
 //! to the stored watermark, then provisions them oldest first through the same target as the
 //! receiver. The watermark moves, and is saved, after each user it has handled, and never past
-//! one that failed, nor past a minute before the run began (a user whose creation commits late
+//! one that failed, nor closer than a minute (`settle`) to the run's start (a user whose creation commits late
 //! may carry an earlier `createdAt`). Users at the watermark itself are looked at again: every
 //! target call is idempotent, so running twice, or resuming after a crash, provisions nobody
 //! twice.
@@ -14,7 +14,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -27,8 +27,8 @@ use crate::upstream;
 
 /// graphqlutil.MaxPageSize: Authgear caps `first` at 20.
 const PAGE_SIZE: u64 = 20;
-/// The watermark stays this far behind the run's start.
-const SETTLE_SECS: i64 = 60;
+/// The watermark stays this far behind the run's start, by default.
+const DEFAULT_SETTLE: Duration = Duration::from_secs(60);
 
 const USERS: &str = "\
 query users($first: Int, $after: String) {
@@ -50,6 +50,9 @@ pub struct ReconcileOptions {
     pub dry_run: bool,
     /// Handle at most this many users, then stop (the rest wait for the next run).
     pub limit: Option<usize>,
+    /// How far behind the run's start the watermark stays (default 60 s): a user whose
+    /// creation commits late may carry an earlier `createdAt` than one already listed.
+    pub settle: Duration,
 }
 
 impl ReconcileOptions {
@@ -59,7 +62,14 @@ impl ReconcileOptions {
             since: None,
             dry_run: false,
             limit: None,
+            settle: DEFAULT_SETTLE,
         }
+    }
+
+    #[must_use]
+    pub fn settle(mut self, settle: Duration) -> Self {
+        self.settle = settle;
+        self
     }
 
     #[must_use]
@@ -100,7 +110,7 @@ pub struct ReconcileReport {
     pub unsuitable: usize,
     /// Not provisioned; the watermark stays before the first of them.
     pub failed: usize,
-    /// Left for the next run by `limit`.
+    /// Left for the next run: by `limit`, or because the target went down.
     pub deferred: usize,
     pub seconds: f64,
     /// Users handled (created, already there, unsuitable, failed) per second.
@@ -179,7 +189,9 @@ pub async fn reconcile(
     let http = upstream::client();
     let admin = AdminClient::new(&config.authgear, http.clone(), Arc::new(Metrics::new()));
     let (mut listed, pages) = list_since(&admin, floor).await?;
-    // Oldest first, so that the watermark can follow.
+    // Oldest first, so that the watermark can follow; users created in the same instant keep
+    // Authgear's order, reversed.
+    listed.reverse();
     listed.sort_by_key(|user| user.at);
 
     let provisioner = Provisioner::new(target, http);
@@ -203,7 +215,8 @@ pub async fn reconcile(
         return Ok(finish(report, started));
     }
     let limit = options.limit.unwrap_or(usize::MAX);
-    let settled = (run_began - SETTLE_SECS, 0);
+    let settle = i64::try_from(options.settle.as_secs()).unwrap_or(i64::MAX);
+    let settled = (run_began.saturating_sub(settle), 0);
     let mut blocked = false;
     for (handled, entry) in listed.iter().enumerate() {
         if handled == limit {
@@ -217,6 +230,14 @@ pub async fn reconcile(
             Err(ProvisionError::Unsuitable(why)) => {
                 tracing::warn!(authgear_user_id = user_id, why, "user not provisionable");
                 report.unsuitable += 1;
+            }
+            // Down after every retry: the next users would only wait as long. Stop; the
+            // watermark stays before this one.
+            Err(error @ ProvisionError::Unavailable { .. }) => {
+                tracing::warn!(authgear_user_id = user_id, %error, "stopping: the target is down");
+                report.failed += 1;
+                report.deferred = listed.len() - handled - 1;
+                break;
             }
             Err(error) => {
                 tracing::warn!(authgear_user_id = user_id, %error, "user not provisioned");

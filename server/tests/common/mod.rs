@@ -5,6 +5,7 @@
 #![allow(dead_code)] // Each test binary uses a different part of the harness.
 
 pub mod redis;
+pub mod rolling;
 pub mod stack;
 
 use std::collections::HashMap;

@@ -255,7 +255,11 @@ pub async fn serve_endpoint(env: &HashMap<&'static str, String>) -> Served {
     let config = Config::from_lookup(|name| env.get(name).cloned().filter(|v| !v.is_empty()))
         .unwrap_or_else(|error| panic!("test configuration: {error}"));
     let endpoint = Endpoint::new(&config);
-    let addr: SocketAddr = serve(endpoint.router().merge(endpoint.ops_router())).await;
+    let app = endpoint
+        .router()
+        .merge(endpoint.ops_router())
+        .merge(endpoint.webhook_router());
+    let addr: SocketAddr = serve(app).await;
     Served {
         url: format!("http://{addr}/"),
         endpoint,
