@@ -121,7 +121,7 @@ async fn a_duplicate_event_and_admin_api_users_are_not_provisioned_again() {
     );
 
     // The stand-in's own createUser fires user.created with triggered_by admin_api.
-    hooks_to(&stack, &[url.clone()]).await;
+    hooks_to(&stack, std::slice::from_ref(&url)).await;
     let created_by_admin = new_email();
     let key = AdminKey::from_pem(
         include_str!("../../devstack/keys/authgear-admin.kid")
