@@ -51,7 +51,7 @@ pub use config::{
     THIRD_PARTY_CLIENT_ID, USAGE,
 };
 
-pub use authgear::hooks::WEBHOOK_SECRET;
+pub use authgear::hooks::{WEBHOOK_SECRET, hmac_sha256_hex};
 pub use legacy::{AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET, PROVISION_SECRET};
 
 use authgear::hooks::Handler;

@@ -62,19 +62,24 @@ async fn main() -> ExitCode {
         }
     }
 
-    init_logs();
-    let config = match Config::from_env() {
+    let config = match configured() {
         Ok(config) => config,
-        Err(error) => {
-            eprintln!("authgear-migrate-server: {error}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let endpoint = Endpoint::new(&config);
     if check_only {
         return check(&endpoint).await;
     }
     serve(&config, endpoint).await
+}
+
+/// Logs on, and the configuration read; a bad one is said and exits with 2.
+fn configured() -> Result<Config, ExitCode> {
+    init_logs();
+    Config::from_env().map_err(|error| {
+        eprintln!("authgear-migrate-server: {error}");
+        ExitCode::from(2)
+    })
 }
 
 /// JSON lines on stderr (stdout is for `--check-config`'s and `reconcile`'s output).
@@ -96,13 +101,9 @@ async fn reconcile(arguments: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_logs();
-    let config = match Config::from_env() {
+    let config = match configured() {
         Ok(config) => config,
-        Err(error) => {
-            eprintln!("authgear-migrate-server: {error}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     match authgear_migrate_server::reconcile(&config, &options).await {
         Ok(report) => {

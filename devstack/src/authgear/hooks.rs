@@ -127,12 +127,7 @@ impl Hooks {
             },
         };
         let body = go_json(&event);
-        let key = hmac::Key::new(hmac::HMAC_SHA256, WEBHOOK_SECRET.as_bytes());
-        let signature: String = hmac::sign(&key, body.as_bytes())
-            .as_ref()
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect();
+        let signature = hmac_sha256_hex(WEBHOOK_SECRET.as_bytes(), body.as_bytes());
         for handler in self.handlers() {
             if !handler.events.iter().any(|e| e == "*" || e == event.kind) {
                 continue;
@@ -186,6 +181,16 @@ impl Hooks {
         }
         event.id
     }
+}
+
+/// Lowercase hex HMAC-SHA256 (pkg/util/crypto: HMACSHA256String); the legacy stand-in checks
+/// provisioning calls with it too.
+pub fn hmac_sha256_hex(key: &[u8], data: &[u8]) -> String {
+    hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key), data)
+        .as_ref()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

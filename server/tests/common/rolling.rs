@@ -5,9 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use authgear_migrate_devstack::{
-    AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET, PROVISION_SECRET, WEBHOOK_SECRET,
+    AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET, PROVISION_SECRET, WEBHOOK_SECRET, hmac_sha256_hex,
 };
-use ring::hmac;
 use serde_json::{Value, json};
 
 use super::stack::{Served, Stack};
@@ -91,17 +90,20 @@ pub async fn sign_up(stack: &Stack, email: &str) -> Value {
     response.json().await.unwrap()
 }
 
+/// The JSON of `GET <app origin><path>` (the devstack's control routes).
+pub async fn control(stack: &Stack, path: &str) -> Value {
+    let response = stack.http.get(stack.app(path)).send().await.unwrap();
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+    response.json().await.unwrap()
+}
+
 /// `GET /__devstack/legacy/accounts`.
 pub async fn legacy_accounts(stack: &Stack) -> Value {
-    stack
-        .http
-        .get(stack.app("/__devstack/legacy/accounts"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    control(stack, "/__devstack/legacy/accounts").await
 }
 
 /// Provisioning calls the legacy stand-in got for `email`: (requests, created).
@@ -128,15 +130,7 @@ pub async fn calls_once_settled(stack: &Stack, email: &str, requests: u64) -> (u
 
 /// The Authgear stand-in's webhook deliveries so far.
 pub async fn deliveries(stack: &Stack) -> Vec<Value> {
-    let hooks: Value = stack
-        .http
-        .get(stack.app("/__devstack/authgear/hooks"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let hooks = control(stack, "/__devstack/authgear/hooks").await;
     hooks["deliveries"].as_array().unwrap().clone()
 }
 
@@ -159,12 +153,7 @@ pub async fn deliveries_of(stack: &Stack, event_id: &str, count: usize) -> Vec<V
 
 /// `x-authgear-body-signature` for `body`, as Authgear computes it.
 pub fn sign(body: &[u8]) -> String {
-    let key = hmac::Key::new(hmac::HMAC_SHA256, WEBHOOK_SECRET.as_bytes());
-    hmac::sign(&key, body)
-        .as_ref()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    hmac_sha256_hex(WEBHOOK_SECRET.as_bytes(), body)
 }
 
 /// POSTs an event body with this signature (none when `None`): the status.
@@ -246,15 +235,7 @@ pub async fn old_app_resets_and_signs_in(stack: &Stack, email: &str, password: &
         .await
         .unwrap();
     assert_eq!(asked.status(), 202);
-    let outbox: Value = stack
-        .http
-        .get(stack.app("/__devstack/legacy/outbox"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let outbox = control(stack, "/__devstack/legacy/outbox").await;
     let link = outbox["mails"]
         .as_array()
         .unwrap()
