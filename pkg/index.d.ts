@@ -89,11 +89,28 @@ export interface AuthgearOptions {
    * - `"capacitor"`: `@authgear/capacitor`, through its native `Authgear` plugin;
    * - `"react-native"`: `@authgear/react-native`, through the app's bridge
    *   (`authgear-migrate/react-native`);
-   * - `"auto"` (default): the Capacitor plugin if present, else the React Native bridge if
-   *   present, else `localStorage`;
+   * - `"auto"` (default): the Capacitor plugin when the native app has it (registered, or
+   *   listed by the native bridge's `Capacitor.PluginHeaders` before `@authgear/capacitor` is
+   *   imported), else the React Native bridge if present, else `localStorage`. A native
+   *   Capacitor platform whose bridge lists no plugins answers `deferred` (`storage`): nothing is
+   *   saved where the SDK might not look;
    * - a {@link StorageAdapter} of your own.
    */
   storage?: "auto" | "localStorage" | "capacitor" | "react-native" | StorageAdapter;
+  /**
+   * Other origins a JWT access token may name as `iss`, besides `endpoint`: Authgear sets `iss`
+   * to the origin the migration endpoint called the Admin API at, so with a custom domain on
+   * one side only, name the other origin here. A token of any other issuer is refused
+   * (`rejected`, `issuer_mismatch`), and the device does not ask again for a day unless this
+   * option or `endpoint` changes.
+   */
+  issuer?: string | string[];
+  /**
+   * The Authgear SDK's `sessionType`. Default `"refresh_token"`. `"cookie"` throws
+   * `ERR_INVALID_OPTION` before anything is read or written: an Authgear cookie session cannot be
+   * created from an exchange.
+   */
+  sessionType?: "refresh_token" | "cookie";
 }
 
 /**
@@ -121,12 +138,18 @@ export function capacitorPreferences(options?: { plugin?: string | object }): St
 
 /**
  * The `@authgear/react-native` SDK's storage, reached from a page inside a React Native WebView
- * through the bridge the app wires with `authgear-migrate/react-native`.
+ * through the bridge the app wires with `authgear-migrate/react-native`. The native side never
+ * sends the token to the page: `has` and `holds` answer booleans, and `get` answers the value this
+ * page saved once the native side confirms it holds exactly that, `"[held natively]"` for any
+ * other session, or `null`.
  */
 export function reactNativeStorage(options?: {
   /** How long to wait for each reply from the native side. Default 5000. */
   timeoutMs?: number;
-}): StorageAdapter;
+}): StorageAdapter & {
+  has(key: string): Promise<boolean>;
+  holds(key: string, value: string): Promise<boolean>;
+};
 
 /**
  * Calls `callback` when another tab of this app finishes a migration, so it can run
@@ -254,9 +277,12 @@ export type RejectReason =
   | "user_disabled"
   | "wrong_issuer"
   | "wrong_audience"
+  | "dpop_bound"
   | "invalid_client"
   | "invalid_request"
-  | "unsupported_token_type";
+  | "unsupported_token_type"
+  /** The Authgear access token's `iss` is neither `authgear.endpoint` nor in `authgear.issuer`. */
+  | "issuer_mismatch";
 
 /**
  * Not now; nothing was lost. Keep using the legacy session and call again on a later start:
@@ -299,7 +325,7 @@ export type MigrateEvent = (
       type: "pre-check";
       credential?: "access_token" | "refresh_token" | "id_token" | "cookie";
       format?: "jwt" | "opaque";
-      refused?: "expired" | "wrong_issuer" | "wrong_audience";
+      refused?: "expired" | "wrong_issuer" | "wrong_audience" | "dpop_bound";
     }
   | { type: "attempt"; send: number; keyReused: boolean }
   | {
@@ -311,6 +337,8 @@ export type MigrateEvent = (
     }
   | { type: "retry"; reason: DeferReason; delayMs: number }
   | { type: "legacy-restored"; kinds: Array<"access_token" | "refresh_token" | "id_token"> }
+  /** The two origins of an issuer mismatch; `issuer` is absent when the token's `iss` is not an origin. */
+  | { type: "issuer-mismatch"; endpoint: string; issuer?: string }
   | { type: "saved"; storage: string; idToken: boolean; accessTokenFormat: "jwt" | "opaque" }
   | { type: "cleanup"; policy: "remove" | "keep"; removed: number }
   | { type: "outcome"; status: Outcome["status"]; reason?: RejectReason | DeferReason | Skipped["reason"] }
@@ -433,9 +461,9 @@ interface PresetCommon extends LegacyExpectations {
   /**
    * Cookie mode as a fallback: when no readable token is live, send the exchange with the
    * page's cookies and no subject token, for the endpoint to read an HttpOnly session itself.
-   * Clerk (`__client_uat`), Kinde (`_kbrte`) and Privy (`privy-session`) have an indicator
-   * cookie that says a session exists; elsewhere name one with `indicator`, or every signed-out
-   * device asks once (the refusal is then remembered).
+   * Clerk (`__client_uat`) and Privy (`privy-session`) have an indicator cookie that says a
+   * session exists; elsewhere (Kinde too: its `_kbrte` is HttpOnly) name one with `indicator`,
+   * or every signed-out device asks once (the refusal is then remembered).
    */
   cookie?: boolean | { indicator?: string };
 }
@@ -486,7 +514,7 @@ export interface Inspection {
   /** The credential `migrateSession` would send. */
   credential?: "access_token" | "refresh_token" | "id_token" | "cookie";
   /** Why nothing would be sent. */
-  refused?: "expired" | "wrong_issuer" | "wrong_audience";
+  refused?: "expired" | "wrong_issuer" | "wrong_audience" | "dpop_bound";
   /** Why a value that was there did not yield a session. */
   unreadable?: Unreadable;
 }

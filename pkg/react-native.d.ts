@@ -39,6 +39,10 @@ export interface MigrationBridgeOptions {
  * The handler answers `true` for a message of the bridge and `false` for any other, which the
  * app handles as before. Only the refresh token key (`authgear_<name>_refreshToken`) is served:
  * that is what `PersistentTokenStorage` holds, and the SDK fetches the ID token itself.
+ *
+ * The page may save, remove, ask whether the key is set and whether it holds exactly a value it
+ * sends; it can never read the token back: no reply carries more than a boolean. Pages whose
+ * origin (`event.nativeEvent.url`) is not in `allowedOrigins` are refused.
  */
 export function createMigrationBridge(
   options: MigrationBridgeOptions,

@@ -36,3 +36,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   log "installing npm tooling"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# The real legacy SDKs the preset tests drive (tests/e2e/sdks.test.js), pinned in their own manifest.
+if [ ! -d tests/sdks/node_modules ] || [ tests/sdks/package-lock.json -nt tests/sdks/node_modules/.package-lock.json ]; then
+  log "installing the legacy SDKs of tests/sdks"
+  npm ci --prefix tests/sdks --no-audit --no-fund --loglevel=error
+fi

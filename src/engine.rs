@@ -10,12 +10,12 @@ use crate::core::answer::{Answer, classify};
 use crate::core::choice::{Choice, Expectations, choose};
 use crate::core::event::Event;
 use crate::core::options::{Cleanup, Credentials, Options};
-use crate::core::outcome::{Credential, DeferReason, Outcome};
+use crate::core::outcome::{Credential, DeferReason, Outcome, RejectReason};
 use crate::core::presets;
 use crate::core::retry::{Backoff, RetryPolicy};
 use crate::core::source::{Area, LegacySession};
 use crate::core::state::{self, Start, StateRecord, fingerprint};
-use crate::core::validate::{AuthgearSession, validate};
+use crate::core::validate::{AuthgearSession, InvalidAnswer, issuer_configuration, validate};
 use crate::web::clock::{now_ms, now_s, sleep};
 use crate::web::http::{SendError, post_form};
 use crate::web::report::{self, Reporter};
@@ -145,7 +145,10 @@ impl Migration<'_> {
         let (credential, subject_token) = self.choose_credential(&session)?;
         // Cookie mode has no token to tell sessions apart: one constant per source.
         let print = fingerprint(subject_token.unwrap_or("cookie"));
-        if let Some(reason) = state::earlier_rejection(record.as_ref(), &print) {
+        let configuration = issuer_configuration(&self.options.authgear);
+        if let Some(reason) =
+            state::earlier_rejection(record.as_ref(), &print, &configuration, now_ms())
+        {
             return Ok(Outcome::Rejected {
                 reason,
                 description: None,
@@ -318,6 +321,16 @@ impl Migration<'_> {
                             return Ok(session);
                         }
                         Err(invalid) => {
+                            if let Some(description) =
+                                invalid.issuer_mismatch(&self.options.authgear)
+                            {
+                                return Err(self.reject_configuration(
+                                    state,
+                                    record,
+                                    &invalid,
+                                    description,
+                                ));
+                            }
                             self.report.emit(&Event::Warning {
                                 code: invalid.code(),
                             });
@@ -378,6 +391,35 @@ impl Migration<'_> {
             reason,
             duration_ms: (report::now() - sent_at) as u64,
         });
+    }
+
+    /// Ends the call rejected for the app's configuration (an issuer mismatch), recorded so
+    /// that no start asks again until the configuration changes or a day has passed.
+    fn reject_configuration(
+        &self,
+        state: &WebArea,
+        record: &StateRecord,
+        invalid: &InvalidAnswer,
+        description: String,
+    ) -> Outcome {
+        let reason = RejectReason::IssuerMismatch;
+        let found = match invalid {
+            InvalidAnswer::AccessTokenIssuer { found } => found.clone(),
+            _ => None,
+        };
+        self.report.emit(&Event::IssuerMismatch {
+            endpoint: self.options.authgear.endpoint.clone(),
+            issuer: found,
+        });
+        let configuration = issuer_configuration(&self.options.authgear);
+        let rejected = record
+            .clone()
+            .reject_configuration(reason, configuration, now_ms());
+        self.write_state(state, &rejected);
+        Outcome::Rejected {
+            reason,
+            description: Some(description),
+        }
     }
 
     /// Ends the call deferred, recording when to ask again.

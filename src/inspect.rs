@@ -23,7 +23,7 @@ pub struct Inspection {
     /// The credential `migrateSession` would send: a token kind, or `cookie`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credential: Option<&'static str>,
-    /// Why nothing would be sent (`expired`, `wrong_issuer`, `wrong_audience`).
+    /// Why nothing would be sent (`expired`, `wrong_issuer`, `wrong_audience`, `dpop_bound`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refused: Option<&'static str>,
     /// Why a value that was there did not yield a session.

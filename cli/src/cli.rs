@@ -141,7 +141,8 @@ pub struct ImportArgs {
     #[arg(long, env = "AUTHGEAR_ADMIN_KEY_ID", value_name = "ID")]
     pub admin_key_id: Option<String>,
 
-    /// The Admin API private key (PKCS#8 PEM). Or its text in AUTHGEAR_ADMIN_KEY_PEM.
+    /// The Admin API private key: the PEM the portal downloads (PKCS#1), or PKCS#8. Or its text
+    /// in AUTHGEAR_ADMIN_KEY_PEM.
     #[arg(long, env = "AUTHGEAR_ADMIN_KEY_FILE", value_name = "FILE")]
     pub admin_key_file: Option<String>,
 

@@ -3,9 +3,10 @@
 //! endpoint's first label), `AUTHGEAR_ADMIN_KEY_ID`, and `AUTHGEAR_ADMIN_KEY_FILE` or
 //! `AUTHGEAR_ADMIN_KEY_PEM`. An empty value counts as unset.
 
-use url::{Host, Url};
+use std::path::Path;
 
-use authgear_migrate_server::AdminKey;
+use authgear_migrate_admin::AdminKey;
+use url::{Host, Url};
 
 /// What the upload needs, checked.
 #[derive(Debug)]
@@ -45,25 +46,23 @@ impl Settings {
         let key_id = set(&self.admin_key_id).ok_or(
             "AUTHGEAR_ADMIN_KEY_ID (or --admin-key-id) is required: the key ID the portal shows beside the Admin API key",
         )?;
-        let (variable, pem) = match (set(&self.admin_key_file), set(&self.admin_key_pem)) {
+        let key_id = key_id.trim().to_owned();
+        let (variable, key) = match (set(&self.admin_key_file), set(&self.admin_key_pem)) {
             (Some(_), Some(_)) => {
                 return Err(
                     "set AUTHGEAR_ADMIN_KEY_FILE or AUTHGEAR_ADMIN_KEY_PEM, not both".into(),
                 );
             }
             (None, None) => {
-                return Err("AUTHGEAR_ADMIN_KEY_FILE (or --admin-key-file) is required: the Admin API private key, a PKCS#8 PEM file (or its text in AUTHGEAR_ADMIN_KEY_PEM)".into());
+                return Err("AUTHGEAR_ADMIN_KEY_FILE (or --admin-key-file) is required: the Admin API private key, the PEM file the portal downloads (PKCS#1, or PKCS#8), or its text in AUTHGEAR_ADMIN_KEY_PEM".into());
             }
-            (Some(path), None) => {
-                let pem = std::fs::read_to_string(&path).map_err(|error| {
-                    format!("AUTHGEAR_ADMIN_KEY_FILE: cannot read {path}: {error}")
-                })?;
-                ("AUTHGEAR_ADMIN_KEY_FILE", pem)
-            }
-            (None, Some(pem)) => ("AUTHGEAR_ADMIN_KEY_PEM", pem),
+            (Some(path), None) => (
+                "AUTHGEAR_ADMIN_KEY_FILE",
+                AdminKey::from_file(key_id, Path::new(&path)),
+            ),
+            (None, Some(pem)) => ("AUTHGEAR_ADMIN_KEY_PEM", AdminKey::from_pem(key_id, &pem)),
         };
-        let key = AdminKey::from_pem(key_id.trim().to_owned(), &pem)
-            .map_err(|problem| format!("{variable}: {problem}"))?;
+        let key = key.map_err(|problem| format!("{variable}: {problem}"))?;
         Ok(Connection {
             endpoint,
             project_id,

@@ -326,7 +326,7 @@ mod tests {
                 &SkipReason::Duplicate { first_position: 1 },
                 &SkipReason::MissingIdentifier,
                 &SkipReason::InvalidIdentifier {
-                    why: "invalid email: no @".into()
+                    why: "invalid email: mail: missing @ in addr-spec".into()
                 },
             ]
         );

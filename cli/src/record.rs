@@ -3,13 +3,17 @@
 //! the format readers, and the checks Authgear will make of it, made here first so that a dry run
 //! can say which users would fail and why.
 //!
-//! Checks follow the formats Authgear's schema names (pkg/lib/authn/stdattrs/validate.go,
-//! pkg/util/validation/formats.go). A login ID that fails makes the user unimportable; any other
+//! Checks are Authgear's own format rules (`authgear_migrate_admin::formats`, from
+//! pkg/util/validation/formats.go, shared with the devstack's stand-in). What to do about a
+//! failure is this tool's: a login ID that fails makes the user unimportable; any other
 //! attribute that fails is dropped (and counted), so that a bad picture URL never costs a user
-//! their account.
+//! their account; a locale in the wrong case is put in canonical case first.
 
 use std::fmt;
 
+use authgear_migrate_admin::formats::{
+    check_birthdate, check_email, check_phone, check_picture, check_timezone, check_uri,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -270,137 +274,8 @@ pub fn normalize_phone(value: &str) -> String {
 /// Why a member does not pass Authgear's schema.
 pub type Invalid = String;
 
-/// net/mail.ParseAddress without a display name (iawaknahc/jsonschema format/email.go): an
-/// addr-spec whose local part is atoms and dots (or a quoted string) and whose domain is a
-/// dot-atom or a domain literal.
-pub fn check_email(text: &str) -> Result<(), Invalid> {
-    let atext =
-        |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c) || !c.is_ascii();
-    let Some(at) = text.rfind('@') else {
-        return Err("no @".into());
-    };
-    let (local, domain) = (&text[..at], &text[at + 1..]);
-    let local_ok = if local.len() >= 2 && local.starts_with('"') && local.ends_with('"') {
-        !local[1..local.len() - 1].contains(['"', '\r', '\n'])
-    } else {
-        !local.is_empty() && local.chars().all(|c| atext(c) || c == '.')
-    };
-    if !local_ok {
-        return Err("the part before @ is not an address".into());
-    }
-    let domain_ok = if domain.starts_with('[') {
-        domain.ends_with(']') && domain.len() > 2
-    } else {
-        !domain.is_empty()
-            && domain
-                .split('.')
-                .all(|label| !label.is_empty() && label.chars().all(atext))
-    };
-    if domain_ok {
-        Ok(())
-    } else {
-        Err("the domain is not valid".into())
-    }
-}
-
-/// pkg/lib/config/formats.go FormatPhone: E.164, `+` and at most 15 digits.
-pub fn check_phone(text: &str) -> Result<(), Invalid> {
-    let digits = text.strip_prefix('+').unwrap_or("");
-    if (8..=15).contains(&digits.len())
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && !digits.starts_with('0')
-    {
-        Ok(())
-    } else {
-        Err("not in E.164 format (+ and country code)".into())
-    }
-}
-
-/// FormatURI: absolute, with a host and a clean path.
-pub fn check_uri(text: &str) -> Result<(), Invalid> {
-    let Some((scheme, rest)) = text.split_once("://") else {
-        return Err("not an absolute URL".into());
-    };
-    let scheme_ok = scheme
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic())
-        && scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    if !scheme_ok || end == 0 || text.contains(char::is_whitespace) {
-        return Err("not an absolute URL".into());
-    }
-    let path_end = rest[end..]
-        .find(['?', '#'])
-        .map_or(rest.len(), |at| at + end);
-    let path = &rest[end..path_end];
-    let path = if path.is_empty() { "/" } else { path };
-    let dirty = path
-        .trim_end_matches('/')
-        .split('/')
-        .skip(1)
-        .any(|segment| segment.is_empty() || segment == "." || segment == "..");
-    if dirty {
-        Err("the URL's path is not clean".into())
-    } else {
-        Ok(())
-    }
-}
-
-/// FormatPicture: http or https only.
-pub fn check_picture(text: &str) -> Result<(), Invalid> {
-    if text.starts_with("http://") || text.starts_with("https://") {
-        check_uri(text)
-    } else {
-        Err("not an http(s) URL".into())
-    }
-}
-
-/// FormatBirthdate: `YYYY-MM-DD`, `0000-MM-DD`, `--MM-DD` or `YYYY`.
-pub fn check_birthdate(text: &str) -> Result<(), Invalid> {
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let month_day = |m: &str, d: &str| {
-        m.len() == 2
-            && d.len() == 2
-            && digits(m)
-            && digits(d)
-            && (1..=12).contains(&m.parse::<u32>().unwrap_or(0))
-            && (1..=31).contains(&d.parse::<u32>().unwrap_or(0))
-    };
-    let parts: Vec<&str> = text.split('-').collect();
-    let ok = match parts.as_slice() {
-        [year] => year.len() == 4 && digits(year),
-        ["", "", month, day] => month_day(month, day),
-        [year, month, day] => year.len() == 4 && digits(year) && month_day(month, day),
-        _ => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err("not YYYY-MM-DD".into())
-    }
-}
-
-/// FormatTimezone: an IANA name (with a slash).
-pub fn check_zoneinfo(text: &str) -> Result<(), Invalid> {
-    let ok = text.contains('/')
-        && text.split('/').all(|part| {
-            !part.is_empty()
-                && part
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c))
-        });
-    if ok {
-        Ok(())
-    } else {
-        Err("not an IANA time zone name".into())
-    }
-}
-
-/// A BCP 47 tag in canonical case (FormatBCP47 refuses non-canonical tags); `en_us` and
-/// `EN-us` become `en-US`. `None` when it is not a tag at all.
+/// A BCP 47 tag in canonical case (Authgear's FormatBCP47 refuses non-canonical tags); `en_us`
+/// and `EN-us` become `en-US`. `None` when it is not a tag at all.
 pub fn canonical_locale(text: &str) -> Option<String> {
     let subtags: Vec<&str> = text.split(['-', '_']).collect();
     let alpha = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphabetic());
@@ -468,7 +343,7 @@ pub fn validate(
     keep("website", &mut record.website, &check_uri);
     keep("picture", &mut record.picture, &check_picture);
     keep("birthdate", &mut record.birthdate, &check_birthdate);
-    keep("zoneinfo", &mut record.zoneinfo, &check_zoneinfo);
+    keep("zoneinfo", &mut record.zoneinfo, &check_timezone);
     if let Some(locale) = record.locale.take() {
         match canonical_locale(&locale) {
             Some(canonical) => record.locale = Some(canonical),
@@ -523,6 +398,20 @@ mod tests {
             ..ImportRecord::default()
         };
         assert!(validate(&mut bad, Identifier::Email).is_err());
+        // Authgear's FormatEmail: a display name is refused, angle brackets alone are not.
+        let mut named = ImportRecord {
+            email: Some("Alice <a@example.com>".into()),
+            ..ImportRecord::default()
+        };
+        assert_eq!(
+            validate(&mut named, Identifier::Email).unwrap_err(),
+            "invalid email: input email must not have name"
+        );
+        let mut bracketed = ImportRecord {
+            email: Some("<a@example.com>".into()),
+            ..ImportRecord::default()
+        };
+        assert!(validate(&mut bracketed, Identifier::Email).is_ok());
         assert_eq!(
             validate(&mut ImportRecord::default(), Identifier::Email).unwrap_err(),
             "no email"

@@ -16,7 +16,7 @@ use crate::report;
 use crate::split::{self, Batch};
 use crate::state::{BatchResult, BatchStatus, RecordFailure, State};
 use crate::upload::{Client, JobResponse, RetryPolicy, UploadError};
-use authgear_migrate_server::AdminJwt;
+use authgear_migrate_admin::AdminJwt;
 
 /// How the command ended, when it did not fail.
 #[derive(Debug, PartialEq, Eq)]

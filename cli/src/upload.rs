@@ -22,7 +22,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::state::Summary;
-use authgear_migrate_server::AdminJwt;
+use authgear_migrate_admin::AdminJwt;
 
 #[derive(Clone, Copy, Debug)]
 pub struct RetryPolicy {

@@ -18,8 +18,8 @@ pub const LEGACY_AUDIENCE: &str = "https://api.legacy.example";
 
 pub const USAGE: &str = "usage: devstack [--port-base N] [--seed FILE] [--www DIR] [--pkg DIR]
 
-  --port-base N  app = N, authgear = N+1, legacy = N+2, endpoint = N+3 (default 8000);
-                 0 gives every listener an ephemeral port
+  --port-base N  app = N, authgear = N+1, legacy = N+2, endpoint = N+3, authgear admin
+                 = N+4 (default 8000); 0 gives every listener an ephemeral port
   --seed FILE    users in Authgear's User Import format (default devstack/seed/users.json)
   --www DIR      served at / on the app origin (default www)
   --pkg DIR      served at /pkg/ on the app origin (default pkg)
@@ -78,9 +78,9 @@ impl Options {
                     options.port_base = text
                         .parse()
                         .ok()
-                        .filter(|base: &u16| *base <= u16::MAX - 3)
+                        .filter(|base: &u16| *base <= u16::MAX - 4)
                         .ok_or_else(|| {
-                            format!("--port-base: `{text}` is not a port from 0 to 65532")
+                            format!("--port-base: `{text}` is not a port from 0 to 65531")
                         })?;
                 }
                 "--seed" => options.seed = value()?.into(),
@@ -98,7 +98,13 @@ impl Options {
 #[serde(rename_all = "camelCase")]
 pub struct PublicConfig {
     pub app: String,
+    /// The Authgear project's origin as the apps' SDK has it (`authgear.endpoint`): its custom
+    /// domain.
     pub authgear: String,
+    /// The same project at the origin the migration endpoint calls its Admin API at (as
+    /// `<project>.authgear.cloud` beside a custom domain). The `iss` of a JWT access token from
+    /// `createSession`.
+    pub authgear_admin: String,
     pub legacy: String,
     pub endpoint: String,
     #[serde(rename = "exchangeURL")]
@@ -132,9 +138,9 @@ mod tests {
         assert_eq!(options.pkg, PathBuf::from("pkg"));
         assert_eq!(parse(&["--help"]).unwrap_err(), "help");
         assert!(
-            parse(&["--port-base", "65533"])
+            parse(&["--port-base", "65532"])
                 .unwrap_err()
-                .contains("65532")
+                .contains("65531")
         );
         assert_eq!(parse(&["--seed"]).unwrap_err(), "--seed needs a value");
         assert_eq!(parse(&["--nope"]).unwrap_err(), "unknown argument `--nope`");

@@ -29,7 +29,9 @@ const OVERRIDE_PREFIX: &str = "DEVSTACK_ENDPOINT_";
 /// The endpoint's environment, as a deployment next to these stand-ins would write it.
 fn variables(public: &PublicConfig) -> Vec<(&'static str, String)> {
     vec![
-        ("AUTHGEAR_ENDPOINT", public.authgear.clone()),
+        // The Admin API at the project's own host, the apps at its custom domain.
+        ("AUTHGEAR_ENDPOINT", public.authgear_admin.clone()),
+        ("AUTHGEAR_PUBLIC_ENDPOINT", public.authgear.clone()),
         ("AUTHGEAR_PROJECT_ID", public.project_id.clone()),
         ("AUTHGEAR_ADMIN_KEY_ID", ADMIN_KEY_ID.trim().to_owned()),
         ("AUTHGEAR_ADMIN_KEY_PEM", ADMIN_KEY_PEM.to_owned()),

@@ -6,12 +6,13 @@
 
 use std::fmt;
 
+use authgear_migrate_admin::AdminKey;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use ring::rand::SystemRandom;
 use ring::signature::{
     self, ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _,
-    RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaKeyPair, RsaPublicKeyComponents,
+    RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents,
 };
 use serde_json::{Map, Value, json};
 
@@ -42,6 +43,7 @@ impl fmt::Display for KeyError {
 impl std::error::Error for KeyError {}
 
 /// The DER inside the first PEM block labelled `label`.
+#[cfg(test)]
 fn pem_to_der(pem: &str, label: &str) -> Result<Vec<u8>, KeyError> {
     let begin = format!("-----BEGIN {label}-----");
     let end = format!("-----END {label}-----");
@@ -145,25 +147,23 @@ fn der_sequence(items: &[Vec<u8>]) -> Vec<u8> {
     der_tlv(0x30, &items.concat())
 }
 
-/// An RSA private key that signs RS256.
+/// An RSA private key that signs RS256, read by the Admin API crate's one key reader (PKCS#1,
+/// as Authgear's portal downloads the admin key, or PKCS#8).
 pub struct RsaKey {
-    pair: RsaKeyPair,
+    key: AdminKey,
     public: RsaPublic,
 }
 
 impl RsaKey {
-    /// Reads a PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`).
-    pub fn from_pkcs8_pem(kid: &str, pem: &str) -> Result<Self, KeyError> {
-        let der = pem_to_der(pem, "PRIVATE KEY")?;
-        let pair = RsaKeyPair::from_pkcs8(&der)
-            .map_err(|err| KeyError(format!("not an RSA PKCS#8 key: {err}")))?;
-        let components: signature::RsaPublicKeyComponents<Vec<u8>> = pair.public().into();
+    pub fn from_pem(kid: &str, pem: &str) -> Result<Self, KeyError> {
+        let key = AdminKey::from_pem(kid, pem).map_err(|err| KeyError(err.to_string()))?;
+        let (n, e) = key.public_components();
         let public = RsaPublic {
             kid: kid.to_owned(),
-            n: components.n,
-            e: components.e,
+            n,
+            e,
         };
-        Ok(Self { pair, public })
+        Ok(Self { key, public })
     }
 
     pub fn public(&self) -> &RsaPublic {
@@ -175,16 +175,9 @@ impl RsaKey {
     }
 
     fn sign(&self, message: &[u8]) -> Vec<u8> {
-        let mut signature = vec![0; self.pair.public().modulus_len()];
-        self.pair
-            .sign(
-                &RSA_PKCS1_SHA256,
-                &SystemRandom::new(),
-                message,
-                &mut signature,
-            )
-            .expect("RSA signing with a valid key does not fail");
-        signature
+        self.key
+            .sign_rs256(message)
+            .expect("RSA signing fails only when the system's random source does")
     }
 }
 
@@ -355,7 +348,7 @@ mod tests {
 
     #[test]
     fn rs256_round_trips_and_detects_tampering() {
-        let key = RsaKey::from_pkcs8_pem("k1", PEM).unwrap();
+        let key = RsaKey::from_pem("k1", PEM).unwrap();
         let token = encode(Map::new(), &json!({"sub": "x"}), &Signer::Rs256(&key));
         let parsed = Compact::parse(&token).unwrap();
         assert_eq!(parsed.alg(), Some("RS256"));
@@ -376,7 +369,7 @@ mod tests {
 
     #[test]
     fn spki_pem_matches_openssl_shape() {
-        let key = RsaKey::from_pkcs8_pem("k1", PEM).unwrap();
+        let key = RsaKey::from_pem("k1", PEM).unwrap();
         let pem = key.public().spki_pem();
         let der = pem_to_der(&pem, "PUBLIC KEY").unwrap();
         // SEQUENCE (long form, 2 length bytes) then the rsaEncryption AlgorithmIdentifier.

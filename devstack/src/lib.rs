@@ -102,7 +102,7 @@ pub struct Devstack {
 }
 
 impl Devstack {
-    /// Loads the seed, binds the four listeners, and serves them on the current runtime.
+    /// Loads the seed, binds the five listeners, and serves them on the current runtime.
     pub async fn start(options: &Options) -> Result<Self, StartError> {
         let users = Arc::new(Directory::new(
             seed::load(&options.seed).map_err(StartError::Seed)?,
@@ -116,14 +116,18 @@ impl Devstack {
                 );
             }
         }
+        // The Authgear stand-in listens twice: at the origin the apps' SDK uses (a custom
+        // domain) and at the origin the endpoint calls the Admin API at. Both are the one
+        // project, with the one set of fault switches.
         let origins = [
-            Origin::App,
-            Origin::Authgear,
-            Origin::Legacy,
-            Origin::Endpoint,
+            (Origin::App, "app"),
+            (Origin::Authgear, "authgear"),
+            (Origin::Legacy, "legacy"),
+            (Origin::Endpoint, "endpoint"),
+            (Origin::Authgear, "authgear admin"),
         ];
         let mut listeners = Vec::with_capacity(origins.len());
-        for (offset, origin) in (0u16..).zip(origins) {
+        for (offset, (_, name)) in (0u16..).zip(origins) {
             let port = if options.port_base == 0 {
                 0
             } else {
@@ -133,7 +137,7 @@ impl Devstack {
             let listener = TcpListener::bind(address)
                 .await
                 .map_err(|source| StartError::Bind {
-                    origin: origin.name(),
+                    origin: name,
                     port,
                     source,
                 })?;
@@ -148,6 +152,7 @@ impl Devstack {
         let public = PublicConfig {
             app: url(0),
             authgear: url(1),
+            authgear_admin: url(4),
             legacy: url(2),
             endpoint: url(3),
             exchange_url: format!("{}{}", url(0), endpoint::APP_PATH),
@@ -161,7 +166,6 @@ impl Devstack {
         let signups = Arc::new(SignUps::default());
         let faults = Arc::new(Faults::default());
         let authgear = Authgear::new(AuthgearSetup {
-            origin: public.authgear.clone(),
             project_id: PROJECT_ID.into(),
             clients: vec![
                 OAuthClient {
@@ -217,9 +221,10 @@ impl Devstack {
         // allowed as the SPA client's redirect URI.
         let routers = [
             app,
-            authgear.router(vec![public.endpoint.clone()]),
+            authgear.router(&public.authgear, vec![public.endpoint.clone()]),
             legacy.router(vec![public.app.clone()]),
             cross_origin_endpoint,
+            authgear.router(&public.authgear_admin, vec![public.endpoint.clone()]),
         ];
 
         let (shutdown, stopped) = watch::channel(false);
@@ -227,15 +232,16 @@ impl Devstack {
             .into_iter()
             .zip(routers)
             .zip(origins)
-            .map(|((listener, router), origin)| {
+            .map(|((listener, router), (origin, _))| {
                 let router = faults::observed(router, origin, faults.clone(), counters.clone());
                 tokio::spawn(serve::serve(listener, router, stopped.clone()))
             })
             .collect();
         log!(
-            "app {} · authgear {} · legacy {} · endpoint {}",
+            "app {} · authgear {} (Admin API at {}) · legacy {} · endpoint {}",
             public.app,
             public.authgear,
+            public.authgear_admin,
             public.legacy,
             public.endpoint
         );

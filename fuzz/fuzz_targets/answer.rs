@@ -28,15 +28,17 @@ fuzz_target!(|data: &[u8]| {
         endpoint: "https://project.authgear.example".into(),
         client_id: "client1".into(),
         name: "default".into(),
+        issuers: vec!["https://auth.example".into()],
     };
     // A foreign answer must never pass: an accepted JWT access token is the target's.
     if validate(tokens, &target, NOW_S, 60).is_ok() {
         let facts = inspect(&access_token);
         if facts.format == TokenFormat::Jwt {
-            assert!(same_issuer(
-                facts.issuer.as_deref().unwrap(),
-                &target.endpoint
-            ));
+            let iss = facts.issuer.as_deref().unwrap();
+            assert!(
+                same_issuer(iss, &target.endpoint)
+                    || target.issuers.iter().any(|origin| same_issuer(iss, origin))
+            );
             assert_eq!(facts.client_id.as_deref(), Some("client1"));
         }
     }

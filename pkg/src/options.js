@@ -1,7 +1,7 @@
 // Validates what the app passed, once, with errors that name the option; then normalises it
 // into the engine's form (src/core/options.rs): absolute URLs, defaults, storage keys.
 
-import { capacitorStorage } from "./adapters/capacitor.js";
+import { capacitorAuthgear, capacitorStorage } from "./adapters/capacitor.js";
 import { reactNativeStorage } from "./adapters/react-native.js";
 import { MigrateError } from "./errors.js";
 import { keysFor } from "./keys.js";
@@ -47,9 +47,18 @@ export function normalizeOptions(options) {
 }
 
 function normalizeAuthgear(authgear) {
-  object(authgear, "authgear", ["endpoint", "clientID", "name", "storage"]);
+  object(authgear, "authgear", ["endpoint", "clientID", "name", "storage", "issuer", "sessionType"]);
+  // Checked first: nothing else of the options may touch the device for an app that cannot be migrated.
+  const sessionType = oneOf(authgear.sessionType, "authgear.sessionType", ["refresh_token", "cookie"], "refresh_token");
+  if (sessionType === "cookie") {
+    throw new MigrateError(
+      MigrateError.ERR_INVALID_OPTION,
+      'options.authgear.sessionType is "cookie": an Authgear cookie session lives in an HttpOnly cookie that only Authgear\'s own sign-in sets, and cannot be created from an exchange, so this app cannot be migrated by saving a refresh token; use sessionType "refresh_token" in the Authgear SDK (and here), or keep the legacy sign-in until the user signs in with Authgear',
+      { option: "authgear.sessionType" },
+    );
+  }
   const endpoint = url(authgear.endpoint, "authgear.endpoint", false);
-  if (endpoint.pathname !== "/" || endpoint.search || endpoint.hash) {
+  if (!isOrigin(endpoint)) {
     invalid("authgear.endpoint", "the project's origin, like https://myapp.authgear.cloud, with no path", authgear.endpoint);
   }
   return {
@@ -57,27 +66,52 @@ function normalizeAuthgear(authgear) {
       endpoint: endpoint.origin,
       clientID: text(authgear.clientID, "authgear.clientID"),
       name: authgear.name === undefined ? "default" : text(authgear.name, "authgear.name"),
+      issuers: issuers(authgear.issuer, endpoint.origin),
     },
     authgearStore: authgearStorage(authgear.storage),
   };
 }
 
 /**
+ * `authgear.issuer`: the other origins a JWT access token of this project may name as `iss`.
+ * Authgear sets `iss` to the origin the Admin API was called at, which differs from the SDK's
+ * endpoint when the app uses a custom domain and the migration endpoint calls the project's
+ * `*.authgear.cloud` origin (or the reverse).
+ */
+function issuers(issuer, endpoint) {
+  if (issuer === undefined) return [];
+  const list = Array.isArray(issuer) ? issuer : [issuer];
+  const option = (index) => (Array.isArray(issuer) ? `authgear.issuer[${index}]` : "authgear.issuer");
+  if (list.length === 0) invalid("authgear.issuer", "an origin or a non-empty array of origins", issuer);
+  const origins = list.map((value, index) => {
+    const parsed = url(value, option(index), false);
+    if (!isOrigin(parsed)) invalid(option(index), "an origin, like https://myapp.authgear.cloud, with no path", value);
+    return parsed.origin;
+  });
+  return [...new Set(origins)].filter((origin) => origin !== endpoint);
+}
+
+function isOrigin(parsed) {
+  return parsed.pathname === "/" && !parsed.search && !parsed.hash;
+}
+
+/**
  * Where the Authgear SDK of this app keeps its session: `localStorage` for `@authgear/web`, the
  * native plugin for `@authgear/capacitor`, the native side for `@authgear/react-native`. `auto`
- * looks for the Capacitor plugin, then the React Native bridge. `undefined` means localStorage.
+ * asks Capacitor whether the native Authgear plugin is there (registered or not yet), then looks
+ * for the React Native bridge. `undefined` means localStorage.
  */
 function authgearStorage(storage = "auto") {
   if (typeof storage === "object" && storage !== null) return adapter(storage, "authgear.storage");
   const choice = oneOf(storage, "authgear.storage", ["auto", "localStorage", "capacitor", "react-native"]);
-  const detected =
-    choice !== "auto"
-      ? choice
-      : globalThis.Capacitor?.Plugins?.Authgear
-        ? "capacitor"
-        : typeof globalThis.ReactNativeWebView?.postMessage === "function"
-          ? "react-native"
-          : "localStorage";
+  let detected = choice;
+  if (choice === "auto") {
+    const capacitor = capacitorAuthgear();
+    // A native app that says nothing of its plugins: saving to localStorage could put the
+    // session where @authgear/capacitor never looks, so save nowhere and answer `deferred`.
+    if (capacitor === "unknown") return undetermined();
+    detected = capacitor === "yes" ? "capacitor" : typeof globalThis.ReactNativeWebView?.postMessage === "function" ? "react-native" : "localStorage";
+  }
   try {
     if (detected === "capacitor") return capacitorStorage();
     if (detected === "react-native") return reactNativeStorage();
@@ -85,6 +119,16 @@ function authgearStorage(storage = "auto") {
     throw new MigrateError(MigrateError.ERR_ADAPTER_UNAVAILABLE, `options.authgear.storage is "${detected}", but ${error.message.replace(/^authgear-migrate: \S+ /, "it ")}`, { option: "authgear.storage", cause: error });
   }
   return undefined;
+}
+
+/** A store that refuses every call: the engine then answers `deferred` (`storage`) untouched. */
+function undetermined() {
+  const refuse = async () => {
+    const error = new Error("a native Capacitor platform that lists no plugins: cannot tell whether @authgear/capacitor keeps the session natively");
+    error.name = "CapacitorPluginsUnknown";
+    throw error;
+  };
+  return { name: "capacitor", get: refuse, set: refuse, remove: refuse };
 }
 
 /** A storage adapter object: async (or sync) `get`, `set`, `remove`, optional `keys`, `name`. */

@@ -1,6 +1,8 @@
 // The native side of the React Native bridge: runs in the React Native app (not in the WebView),
 // wired to the WebView's `onMessage`. It saves through `@authgear/react-native`'s public
-// `PersistentTokenStorage`, the storage the SDK's `configure()` reads.
+// `PersistentTokenStorage`, the storage the SDK's `configure()` reads. It never sends the
+// refresh token to the page: web content (a script injected into it, a frame) is less trusted
+// than the app, so the page may write, remove, and ask "is it set?" or "is it this?", not read.
 
 import { decode, encode } from "./adapters/protocol.js";
 
@@ -40,9 +42,11 @@ export function createMigrationBridge({ tokenStorage, webViewRef, allowedOrigins
       reply({ ok: false, error: `unsupported key ${JSON.stringify(message.key)}` });
       return true;
     }
+    // Only a boolean or nothing goes back: never what the storage holds.
     perform(tokenStorage, message, namespace).then(
       (value) => reply({ ok: true, value }),
-      (error) => reply({ ok: false, error: String(error?.message ?? error) }),
+      // The error's name only: a storage error's text is not ours to pass to web content.
+      (error) => reply({ ok: false, error: `${message.op} failed: ${error instanceof TypeError ? error.message : (error?.name ?? "Error")}` }),
     );
     return true;
   };
@@ -50,8 +54,11 @@ export function createMigrationBridge({ tokenStorage, webViewRef, allowedOrigins
 
 async function perform(tokenStorage, { op, value }, namespace) {
   switch (op) {
-    case "get":
-      return (await tokenStorage.getRefreshToken(namespace)) ?? null;
+    case "has":
+      return (await tokenStorage.getRefreshToken(namespace)) != null;
+    case "compare":
+      if (typeof value !== "string") throw new TypeError("compare needs a string value");
+      return (await tokenStorage.getRefreshToken(namespace)) === value;
     case "set":
       if (typeof value !== "string") throw new TypeError("set needs a string value");
       await tokenStorage.setRefreshToken(namespace, value);

@@ -29,7 +29,7 @@ test("normalises a minimal configuration", () => {
   assert.deepEqual(rollout, { enabled: true, sample: 1 });
   assert.equal(wasmURL, undefined);
   assert.deepEqual(engine, {
-    authgear: { endpoint: "https://myapp.authgear.cloud", clientID: "client1", name: "default" },
+    authgear: { endpoint: "https://myapp.authgear.cloud", clientID: "client1", name: "default", issuers: [] },
     exchange: { url: "https://api.example.com/authgear-migrate", timeoutMs: 10000, budgetMs: 20000, credentials: "same-origin", deviceInfo: null },
     legacy: { source: { storage: { area: "localStorage", key: "legacy_session", pointers: { accessToken: "/access_token" } } }, issuer: null, audience: null },
     cleanup: "remove",
@@ -45,6 +45,33 @@ test("normalises a minimal configuration", () => {
     },
   });
   assert.deepEqual(hooks, { read: undefined, clear: undefined, write: undefined, onEvent: undefined, authgearStore: undefined, legacyStore: undefined });
+});
+
+test("authgear.issuer: origins, once each, without the endpoint itself", () => {
+  const with_ = (issuer) => {
+    const options = valid();
+    options.authgear.issuer = issuer;
+    return normalizeOptions(options).engine.authgear.issuers;
+  };
+  assert.deepEqual(with_("https://Auth.Example.com/"), ["https://auth.example.com"]);
+  assert.deepEqual(with_(["https://auth.example.com", "https://auth.example.com:443", "https://myapp.authgear.cloud"]), ["https://auth.example.com"]);
+  assert.deepEqual(with_(["http://127.0.0.1:3000"]), ["http://127.0.0.1:3000"]);
+  for (const [issuer, option] of [
+    ["https://auth.example.com/oauth2", "authgear.issuer"],
+    ["http://auth.example.com", "authgear.issuer"],
+    [[], "authgear.issuer"],
+    [["https://ok.example", 42], "authgear.issuer[1]"],
+  ]) {
+    assert.throws(() => with_(issuer), { code: "ERR_INVALID_OPTION", option });
+  }
+});
+
+test('authgear.sessionType "cookie" is refused, with why', () => {
+  const options = valid();
+  options.authgear.sessionType = "cookie";
+  assert.throws(() => normalizeOptions(options), { code: "ERR_INVALID_OPTION", option: "authgear.sessionType", message: /cannot be created from an exchange/ });
+  options.authgear.sessionType = "refresh_token";
+  assert.equal(normalizeOptions(options).engine.authgear.endpoint, "https://myapp.authgear.cloud");
 });
 
 test("the source key identifies the legacy configuration", () => {

@@ -1,40 +1,79 @@
 //! `--check-config`: the configuration is valid (or the binary would not get here), and what it
 //! points at answers: the shared state, the legacy JWKS (with keys for the allowed
-//! algorithms), the Authgear Admin API (with the admin key, and the login ID key), and the
-//! legacy IdP's other endpoints.
+//! algorithms), the Authgear Admin API (with the admin key, and the login ID key), that
+//! `createSession` is usable for each client ID (without creating anything), the issuer the
+//! apps must accept, and the legacy IdP's other endpoints.
+//!
+//! Each line is `ok`, `WARN` (works, but something must be set elsewhere) or `FAIL`; the binary
+//! exits 1 when any line is `FAIL`.
 
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::Endpoint;
-use crate::authgear::{AdminError, LoginIdKey, Lookup};
+use crate::authgear::{AdminError, LoginIdKey, Lookup, SessionProbe};
 use crate::upstream::Causes;
+
+/// How a check came out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Status {
+    Ok,
+    /// Works, but something must be set elsewhere (the detail says what).
+    Warn,
+    Fail,
+}
 
 /// One thing checked.
 #[derive(Debug)]
 pub struct Check {
     pub name: String,
-    pub ok: bool,
+    pub status: Status,
     pub detail: String,
+}
+
+impl Check {
+    /// False only for `FAIL`.
+    pub fn passed(&self) -> bool {
+        self.status != Status::Fail
+    }
 }
 
 impl fmt::Display for Check {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mark = if self.ok { "ok  " } else { "FAIL" };
+        let mark = match self.status {
+            Status::Ok => "ok  ",
+            Status::Warn => "WARN",
+            Status::Fail => "FAIL",
+        };
         write!(f, "{mark} {}: {}", self.name, self.detail)
     }
 }
 
 fn check(name: impl Into<String>, result: Result<String, String>) -> Check {
-    let (ok, detail) = match result {
-        Ok(detail) => (true, detail),
-        Err(detail) => (false, detail),
+    let (status, detail) = match result {
+        Ok(detail) => (Status::Ok, detail),
+        Err(detail) => (Status::Fail, detail),
     };
     Check {
         name: name.into(),
-        ok,
+        status,
         detail,
     }
+}
+
+fn warning(name: impl Into<String>, detail: String) -> Check {
+    Check {
+        name: name.into(),
+        status: Status::Warn,
+        detail,
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |now| now.as_secs())
 }
 
 impl Endpoint {
@@ -86,6 +125,13 @@ impl Endpoint {
             "Authgear Admin API (AUTHGEAR_ENDPOINT, admin key, LEGACY_LOGIN_ID_KEY)",
             self.check_admin_api().await,
         ));
+        for client_id in self.shared.exchange.authgear.client_ids() {
+            checks.push(check(
+                format!("Authgear createSession for client `{client_id}` (AUTHGEAR_CLIENT_IDS)"),
+                self.check_create_session(client_id).await,
+            ));
+        }
+        checks.push(self.check_issuer());
 
         for (name, url) in exchange.legacy.endpoints() {
             checks.push(check(
@@ -105,17 +151,77 @@ impl Endpoint {
             LoginIdKey::Phone => "+14155550100",
             LoginIdKey::Username => "authgear-migrate-check",
         };
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |now| now.as_secs());
         let slot = authgear.slot().await.map_err(|error| error.to_string())?;
-        match authgear.user_by_login_id(&slot, key, probe, now).await {
+        match authgear.user_by_login_id(&slot, key, probe, now()).await {
             Ok(Lookup::Found(_) | Lookup::Nobody | Lookup::Unusable) => Ok(format!(
                 "getUserByLoginID answers for login ID key `{key}` with the admin JWT"
             )),
             Err(error @ AdminError::KeyRefused { .. }) => Err(error.to_string()),
             Err(error) => Err(error.to_string()),
         }
+    }
+
+    /// A `createSession` for a user who does not exist must be refused with "user not found":
+    /// every check before that one passed, and nothing was created.
+    async fn check_create_session(&self, client_id: &str) -> Result<String, String> {
+        let authgear = &self.shared.exchange.authgear;
+        let slot = authgear.slot().await.map_err(|error| error.to_string())?;
+        let probe = authgear
+            .probe_create_session(&slot, client_id, now())
+            .await
+            .map_err(|error| error.to_string())?;
+        match probe {
+            SessionProbe::Usable => Ok(
+                "usable: a session for a user who does not exist is refused as \"user not \
+                 found\", so the feature is on and the client is first-party"
+                    .to_owned(),
+            ),
+            SessionProbe::FeatureDisabled => Err(
+                "Authgear answers \"CreateSession is disabled\": the project's feature \
+                 admin_api.create_session_enabled is off (the default); ask Authgear support to \
+                 turn it on"
+                    .to_owned(),
+            ),
+            SessionProbe::UnknownClient => Err(format!(
+                "Authgear answers \"invalid client ID\": the project has no client `{client_id}`; \
+                 copy the client ID from the portal (Applications)"
+            )),
+            SessionProbe::NotFirstParty => Err(format!(
+                "Authgear answers \"cannot create session for non-first party client\": \
+                 `{client_id}` is a third-party client; name the app's own (first-party) client"
+            )),
+            SessionProbe::Created => Err(
+                "Authgear created a session for the nil user ID, which no user should have: \
+                 revoke it in the portal"
+                    .to_owned(),
+            ),
+        }
+    }
+
+    /// The issuer the apps must accept. A JWT access token's `iss` is the origin the Admin API
+    /// was called at (authgear-server pkg/lib/oauth/oidc/id_token.go `Iss()`, from the request
+    /// host), not the custom domain the apps' SDK uses.
+    fn check_issuer(&self) -> Check {
+        const NAME: &str = "Authgear issuer (AUTHGEAR_ENDPOINT, AUTHGEAR_PUBLIC_ENDPOINT)";
+        let (admin, public) = self.shared.exchange.authgear.origins();
+        if admin == public {
+            return check(
+                NAME,
+                Ok(format!(
+                    "the apps and the Admin API use {admin}: a JWT access token's `iss` is the \
+                     apps' authgear.endpoint"
+                )),
+            );
+        }
+        warning(
+            NAME,
+            format!(
+                "the apps use {public} but the Admin API is called at {admin}, so a JWT access \
+                 token from createSession has `iss` {admin}: set `authgear.issuer: \"{admin}\"` \
+                 in the apps' migrateSession options (opaque access tokens, Authgear's default, \
+                 carry no issuer to check)"
+            ),
+        )
     }
 }
 

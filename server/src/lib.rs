@@ -57,7 +57,7 @@ use axum::routing::{get, post};
 
 pub use authgear::{AdminJwt, AdminKey, LoginIdKey, SigningFailed};
 pub use authgear_migrate::wire;
-pub use check::Check;
+pub use check::{Check, Status};
 pub use config::{
     AccessTokenVerifier, Auth0Target, AuthgearConfig, ClientIpSource, Config, ConfigError,
     JwtConfig, LegacyClient, LegacyConfig, LimitsConfig, Origin, ProvisionTarget, RateLimit,

@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use authgear_migrate_server::{Config, Endpoint, ReconcileError, ReconcileOptions};
+use authgear_migrate_server::{Check, Config, Endpoint, ReconcileError, ReconcileOptions};
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -179,7 +179,7 @@ async fn check(endpoint: &Endpoint) -> ExitCode {
     for check in &checks {
         println!("{check}");
     }
-    if checks.iter().all(|check| check.ok) {
+    if checks.iter().all(Check::passed) {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

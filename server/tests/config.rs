@@ -102,6 +102,28 @@ fn every_setting_is_read() {
 }
 
 #[test]
+fn the_portal_pkcs1_key_and_a_pkcs8_key_both_load() {
+    // The portal's download (PKCS#1) as a file, and the tests' PKCS#8 key as text.
+    let portal = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../devstack/keys/authgear-admin.pem"
+    );
+    assert!(
+        std::fs::read_to_string(portal)
+            .unwrap()
+            .starts_with("-----BEGIN RSA PRIVATE KEY-----")
+    );
+    let mut env = minimal();
+    env.insert("AUTHGEAR_ADMIN_KEY_FILE", portal.to_owned());
+    assert_eq!(load(&env).unwrap().authgear.admin_key.id(), "kid-1");
+    let pkcs8 = std::fs::read_to_string(key_path("admin-rsa.pem")).unwrap();
+    assert!(pkcs8.starts_with("-----BEGIN PRIVATE KEY-----"));
+    env.remove("AUTHGEAR_ADMIN_KEY_FILE");
+    env.insert("AUTHGEAR_ADMIN_KEY_PEM", pkcs8);
+    assert_eq!(load(&env).unwrap().authgear.admin_key.id(), "kid-1");
+}
+
+#[test]
 fn empty_means_unset() {
     let mut env = minimal();
     env.insert("LEGACY_ALGORITHMS", "  ".to_owned());
@@ -242,9 +264,9 @@ fn bad_settings_name_their_variable() {
         ),
         (
             "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----",
-            "ring refuses",
+            "not a usable RSA private key",
         ),
-        ("just text", "BEGIN PRIVATE KEY"),
+        ("just text", "BEGIN RSA PRIVATE KEY"),
     ] {
         let mut env = minimal();
         env.remove("AUTHGEAR_ADMIN_KEY_FILE");

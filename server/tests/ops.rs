@@ -103,11 +103,23 @@ async fn check_config_reaches_what_the_configuration_names() {
         "ok   shared state (memory)",
         "ok   legacy JWKS (LEGACY_JWKS_URL): keys: 1 for RS256",
         "ok   Authgear Admin API",
+        "ok   Authgear createSession for client `devstack-spa-client` (AUTHGEAR_CLIENT_IDS): usable",
+        "WARN Authgear issuer",
         "ok   legacy token endpoint",
         "ok   legacy session check endpoint",
     ] {
         assert!(stdout.contains(expected), "no `{expected}` in\n{stdout}");
     }
+    // The devstack's apps use a custom domain: the line says what they must set.
+    let admin = &stack.config.authgear_admin;
+    assert!(
+        stdout.contains(&format!("set `authgear.issuer: \"{admin}\"`")),
+        "{stdout}"
+    );
+    // The probe was refused, as it must be, and created nothing.
+    let state = stack.state().await;
+    assert_eq!(state["counters"]["create_session"]["successful"], 0);
+    assert_eq!(state["sessions"]["authgear_offline_grants"], 0);
 
     // A key Authgear does not know, and a JWKS nobody serves: each named, exit 1.
     let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -141,6 +153,61 @@ async fn check_config_reaches_what_the_configuration_names() {
         stderr.contains("LEGACY_TOKEN_URL is not set") && stderr.contains("refresh_token"),
         "{stderr}"
     );
+    stack.stop().await;
+}
+
+/// `--check-config`'s createSession probe: each client ID, answered as Authgear answers it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_config_proves_create_session_usable_for_each_client() {
+    let stack = Stack::start().await;
+    let mut env = stack.env();
+    env.insert(
+        "AUTHGEAR_CLIENT_IDS",
+        format!(
+            "{}, not-a-client, {}",
+            stack.config.client_id,
+            authgear_migrate_devstack::THIRD_PARTY_CLIENT_ID
+        ),
+    );
+    // One origin for the apps and the Admin API: no issuer to add.
+    env.insert(
+        "AUTHGEAR_PUBLIC_ENDPOINT",
+        stack.config.authgear_admin.clone(),
+    );
+    let run = |env: HashMap<&'static str, String>| async move {
+        let output = binary(&env).arg("--check-config").output().await.unwrap();
+        (
+            output.status.code(),
+            String::from_utf8(output.stdout).unwrap(),
+        )
+    };
+    let (code, stdout) = run(env.clone()).await;
+    assert_eq!(code, Some(1), "{stdout}");
+    for expected in [
+        "ok   Authgear createSession for client `devstack-spa-client` (AUTHGEAR_CLIENT_IDS): usable",
+        "FAIL Authgear createSession for client `not-a-client` (AUTHGEAR_CLIENT_IDS): Authgear answers \"invalid client ID\"",
+        "FAIL Authgear createSession for client `devstack-third-party-client` (AUTHGEAR_CLIENT_IDS): Authgear answers \"cannot create session for non-first party client\"",
+        "ok   Authgear issuer (AUTHGEAR_ENDPOINT, AUTHGEAR_PUBLIC_ENDPOINT): the apps and the Admin API use",
+    ] {
+        assert!(stdout.contains(expected), "no `{expected}` in\n{stdout}");
+    }
+
+    // The project's feature flag off (Authgear's default): every client fails, naming it.
+    stack
+        .configure_authgear(json!({"create_session_enabled": false}))
+        .await;
+    env.insert("AUTHGEAR_CLIENT_IDS", stack.config.client_id.clone());
+    let (code, stdout) = run(env).await;
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("FAIL Authgear createSession for client `devstack-spa-client`")
+            && stdout.contains("admin_api.create_session_enabled is off")
+            && stdout.contains("ask Authgear support"),
+        "{stdout}"
+    );
+    let state = stack.state().await;
+    assert_eq!(state["counters"]["create_session"]["successful"], 0);
+    assert_eq!(state["sessions"]["authgear_offline_grants"], 0);
     stack.stop().await;
 }
 

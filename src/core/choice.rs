@@ -1,8 +1,11 @@
 //! Which legacy credential to send.
 //!
 //! An unexpired bearer token (the access token, or the ID token where the backend expects it)
-//! is best: the endpoint verifies it locally. When it has expired, the refresh token: most
-//! returning users come back after their short-lived access token has run out.
+//! is best: the endpoint verifies it locally. When it has expired, or is one the endpoint would
+//! refuse (another issuer or audience, or bound to a DPoP key the page cannot prove), a live
+//! refresh token: most returning users come back after their short-lived access token has run
+//! out, and the refresh token is what the SDK itself would use then. Only with no live refresh
+//! token is the bearer token's refusal the answer.
 
 use crate::core::source::{LegacySession, LegacyToken, TokenKind};
 use crate::core::token::{TokenFormat, same_issuer};
@@ -34,6 +37,9 @@ pub enum LocalRefusal {
     Expired,
     WrongIssuer,
     WrongAudience,
+    /// Bound to a DPoP key (RFC 9449) held by the legacy SDK: sent as a bearer token it proves
+    /// nothing, and a verifier that honours `cnf` refuses it.
+    DpopBound,
 }
 
 impl LocalRefusal {
@@ -42,6 +48,7 @@ impl LocalRefusal {
             Self::Expired => "expired",
             Self::WrongIssuer => "wrong_issuer",
             Self::WrongAudience => "wrong_audience",
+            Self::DpopBound => "dpop_bound",
         }
     }
 }
@@ -54,20 +61,20 @@ pub fn choose<'a>(session: &'a LegacySession, expect: &Expectations<'_>) -> Choi
     };
     let bearer = session
         .token(expect.bearer)
-        .or_else(|| session.token(other_bearer));
-    let refresh = session.token(TokenKind::RefreshToken);
-    let live = |token: &&LegacyToken| !token.facts.is_expired(expect.now, expect.leeway);
-
-    match bearer.map(|token| judge_bearer(token, expect)) {
-        Some(Ok(token)) => Choice::Send(token),
-        // A foreign token is not ours to exchange, whatever else sits beside it.
-        Some(Err(refusal @ (LocalRefusal::WrongIssuer | LocalRefusal::WrongAudience))) => {
-            Choice::Refuse(refusal)
-        }
-        Some(Err(LocalRefusal::Expired)) | None => match refresh.filter(live) {
-            Some(token) => Choice::Send(token),
-            None => Choice::Refuse(LocalRefusal::Expired),
-        },
+        .or_else(|| session.token(other_bearer))
+        .map(|token| judge_bearer(token, expect));
+    if let Some(Ok(token)) = bearer {
+        return Choice::Send(token);
+    }
+    let refresh = session
+        .token(TokenKind::RefreshToken)
+        .map(|token| usable(token, expect));
+    match (bearer, refresh) {
+        (_, Some(Ok(token))) => Choice::Send(token),
+        // The bearer token's refusal names what the app configured; the refresh token's is
+        // the only one when there is no bearer token.
+        (Some(Err(refusal)), _) | (None, Some(Err(refusal))) => Choice::Refuse(refusal),
+        _ => Choice::Refuse(LocalRefusal::Expired),
     }
 }
 
@@ -76,20 +83,31 @@ fn judge_bearer<'a>(
     expect: &Expectations<'_>,
 ) -> Result<&'a LegacyToken, LocalRefusal> {
     let facts = &token.facts;
-    if facts.format == TokenFormat::Opaque {
-        return Ok(token);
+    if facts.format == TokenFormat::Jwt {
+        if let (Some(wanted), Some(actual)) = (expect.issuer, facts.issuer.as_deref())
+            && !same_issuer(wanted, actual)
+        {
+            return Err(LocalRefusal::WrongIssuer);
+        }
+        if let Some(wanted) = expect.audience
+            && !facts.audience.iter().any(|aud| aud == wanted)
+        {
+            return Err(LocalRefusal::WrongAudience);
+        }
     }
-    if let (Some(wanted), Some(actual)) = (expect.issuer, facts.issuer.as_deref())
-        && !same_issuer(wanted, actual)
-    {
-        return Err(LocalRefusal::WrongIssuer);
+    usable(token, expect)
+}
+
+/// What holds for every token, opaque ones too: an expiry (its own `exp`, or the one the SDK
+/// recorded beside it) and a DPoP binding.
+fn usable<'a>(
+    token: &'a LegacyToken,
+    expect: &Expectations<'_>,
+) -> Result<&'a LegacyToken, LocalRefusal> {
+    if token.facts.dpop_bound {
+        return Err(LocalRefusal::DpopBound);
     }
-    if let Some(wanted) = expect.audience
-        && !facts.audience.iter().any(|aud| aud == wanted)
-    {
-        return Err(LocalRefusal::WrongAudience);
-    }
-    if facts.is_expired(expect.now, expect.leeway) {
+    if token.facts.is_expired(expect.now, expect.leeway) {
         return Err(LocalRefusal::Expired);
     }
     Ok(token)
@@ -181,7 +199,7 @@ mod tests {
             TokenKind::AccessToken,
             jwt(json!({"iss": "https://evil.example", "aud": "api", "exp": NOW + 600})),
         );
-        let s = session(vec![wrong_iss, refresh()]);
+        let s = session(vec![wrong_iss.clone()]);
         assert_eq!(
             choose(&s, &expect()),
             Choice::Refuse(LocalRefusal::WrongIssuer)
@@ -190,10 +208,93 @@ mod tests {
             TokenKind::AccessToken,
             jwt(json!({"iss": "https://legacy.example", "aud": ["web"], "exp": NOW + 600})),
         );
-        let s = session(vec![wrong_aud]);
+        let s = session(vec![wrong_aud.clone()]);
         assert_eq!(
             choose(&s, &expect()),
             Choice::Refuse(LocalRefusal::WrongAudience)
+        );
+        // Beside a live refresh token, the refresh token: the endpoint verifies it itself.
+        for refused in [wrong_iss, wrong_aud] {
+            let s = session(vec![refused, refresh()]);
+            assert_eq!(
+                sent_kind(choose(&s, &expect())),
+                Some(TokenKind::RefreshToken)
+            );
+        }
+    }
+
+    #[test]
+    fn an_id_token_fallback_for_another_audience_falls_through_to_refresh() {
+        // Auth0 with only the `@@user@@` ID token and a refresh token, `legacy.audience` set.
+        let id = LegacyToken::new(
+            TokenKind::IdToken,
+            jwt(json!({"iss": "https://legacy.example", "aud": "spa-client", "exp": NOW + 600})),
+        );
+        let s = session(vec![id.clone(), refresh()]);
+        assert_eq!(
+            sent_kind(choose(&s, &expect())),
+            Some(TokenKind::RefreshToken)
+        );
+        let s = session(vec![id]);
+        assert_eq!(
+            choose(&s, &expect()),
+            Choice::Refuse(LocalRefusal::WrongAudience)
+        );
+    }
+
+    #[test]
+    fn an_opaque_token_past_its_recorded_expiry_is_expired() {
+        let dead = LegacyToken::with_expiry(
+            TokenKind::AccessToken,
+            "opaque-access".into(),
+            Some(NOW - 600),
+        );
+        let s = session(vec![dead.clone(), refresh()]);
+        assert_eq!(
+            sent_kind(choose(&s, &expect())),
+            Some(TokenKind::RefreshToken)
+        );
+        let s = session(vec![dead]);
+        assert_eq!(choose(&s, &expect()), Choice::Refuse(LocalRefusal::Expired));
+        let live = LegacyToken::with_expiry(
+            TokenKind::AccessToken,
+            "opaque-access".into(),
+            Some(NOW + 600),
+        );
+        let s = session(vec![live, refresh()]);
+        assert_eq!(
+            sent_kind(choose(&s, &expect())),
+            Some(TokenKind::AccessToken)
+        );
+    }
+
+    #[test]
+    fn dpop_bound_tokens_are_never_sent_as_bearer_tokens() {
+        let bound = LegacyToken::new(
+            TokenKind::AccessToken,
+            jwt(
+                json!({"iss": "https://legacy.example", "aud": "api", "exp": NOW + 600,
+                       "cnf": {"jkt": "thumbprint"}}),
+            ),
+        );
+        let s = session(vec![bound.clone(), refresh()]);
+        assert_eq!(
+            sent_kind(choose(&s, &expect())),
+            Some(TokenKind::RefreshToken)
+        );
+        let s = session(vec![bound]);
+        assert_eq!(
+            choose(&s, &expect()),
+            Choice::Refuse(LocalRefusal::DpopBound)
+        );
+        let mut bound_refresh = refresh();
+        bound_refresh.facts.dpop_bound = true;
+        let s = session(vec![access(NOW - 600), bound_refresh.clone()]);
+        assert_eq!(choose(&s, &expect()), Choice::Refuse(LocalRefusal::Expired));
+        let s = session(vec![bound_refresh]);
+        assert_eq!(
+            choose(&s, &expect()),
+            Choice::Refuse(LocalRefusal::DpopBound)
         );
     }
 

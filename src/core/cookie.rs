@@ -1,4 +1,6 @@
-//! `document.cookie`, read and expired.
+//! `document.cookie`: read, written back, expired.
+
+use crate::core::presets::Preset;
 
 /// The value of cookie `name` in a `document.cookie` string, percent-decoded when it decodes to
 /// UTF-8 (most libraries write `encodeURIComponent(value)`).
@@ -22,9 +24,80 @@ fn decode(value: &str) -> String {
         .map_or_else(|_| value.to_owned(), |decoded| decoded.into_owned())
 }
 
-/// The assignment that sets cookie `name` to an already encoded value for `path`.
-pub fn assign(name: &str, encoded_value: &str, path: &str) -> String {
-    format!("{name}={encoded_value}; Path={path}; SameSite=Lax")
+/// `SameSite` of a cookie the engine writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SameSite {
+    Lax,
+    None,
+}
+
+/// The attributes a cookie is written back with. Page JavaScript cannot read a cookie's
+/// attributes, so those of the SDK that set it are known per SDK, from its source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attributes {
+    /// `None`: a session cookie.
+    pub max_age_seconds: Option<u64>,
+    pub same_site: SameSite,
+    /// Set even on http pages (only where the SDK's default is a `Secure` cookie on every page).
+    pub secure: bool,
+}
+
+/// Chrome's limit on a cookie's lifetime; SDKs that ask for more get this.
+const MAX_LIFETIME: u64 = 400 * 24 * 60 * 60;
+
+impl Attributes {
+    /// A legacy cookie of unknown origin (`legacy.storage: "cookie"`): a session cookie for
+    /// the whole site, as most libraries write by default.
+    pub const DEFAULT: Self = Self {
+        max_age_seconds: None,
+        same_site: SameSite::Lax,
+        secure: false,
+    };
+
+    /// The attributes the SDK behind `preset` writes its cookies with, by default.
+    pub const fn of(preset: Preset) -> Self {
+        match preset {
+            // @supabase/ssr `src/utils/constants.ts` DEFAULT_COOKIE_OPTIONS: path "/",
+            // sameSite "lax", maxAge 400 days.
+            Preset::Supabase => Self {
+                max_age_seconds: Some(MAX_LIFETIME),
+                ..Self::DEFAULT
+            },
+            // Amplify `packages/core/src/storage/CookieStorage.ts`: path "/", expires 365 days;
+            // `ssr: true` asks for sameSite "lax".
+            Preset::Amplify | Preset::Cognito => Self {
+                max_age_seconds: Some(365 * 24 * 60 * 60),
+                ..Self::DEFAULT
+            },
+            // okta-auth-js `lib/browser/browserStorage.ts`: expires 2200-01-01 (capped by the
+            // browser), secure on https, and then sameSite "none".
+            Preset::Okta => Self {
+                max_age_seconds: Some(MAX_LIFETIME),
+                same_site: SameSite::None,
+                secure: false,
+            },
+            _ => Self::DEFAULT,
+        }
+    }
+}
+
+/// The assignment that sets cookie `name` to an already encoded value, site-wide (`Path=/`).
+/// `Secure` on https pages: a token cookie must not travel over plain http. `SameSite=None`
+/// needs `Secure`, so on http it falls back to `Lax`, as the SDKs do.
+pub fn assign(name: &str, encoded_value: &str, attributes: Attributes, https: bool) -> String {
+    let secure = https || attributes.secure;
+    let same_site = match attributes.same_site {
+        SameSite::None if secure => "None",
+        _ => "Lax",
+    };
+    let mut assignment = format!("{name}={encoded_value}; Path=/; SameSite={same_site}");
+    if let Some(max_age) = attributes.max_age_seconds {
+        assignment.push_str(&format!("; Max-Age={max_age}"));
+    }
+    if secure {
+        assignment.push_str("; Secure");
+    }
+    assignment
 }
 
 /// The assignment that deletes cookie `name` set with `path`: same name and path, in the past.
@@ -49,7 +122,36 @@ mod tests {
 
     #[test]
     fn assignments() {
-        assert_eq!(assign("s", "v%20w", "/"), "s=v%20w; Path=/; SameSite=Lax");
         assert_eq!(expire("s", "/"), "s=; Max-Age=0; Path=/; SameSite=Lax");
+        let okta = Attributes::of(Preset::Okta);
+        let cases = [
+            (Attributes::DEFAULT, false, "k=v; Path=/; SameSite=Lax"),
+            (
+                Attributes::DEFAULT,
+                true,
+                "k=v; Path=/; SameSite=Lax; Secure",
+            ),
+            // The SDKs' own lifetimes and scopes, Secure on https.
+            (
+                Attributes::of(Preset::Supabase),
+                true,
+                "k=v; Path=/; SameSite=Lax; Max-Age=34560000; Secure",
+            ),
+            (
+                Attributes::of(Preset::Cognito),
+                false,
+                "k=v; Path=/; SameSite=Lax; Max-Age=31536000",
+            ),
+            (
+                okta,
+                true,
+                "k=v; Path=/; SameSite=None; Max-Age=34560000; Secure",
+            ),
+            // SameSite=None without Secure is refused by browsers: Lax on http, as okta-auth-js does.
+            (okta, false, "k=v; Path=/; SameSite=Lax; Max-Age=34560000"),
+        ];
+        for (attributes, https, expected) in cases {
+            assert_eq!(assign("k", "v", attributes, https), expected);
+        }
     }
 }

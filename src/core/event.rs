@@ -71,6 +71,15 @@ pub enum Event {
         #[serde(skip_serializing_if = "Option::is_none")]
         reason: Option<&'static str>,
     },
+    /// The endpoint's Authgear access token named another issuer: the two origins, so the
+    /// operator sees what `authgear.issuer` must hold. Origins only (`issuer` is absent when
+    /// the token's `iss` is not an origin).
+    #[serde(rename_all = "camelCase")]
+    IssuerMismatch {
+        endpoint: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        issuer: Option<String>,
+    },
     /// Something went wrong that did not change the outcome.
     #[serde(rename_all = "camelCase")]
     Warning { code: &'static str },

@@ -33,6 +33,9 @@ pub struct AuthgearTarget {
     pub client_id: String,
     /// The SDK container name (`default` unless the app set one).
     pub name: String,
+    /// `authgear.issuer`: other origins a JWT access token may name as `iss` (a custom domain
+    /// on one side of the exchange only). Never contains `endpoint`.
+    pub issuers: Vec<String>,
 }
 
 /// Where and how the legacy credential is exchanged.

@@ -63,6 +63,7 @@ impl From<LocalRefusal> for RejectReason {
             LocalRefusal::Expired => Self::Expired,
             LocalRefusal::WrongIssuer => Self::WrongIssuer,
             LocalRefusal::WrongAudience => Self::WrongAudience,
+            LocalRefusal::DpopBound => Self::DpopBound,
         }
     }
 }
@@ -137,10 +138,16 @@ reason_codes! {
         WrongIssuer = "wrong_issuer",
         /// A legacy JWT for another audience than `legacy.audience`; not sent.
         WrongAudience = "wrong_audience",
+        /// Bound to the legacy SDK's DPoP key, with no live refresh token beside it; not sent.
+        DpopBound = "dpop_bound",
         /// The endpoint does not serve this `authgear.clientID`.
         InvalidClient = "invalid_client",
         InvalidRequest = "invalid_request",
         UnsupportedTokenType = "unsupported_token_type",
+        /// The endpoint's Authgear access token names another issuer than `authgear.endpoint`
+        /// and `authgear.issuer`: a configuration error. Not asked again under the same
+        /// configuration for a day (`state::CONFIGURATION_RECHECK_MS`).
+        IssuerMismatch = "issuer_mismatch",
     }
 }
 

@@ -37,8 +37,18 @@ pub struct StateRecord {
     /// With `none`: the source configuration `probe` belongs to (the wrapper's `keys.source`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// With a rejection for the app's configuration (`issuer_mismatch`): the configuration it
+    /// was judged under (`validate::issuer_configuration`). It holds, for any credential, until
+    /// that configuration changes or `not_before` passes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configuration: Option<String>,
     pub updated_at: i64,
 }
+
+/// How long a configuration rejection holds when the app's configuration stays the same: a fix
+/// on the endpoint's side (it now calls Authgear at the app's origin) is seen within a day,
+/// while a device does not create an unusable Authgear session on every start meanwhile.
+pub const CONFIGURATION_RECHECK_MS: i64 = 24 * 60 * 60 * 1000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -130,6 +140,7 @@ impl StateRecord {
             reason: None,
             probe: Vec::new(),
             source: None,
+            configuration: None,
             updated_at: now,
         }
     }
@@ -166,11 +177,26 @@ pub fn start(record: Option<&StateRecord>, has_authgear_session: bool, now: i64)
     }
 }
 
-/// A refusal recorded earlier for this very credential, so it is not sent again.
-pub fn earlier_rejection(record: Option<&StateRecord>, fingerprint: &str) -> Option<RejectReason> {
+/// A refusal recorded earlier that still holds: for this very credential, or, when the refusal
+/// was for the app's configuration, for any credential while `configuration` (the current one)
+/// is the one it was judged under and its day has not passed.
+pub fn earlier_rejection(
+    record: Option<&StateRecord>,
+    fingerprint: &str,
+    configuration: &str,
+    now: i64,
+) -> Option<RejectReason> {
     let record = record.filter(|record| record.status == Status::Rejected)?;
-    let attempt = record.attempt.as_ref()?;
-    (attempt.fingerprint == fingerprint).then(|| {
+    let holds = match &record.configuration {
+        Some(judged) => {
+            judged == configuration && record.not_before.is_some_and(|until| until > now)
+        }
+        None => record
+            .attempt
+            .as_ref()
+            .is_some_and(|attempt| attempt.fingerprint == fingerprint),
+    };
+    holds.then(|| {
         record
             .reason
             .as_deref()
@@ -188,8 +214,13 @@ pub fn begin_attempt(
     new_key: impl FnOnce() -> String,
     now: i64,
 ) -> StateRecord {
+    // After a configuration rejection the credential may have been exchanged already: the
+    // same key lets the endpoint answer from its idempotency record instead of "replayed".
     let earlier = record
-        .filter(|record| matches!(record.status, Status::Pending | Status::Deferred))
+        .filter(|record| {
+            matches!(record.status, Status::Pending | Status::Deferred)
+                || (record.status == Status::Rejected && record.configuration.is_some())
+        })
         .and_then(|record| record.attempt.clone())
         .filter(|attempt| {
             attempt.fingerprint == fingerprint && attempt.credential == credential.as_str()
@@ -241,6 +272,20 @@ impl StateRecord {
         self.not_before = None;
         self.reason = Some(reason.as_str().to_owned());
         self.updated_at = now;
+        self
+    }
+
+    /// The endpoint's answer does not fit the app's configuration (`configuration`): refused
+    /// for every credential until the configuration changes, or for a day.
+    pub fn reject_configuration(
+        mut self,
+        reason: RejectReason,
+        configuration: String,
+        now: i64,
+    ) -> Self {
+        self = self.reject(reason, now);
+        self.not_before = Some(now + CONFIGURATION_RECHECK_MS);
+        self.configuration = Some(configuration);
         self
     }
 
@@ -380,10 +425,58 @@ mod tests {
         let rejected = twice.reject(RejectReason::Revoked, 2);
         assert_eq!(rejected.failures, 0);
         assert_eq!(
-            earlier_rejection(Some(&rejected), &fingerprint("t1")),
+            earlier_rejection(Some(&rejected), &fingerprint("t1"), "c1", 3),
             Some(RejectReason::Revoked)
         );
-        assert_eq!(earlier_rejection(Some(&rejected), &fingerprint("t2")), None);
+        assert_eq!(
+            earlier_rejection(Some(&rejected), &fingerprint("t2"), "c1", 3),
+            None
+        );
+    }
+
+    #[test]
+    fn a_configuration_rejection_holds_until_the_configuration_changes_or_a_day_passes() {
+        let rejected =
+            pending().reject_configuration(RejectReason::IssuerMismatch, "c1".into(), 10);
+        assert_eq!(
+            StateRecord::parse(&rejected.to_json()),
+            Some(rejected.clone())
+        );
+        // Any credential: the answer would be refused the same way.
+        for credential in ["t1", "t2"] {
+            assert_eq!(
+                earlier_rejection(Some(&rejected), &fingerprint(credential), "c1", 11),
+                Some(RejectReason::IssuerMismatch)
+            );
+        }
+        // A deploy that changes authgear.endpoint or authgear.issuer asks again at once…
+        assert_eq!(
+            earlier_rejection(Some(&rejected), &fingerprint("t1"), "c2", 11),
+            None
+        );
+        // …and so does the same configuration a day later.
+        let later = 10 + CONFIGURATION_RECHECK_MS;
+        assert_eq!(
+            earlier_rejection(Some(&rejected), &fingerprint("t1"), "c1", later),
+            None
+        );
+        // With the same idempotency key, should the endpoint have spent the credential.
+        let again = begin_attempt(
+            Some(&rejected),
+            ACCESS,
+            fingerprint("t1"),
+            || "key-2".into(),
+            later,
+        );
+        assert_eq!(again.attempt.unwrap().key, "key-1");
+        let other = begin_attempt(
+            Some(&rejected),
+            ACCESS,
+            fingerprint("t2"),
+            || "key-2".into(),
+            later,
+        );
+        assert_eq!(other.attempt.unwrap().key, "key-2");
     }
 
     #[test]

@@ -19,6 +19,9 @@ pub struct TokenFacts {
     pub audience: Vec<String>,
     pub subject: Option<String>,
     pub client_id: Option<String>,
+    /// Bound to a DPoP key (RFC 9449): `cnf.jkt` in its claims, or `token_type: "DPoP"`
+    /// recorded by its SDK. Only the key's holder can use it.
+    pub dpop_bound: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -44,6 +47,13 @@ struct ReadableClaims {
     aud: Audience,
     sub: Option<String>,
     client_id: Option<String>,
+    cnf: Option<Confirmation>,
+}
+
+/// RFC 7800 `cnf`; RFC 9449 §6.1 puts the DPoP key's thumbprint in `jkt`.
+#[derive(Deserialize)]
+struct Confirmation {
+    jkt: Option<String>,
 }
 
 /// RFC 7519 §4.1.3: `aud` is a string or an array of strings.
@@ -78,6 +88,7 @@ pub fn inspect(token: &str) -> TokenFacts {
         },
         subject: custom.sub,
         client_id: custom.client_id,
+        dpop_bound: custom.cnf.is_some_and(|cnf| cnf.jkt.is_some()),
     }
 }
 
@@ -120,6 +131,14 @@ pub(crate) mod tests {
         assert_eq!(facts.audience, ["api", "other"]);
         assert_eq!(facts.subject.as_deref(), Some("u1"));
         assert_eq!(facts.client_id.as_deref(), Some("c1"));
+    }
+
+    #[test]
+    fn a_dpop_thumbprint_binds_the_token() {
+        let bound = inspect(&jwt(serde_json::json!({ "cnf": { "jkt": "0ZcOCORZNYy" } })));
+        assert!(bound.dpop_bound);
+        assert!(!inspect(&jwt(serde_json::json!({ "cnf": {} }))).dpop_bound);
+        assert!(!inspect(&jwt(serde_json::json!({ "sub": "u" }))).dpop_bound);
     }
 
     #[test]

@@ -1,13 +1,16 @@
 //! Checks the endpoint's tokens before anything is saved.
 //!
-//! A misconfigured or malicious endpoint could hand back tokens of another Authgear project or
-//! client; saving them would sign the user into the wrong place. Authgear access tokens are JWTs
-//! when the client has JWT access tokens on (`iss` = endpoint, `client_id`, `sub`, `exp`), and
-//! opaque otherwise; ID tokens have `aud` = the client ID.
+//! A guard against a misconfigured endpoint (another project's or client's credentials, a broken
+//! proxy), not against a hostile one: an endpoint the app trusts with its users can mint a
+//! well-formed answer for anyone. Authgear access tokens are JWTs when the client has JWT access
+//! tokens on (`iss`, `client_id`, `sub`, `exp`), and opaque by default; of an opaque answer only
+//! its shape can be checked: `token_type`, `expires_in`, and the tokens' characters and length.
+//! ID tokens have `aud` = the client ID.
 
 use std::fmt;
 
 use crate::core::options::AuthgearTarget;
+use crate::core::state::fingerprint;
 use crate::core::token::{TokenFacts, TokenFormat, inspect, same_issuer};
 use crate::wire::TokenResponse;
 
@@ -29,13 +32,19 @@ impl fmt::Debug for AuthgearSession {
 }
 
 /// Why the answer cannot be saved. Each names the check that failed, never a token.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum InvalidAnswer {
     TokenType,
     ExpiresIn,
     RefreshToken,
-    AccessTokenIssuer,
+    AccessToken,
+    /// The JWT access token names another issuer than `authgear.endpoint` and `authgear.issuer`:
+    /// a configuration error (a custom domain on one side only), not a transient one. `found` is
+    /// the origin it named, or `None` when its `iss` is not an origin.
+    AccessTokenIssuer {
+        found: Option<String>,
+    },
     AccessTokenClient,
     AccessTokenExpired,
     AccessTokenSubject,
@@ -46,12 +55,13 @@ pub enum InvalidAnswer {
 
 impl InvalidAnswer {
     /// A stable code, for events.
-    pub const fn code(self) -> &'static str {
+    pub const fn code(&self) -> &'static str {
         match self {
             Self::TokenType => "token_type",
             Self::ExpiresIn => "expires_in",
             Self::RefreshToken => "refresh_token",
-            Self::AccessTokenIssuer => "access_token_iss",
+            Self::AccessToken => "access_token",
+            Self::AccessTokenIssuer { .. } => "access_token_iss",
             Self::AccessTokenClient => "access_token_client_id",
             Self::AccessTokenExpired => "access_token_exp",
             Self::AccessTokenSubject => "access_token_sub",
@@ -61,19 +71,42 @@ impl InvalidAnswer {
         }
     }
 
-    pub const fn as_str(self) -> &'static str {
+    pub const fn as_str(&self) -> &'static str {
         match self {
             Self::TokenType => "token_type is not Bearer",
             Self::ExpiresIn => "expires_in is not positive",
             Self::RefreshToken => "refresh_token is missing or malformed",
-            Self::AccessTokenIssuer => "access token iss is not the configured Authgear endpoint",
+            Self::AccessToken => "access_token is missing or malformed",
+            Self::AccessTokenIssuer { .. } => {
+                "access token iss is neither authgear.endpoint nor one of authgear.issuer"
+            }
             Self::AccessTokenClient => "access token client_id is not the configured client",
             Self::AccessTokenExpired => "access token has expired",
             Self::AccessTokenSubject => "access token has no sub",
-            Self::IdTokenIssuer => "ID token iss is not the configured Authgear endpoint",
+            Self::IdTokenIssuer => {
+                "ID token iss is neither authgear.endpoint nor one of authgear.issuer"
+            }
             Self::IdTokenAudience => "ID token aud is not the configured client",
             Self::IdTokenSubject => "ID token sub differs from the access token's",
         }
+    }
+
+    /// For an issuer mismatch, what the app must set: every other answer will be refused the
+    /// same way until the configuration changes.
+    pub fn issuer_mismatch(&self, target: &AuthgearTarget) -> Option<String> {
+        let Self::AccessTokenIssuer { found } = self else {
+            return None;
+        };
+        Some(match found {
+            Some(origin) => format!(
+                "the Authgear access token's issuer {origin} is not authgear.endpoint {}: when the migration endpoint calls Authgear at another origin than the app's SDK (a custom domain), add \"{origin}\" to authgear.issuer",
+                target.endpoint
+            ),
+            None => format!(
+                "the Authgear access token's issuer is not an origin, and not authgear.endpoint {}",
+                target.endpoint
+            ),
+        })
     }
 }
 
@@ -83,7 +116,17 @@ impl fmt::Display for InvalidAnswer {
     }
 }
 
-/// Longest refresh token accepted; Authgear's are well under 100 characters.
+/// Identifies the issuer configuration (endpoint and `authgear.issuer`) an issuer mismatch was
+/// judged under, so a deploy that changes it asks again at once.
+pub fn issuer_configuration(target: &AuthgearTarget) -> String {
+    let mut accepted = target.issuers.clone();
+    accepted.push(target.endpoint.clone());
+    accepted.sort();
+    fingerprint(&accepted.join(" "))
+}
+
+/// Longest token accepted; Authgear's refresh tokens are well under 100 characters, its JWT
+/// access tokens under 2000.
 const MAX_TOKEN_LEN: usize = 8192;
 
 /// Device clocks are often wrong by minutes, and some by hours. A fresh access token is judged
@@ -107,6 +150,9 @@ pub fn validate(
     if !well_formed(&tokens.refresh_token) {
         return Err(InvalidAnswer::RefreshToken);
     }
+    if !well_formed(&tokens.access_token) {
+        return Err(InvalidAnswer::AccessToken);
+    }
     let access = inspect(&tokens.access_token);
     if access.format == TokenFormat::Jwt {
         check_access_token(&access, target, now, leeway)?;
@@ -121,10 +167,32 @@ pub fn validate(
     })
 }
 
+/// 1 to 8192 printable ASCII characters, no spaces: the shape of every OAuth token
+/// (RFC 6749 Appendix A.12, A.17).
 fn well_formed(token: &str) -> bool {
     !token.is_empty()
         && token.len() <= MAX_TOKEN_LEN
         && token.bytes().all(|byte| byte.is_ascii_graphic())
+}
+
+/// `authgear.endpoint`, or one of the origins of `authgear.issuer`.
+fn accepted_issuer(iss: Option<&str>, target: &AuthgearTarget) -> bool {
+    iss.is_some_and(|iss| {
+        same_issuer(iss, &target.endpoint)
+            || target.issuers.iter().any(|origin| same_issuer(iss, origin))
+    })
+}
+
+/// The origin an `iss` names, for the event: scheme, host and port, nothing else; `None` when
+/// it is not an http(s) origin (its text is then not repeated anywhere).
+fn origin_of(iss: &str) -> Option<String> {
+    let iss = iss.trim_end_matches('/').to_ascii_lowercase();
+    let rest = iss
+        .strip_prefix("https://")
+        .or_else(|| iss.strip_prefix("http://"))?;
+    let host_chars =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']');
+    (!rest.is_empty() && rest.len() <= 253 && rest.chars().all(host_chars)).then(|| iss.clone())
 }
 
 fn check_access_token(
@@ -133,12 +201,10 @@ fn check_access_token(
     now: i64,
     leeway: i64,
 ) -> Result<(), InvalidAnswer> {
-    if !facts
-        .issuer
-        .as_deref()
-        .is_some_and(|iss| same_issuer(iss, &target.endpoint))
-    {
-        return Err(InvalidAnswer::AccessTokenIssuer);
+    if !accepted_issuer(facts.issuer.as_deref(), target) {
+        return Err(InvalidAnswer::AccessTokenIssuer {
+            found: facts.issuer.as_deref().and_then(origin_of),
+        });
     }
     if facts.client_id.as_deref() != Some(target.client_id.as_str()) {
         return Err(InvalidAnswer::AccessTokenClient);
@@ -162,11 +228,7 @@ fn check_id_token(
     access: &TokenFacts,
     target: &AuthgearTarget,
 ) -> Result<(), InvalidAnswer> {
-    if !id
-        .issuer
-        .as_deref()
-        .is_some_and(|iss| same_issuer(iss, &target.endpoint))
-    {
+    if !accepted_issuer(id.issuer.as_deref(), target) {
         return Err(InvalidAnswer::IdTokenIssuer);
     }
     if !id.audience.contains(&target.client_id) {
@@ -191,6 +253,7 @@ mod tests {
             endpoint: "https://app.authgear.cloud".into(),
             client_id: "client1".into(),
             name: "default".into(),
+            issuers: Vec::new(),
         }
     }
 
@@ -233,10 +296,113 @@ mod tests {
         assert!(validate(response(jwt(access_claims()), Some(id)), &target(), NOW, 0).is_ok());
     }
 
+    /// Of an opaque answer (Authgear's default) the engine checks exactly its shape: token type,
+    /// expiry, and both tokens' characters and length. Nothing ties it to the project or client.
     #[test]
-    fn opaque_access_tokens_are_accepted() {
+    fn opaque_answers_are_checked_for_their_shape_only() {
         let session = validate(response("opaque".into(), None), &target(), NOW, 0).unwrap();
         assert_eq!(session.access_token_format, TokenFormat::Opaque);
+        // No claim of any project or client can be read, so none is asked for.
+        let mut other_target = target();
+        other_target.endpoint = "https://other.authgear.cloud".into();
+        other_target.client_id = "other".into();
+        assert!(validate(response("opaque".into(), None), &other_target, NOW, 0).is_ok());
+        let longest = "a".repeat(MAX_TOKEN_LEN);
+        assert!(validate(response(longest.clone(), None), &target(), NOW, 0).is_ok());
+
+        type Spoil = fn(&mut TokenResponse);
+        let cases: [(Spoil, InvalidAnswer); 8] = [
+            (|t| t.token_type = "DPoP".into(), InvalidAnswer::TokenType),
+            (|t| t.expires_in = 0, InvalidAnswer::ExpiresIn),
+            (
+                |t| t.refresh_token = String::new(),
+                InvalidAnswer::RefreshToken,
+            ),
+            (
+                |t| t.refresh_token = "rt abc".into(),
+                InvalidAnswer::RefreshToken,
+            ),
+            (
+                |t| t.refresh_token = "rt\u{e9}".into(),
+                InvalidAnswer::RefreshToken,
+            ),
+            (
+                |t| t.refresh_token = "a".repeat(MAX_TOKEN_LEN + 1),
+                InvalidAnswer::RefreshToken,
+            ),
+            (
+                |t| t.access_token = String::new(),
+                InvalidAnswer::AccessToken,
+            ),
+            (
+                |t| t.access_token = "op\naque".into(),
+                InvalidAnswer::AccessToken,
+            ),
+        ];
+        for (spoil, expected) in cases {
+            let mut answer = response("opaque".into(), None);
+            spoil(&mut answer);
+            assert_eq!(validate(answer, &target(), NOW, 0), Err(expected));
+        }
+    }
+
+    #[test]
+    fn issuers_the_app_names_are_accepted_and_no_other() {
+        let custom = with(access_claims(), "iss", json!("https://auth.example.com"));
+        let refused = validate(response(custom.clone(), None), &target(), NOW, 0).unwrap_err();
+        assert_eq!(
+            refused,
+            InvalidAnswer::AccessTokenIssuer {
+                found: Some("https://auth.example.com".into())
+            }
+        );
+        let advice = refused.issuer_mismatch(&target()).unwrap();
+        assert!(advice.contains("https://auth.example.com"), "{advice}");
+        assert!(advice.contains("https://app.authgear.cloud"), "{advice}");
+
+        let mut named = target();
+        named.issuers = vec!["https://auth.example.com".into()];
+        assert!(validate(response(custom, None), &named, NOW, 0).is_ok());
+        // The endpoint itself stays accepted, and a third origin does not become so.
+        assert!(validate(response(jwt(access_claims()), None), &named, NOW, 0).is_ok());
+        let third = with(access_claims(), "iss", json!("https://evil.example"));
+        assert!(validate(response(third, None), &named, NOW, 0).is_err());
+        // ID tokens follow the same list.
+        let id =
+            jwt(json!({"iss": "https://auth.example.com", "aud": "client1", "sub": "user-uuid"}));
+        assert!(validate(response(jwt(access_claims()), Some(id)), &named, NOW, 0).is_ok());
+    }
+
+    #[test]
+    fn an_iss_that_is_not_an_origin_is_not_repeated() {
+        for iss in [
+            "eyJhbGciOi.secret.part",
+            "https://app.example/path?x=1",
+            "ftp://files.example",
+        ] {
+            let access = with(access_claims(), "iss", json!(iss));
+            let refused = validate(response(access, None), &target(), NOW, 0).unwrap_err();
+            assert_eq!(
+                refused,
+                InvalidAnswer::AccessTokenIssuer { found: None },
+                "{iss}"
+            );
+            assert!(!refused.issuer_mismatch(&target()).unwrap().contains(iss));
+        }
+        assert_eq!(
+            origin_of("HTTPS://Auth.Example.com:8443/"),
+            Some("https://auth.example.com:8443".into())
+        );
+    }
+
+    #[test]
+    fn the_issuer_configuration_changes_with_the_accepted_origins_only() {
+        let mut named = target();
+        let before = issuer_configuration(&named);
+        named.client_id = "client2".into();
+        assert_eq!(issuer_configuration(&named), before);
+        named.issuers = vec!["https://auth.example.com".into()];
+        assert_ne!(issuer_configuration(&named), before);
     }
 
     #[test]
@@ -245,7 +411,9 @@ mod tests {
         let cases = [
             (
                 with(base.clone(), "iss", json!("https://evil.example")),
-                InvalidAnswer::AccessTokenIssuer,
+                InvalidAnswer::AccessTokenIssuer {
+                    found: Some("https://evil.example".into()),
+                },
             ),
             (
                 with(base.clone(), "client_id", json!("other")),

@@ -16,7 +16,7 @@ const ROUNDS: usize = 3;
 /// Reads the preset's session. Foreign or corrupt data is "no session", with a reason; a
 /// medium that cannot be read (storage disabled) holds nothing.
 pub async fn read(spec: &PresetSpec, stores: &Stores) -> Result<Option<LegacySession>, Unreadable> {
-    let entries = read_entries(spec, stores).await;
+    let (entries, _) = read_entries(spec, stores).await;
     presets::parse(spec, &entries, now_s())
 }
 
@@ -28,25 +28,31 @@ pub async fn restore(
     stores: &Stores,
     replacement: &crate::wire::LegacySession,
 ) -> Result<Vec<&'static str>, ()> {
-    let entries = read_entries(spec, stores).await;
+    let (entries, decrypted) = read_entries(spec, stores).await;
     let session = presets::parse(spec, &entries, now_s())
         .ok()
         .flatten()
         .ok_or(())?;
-    let (writes, kinds) = presets::rewrite(&entries, &session, replacement);
+    let (writes, kinds) = presets::rewrite(&entries, &decrypted, &session, replacement);
     if replacement.refresh_token.is_some() && !kinds.contains(&TokenKind::RefreshToken) {
         return Err(());
     }
     for (index, value) in writes {
         let entry = &entries[index];
         let store = stores.open(entry.area).map_err(drop)?;
-        store.set(&entry.key, &value).await.map_err(drop)?;
+        // A cookie keeps the lifetime and scope the SDK gave it.
+        let attributes = cookie::Attributes::of(spec.preset);
+        store
+            .set_with(&entry.key, &value, attributes)
+            .await
+            .map_err(drop)?;
     }
     Ok(kinds.iter().map(|kind| kind.as_str()).collect())
 }
 
-/// Every entry the preset wants, in as many rounds as its pointers need, decrypted.
-async fn read_entries(spec: &PresetSpec, stores: &Stores) -> Vec<Entry> {
+/// Every entry the preset wants, in as many rounds as its pointers need, decrypted; and the
+/// indexes of those that were decrypted.
+async fn read_entries(spec: &PresetSpec, stores: &Stores) -> (Vec<Entry>, Vec<usize>) {
     let mut entries: Vec<Entry> = Vec::new();
     let mut asked: Vec<Want> = Vec::new();
     let mut listed: Vec<(Area, Vec<String>)> = Vec::new();
@@ -63,15 +69,17 @@ async fn read_entries(spec: &PresetSpec, stores: &Stores) -> Vec<Entry> {
         }
         asked.extend(wants);
     }
+    let mut decrypted = Vec::new();
     if let Some(sealed) = presets::sealed(spec, &entries) {
         let plain = webcrypto::unseal(&sealed).await;
         for (item, plain) in sealed.items.iter().zip(plain) {
             if let Some(plain) = plain {
                 entries[item.index].value = plain;
+                decrypted.push(item.index);
             }
         }
     }
-    entries
+    (entries, decrypted)
 }
 
 async fn read_want(

@@ -11,7 +11,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::HtmlDocument;
 
-use crate::core::cookie;
+use crate::core::cookie::{self, Attributes};
 use crate::core::source::Area;
 
 /// A storage operation that failed; `name` is the `DOMException` or `Error` name when there is
@@ -210,15 +210,22 @@ impl Store {
     pub async fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
         match self {
             Self::Web(web) => web.set(key, value),
-            // Cookie writes (legacy write-back) keep a session cookie's default scope.
-            Self::Cookies(document) => document
-                .set_cookie(&cookie::assign(
-                    key,
-                    &String::from(js_sys::encode_uri_component(value)),
-                    "/",
-                ))
-                .map_err(|e| StoreError::new("cookie", "write", &e)),
+            Self::Cookies(document) => write_cookie(document, key, value, Attributes::DEFAULT),
             Self::Adapter(adapter) => adapter.call("write", "set", &[key, value]).await.map(drop),
+        }
+    }
+
+    /// Writes `value` with a cookie's `attributes` (those of the SDK it belongs to) when this
+    /// store is the cookie jar, and as [`Store::set`] otherwise.
+    pub async fn set_with(
+        &self,
+        key: &str,
+        value: &str,
+        attributes: Attributes,
+    ) -> Result<(), StoreError> {
+        match self {
+            Self::Cookies(document) => write_cookie(document, key, value, attributes),
+            _ => self.set(key, value).await,
         }
     }
 
@@ -243,6 +250,23 @@ impl Store {
             Self::Adapter(adapter) => adapter.keys().await,
         }
     }
+}
+
+/// Legacy write-back into `document.cookie`, `Secure` on https pages.
+fn write_cookie(
+    document: &HtmlDocument,
+    key: &str,
+    value: &str,
+    attributes: Attributes,
+) -> Result<(), StoreError> {
+    let https = document
+        .location()
+        .and_then(|location| location.protocol().ok())
+        .is_some_and(|protocol| protocol == "https:");
+    let encoded = String::from(js_sys::encode_uri_component(value));
+    document
+        .set_cookie(&cookie::assign(key, &encoded, attributes, https))
+        .map_err(|e| StoreError::new("cookie", "write", &e))
 }
 
 /// Every store a migration may touch: the web areas, and the adapters the options name.

@@ -1,7 +1,7 @@
 // Hybrid apps: the session goes to the native Authgear SDKs' storage, not to the WebView's.
 import assert from "node:assert/strict";
 import { beforeEach, describe, test } from "node:test";
-import { demoOptions, legacySignIn, migrateIn, sharedStack, storageItem } from "./harness.js";
+import { ROOT, demoOptions, legacySignIn, migrateIn, sharedStack, storageItem } from "./harness.js";
 
 const REFRESH_KEY = "authgear_default_refreshToken";
 let stack;
@@ -75,6 +75,89 @@ function reactNativeBridge({ answers = true } = {}) {
     };`;
 }
 
+/**
+ * The native side of a Capacitor Android app, as its WebView sees it before any page script
+ * runs: `window.androidBridge` (what @capacitor/core's getPlatformId() looks for), and on
+ * `window.Capacitor` the `PluginHeaders` the native bridge injects and its `nativePromise`, here
+ * answered by a stand-in for the Authgear plugin's Android code. Everything above the bridge is
+ * the real @capacitor/core and @authgear/capacitor from node_modules.
+ */
+function capacitorNative({ headers = true } = {}) {
+  return `${NATIVE_STORE}
+    window.__nativeCalls = [];
+    const promise = ["storageGetItem", "storageSetItem", "storageDeleteItem", "getDeviceInfo", "generateUUID", "randomBytes", "sha256String", "checkDPoPSupported"];
+    const plugin = {
+      storageGetItem: ({ key }) => ({ value: window.__native.read()[key] ?? null }),
+      storageSetItem: ({ key, value }) => { const s = window.__native.read(); s[key] = value; window.__native.write(s); },
+      storageDeleteItem: ({ key }) => { const s = window.__native.read(); delete s[key]; window.__native.write(s); },
+      getDeviceInfo: () => ({ deviceInfo: { android: { Build: { MANUFACTURER: "Google", MODEL: "Pixel 9" } } } }),
+      generateUUID: () => ({ uuid: crypto.randomUUID() }),
+      randomBytes: ({ length }) => ({ bytes: Array.from(crypto.getRandomValues(new Uint8Array(length))) }),
+      sha256String: async ({ input }) => ({ bytes: Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(input)))) }),
+      checkDPoPSupported: () => ({ ok: false }),
+    };
+    window.androidBridge = { postMessage() {} };
+    window.Capacitor = {
+      ${headers ? `PluginHeaders: [{ name: "Authgear", methods: promise.map((name) => ({ name, rtype: "promise" })) }],` : ""}
+      nativePromise(pluginName, method, options) {
+        window.__nativeCalls.push(pluginName + "." + method);
+        if (pluginName !== "Authgear" || !(method in plugin)) return Promise.reject({ message: "not implemented", code: "UNIMPLEMENTED" });
+        return new Promise((resolve) => setTimeout(resolve, 1)).then(() => plugin[method](options ?? {}));
+      },
+      nativeCallback() { throw new Error("no callback methods here"); },
+    };`;
+}
+
+/** The real Capacitor packages, resolved from node_modules as a bundler would. */
+const CAPACITOR_IMPORTS = {
+  "@capacitor/core": "/__npm/@capacitor/core/dist/index.js",
+  "@authgear/capacitor": "/__npm/@authgear/capacitor/dist/plugin.module.js",
+};
+
+/**
+ * The demo page with the native side in place, and an import map (merged into the page's own)
+ * for the Capacitor packages. The page itself is the devstack's: a page fulfilled by the test
+ * would not count as loopback, and Chromium would block its requests to the devstack.
+ */
+async function capacitorPage(initScript) {
+  const context = await browser.newContext();
+  await context.addInitScript(initScript);
+  await context.route("**/__npm/**", (route) => {
+    const path = new URL(route.request().url()).pathname.slice("/__npm/".length);
+    return route.fulfill({ path: `${ROOT}node_modules/${path}`, contentType: "text/javascript" });
+  });
+  const page = await context.newPage();
+  await page.goto(stack.urls.app);
+  await page.evaluate((imports) => {
+    const map = Object.assign(document.createElement("script"), { type: "importmap", textContent: JSON.stringify({ imports }) });
+    document.head.append(map);
+  }, CAPACITOR_IMPORTS);
+  return page;
+}
+
+/**
+ * `before`: what the app imported before `migrateSession` ("nothing", "core" or "sdk"); the
+ * rest is imported after it, then the real SDK configures and fetches the user.
+ */
+function migrateThenConfigure(page, before) {
+  return page.evaluate(
+    async ({ options, before }) => {
+      if (before === "core") await import("@capacitor/core");
+      if (before === "sdk") await import("@authgear/capacitor");
+      const registeredBefore = Boolean(window.Capacitor.Plugins?.Authgear);
+      const { migrateSession } = await import("authgear-migrate");
+      const events = [];
+      const outcome = await migrateSession({ ...options, onEvent: (event) => events.push(event) });
+      const { default: authgear } = await import("@authgear/capacitor");
+      await authgear.configure({ endpoint: options.authgear.endpoint, clientID: options.authgear.clientID });
+      const sessionState = authgear.sessionState;
+      const sub = sessionState === "AUTHENTICATED" ? (await authgear.fetchUserInfo()).sub : null;
+      return { registeredBefore, outcome, events, sessionState, sub, localStorageKeys: Object.keys(localStorage) };
+    },
+    { options: demoOptions(stack.urls), before },
+  );
+}
+
 async function hybridPage(initScript) {
   const context = await browser.newContext();
   await context.addInitScript(initScript);
@@ -84,6 +167,18 @@ async function hybridPage(initScript) {
 }
 
 const nativeStore = (page) => page.evaluate(() => window.__native.read());
+
+/** Signs in and migrates: `deferred` (`storage`), the legacy session kept, no Authgear session anywhere. */
+async function assertDeferredForStorage(page) {
+  await legacySignIn(page, stack.urls);
+  const legacy = await storageItem(page, "legacy_session");
+  const { outcome } = await migrateIn(page, demoOptions(stack.urls));
+  assert.equal(outcome.status, "deferred");
+  assert.equal(outcome.reason, "storage");
+  assert.equal(await storageItem(page, "legacy_session"), legacy);
+  assert.deepEqual(await nativeStore(page), {});
+  assert.equal(await storageItem(page, REFRESH_KEY), null, "saved where the SDK never looks");
+}
 
 describe("Capacitor", () => {
   test("auto-detects the plugin and saves into its native store under the SDK's key", async () => {
@@ -117,15 +212,32 @@ describe("Capacitor", () => {
   });
 
   test("a native store that fails leaves the legacy session in place", async () => {
-    const page = await hybridPage(capacitorBridge({ failWrites: true }));
-    await legacySignIn(page, stack.urls);
-    const legacy = await storageItem(page, "legacy_session");
-    const { outcome } = await migrateIn(page, demoOptions(stack.urls));
-    assert.equal(outcome.status, "deferred");
-    assert.equal(outcome.reason, "storage");
-    assert.equal(await storageItem(page, "legacy_session"), legacy);
-    assert.deepEqual(await nativeStore(page), {});
-    assert.equal(await storageItem(page, REFRESH_KEY), null);
+    await assertDeferredForStorage(await hybridPage(capacitorBridge({ failWrites: true })));
+  });
+});
+
+describe("Capacitor, real @capacitor/core and @authgear/capacitor, in every import order", () => {
+  for (const before of ["nothing", "core", "sdk"]) {
+    test(`imported before migrateSession: ${before}; the SDK then starts AUTHENTICATED as the same user`, async () => {
+      const page = await capacitorPage(capacitorNative());
+      await legacySignIn(page, stack.urls, "bob@example.com");
+      const result = await migrateThenConfigure(page, before);
+      assert.equal(result.registeredBefore, before === "sdk");
+      assert.deepEqual(result.outcome, { status: "migrated", credential: "access_token", storage: "capacitor" }, JSON.stringify(result.events));
+      assert.equal(result.sessionState, "AUTHENTICATED");
+      const { users } = await stack.state();
+      assert.equal(result.sub, users.find((user) => user.email === "bob@example.com").authgear_user_id);
+      assert.ok((await nativeStore(page))[REFRESH_KEY], "no refresh token in the native store");
+      assert.ok(!result.localStorageKeys.some((key) => key.startsWith("authgear_")), `a session went to localStorage: ${result.localStorageKeys}`);
+      assert.ok(!result.localStorageKeys.includes("legacy_session"), "the legacy session was not cleaned up");
+      const calls = await page.evaluate(() => window.__nativeCalls);
+      assert.ok(calls.includes("Authgear.storageSetItem"), calls.join());
+    });
+  }
+
+  test("a native platform that lists no plugins: deferred (storage), nothing saved, nothing sent", async () => {
+    await assertDeferredForStorage(await capacitorPage(capacitorNative({ headers: false })));
+    assert.equal((await stack.state()).counters.create_session.total, 0);
   });
 });
 

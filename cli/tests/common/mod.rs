@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use authgear_migrate_admin::{AdminJwt, AdminKey};
 use authgear_migrate_devstack::{Devstack, Options, PublicConfig};
-use authgear_migrate_server::{AdminJwt, AdminKey};
 use serde_json::Value;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_authgear-migrate");

@@ -98,7 +98,7 @@ mod tests {
     const NOW: i64 = 1_800_000_000;
 
     fn key() -> RsaKey {
-        RsaKey::from_pkcs8_pem(ADMIN_KEY_ID.trim(), ADMIN_KEY_PEM).unwrap()
+        RsaKey::from_pem(ADMIN_KEY_ID.trim(), ADMIN_KEY_PEM).unwrap()
     }
 
     fn token(kid: Option<&str>, claims: Value, signer: &Signer<'_>) -> String {

@@ -9,13 +9,13 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::Authgear;
 use super::admin_auth;
 use super::admin_schema::{
     FieldDef, GqlError, ObjectType, coerce, field_def, parse_type, validate,
@@ -28,6 +28,7 @@ use super::import_record::ApiError;
 use super::tokens::CREATE_SESSION_SCOPES;
 use super::user_list::ListRefusal;
 use super::users::{node_id, standard_attributes, user_id_from_node_id};
+use super::{Authgear, RequestOrigin};
 use crate::jose::unb64;
 use crate::time::rfc3339;
 use crate::users::{UserRecord, normalize_email};
@@ -37,6 +38,7 @@ const MAX_MUTATION_FIELDS: usize = 5;
 
 pub async fn graphql(
     State(authgear): State<Arc<Authgear>>,
+    Extension(RequestOrigin(origin)): Extension<RequestOrigin>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -128,6 +130,7 @@ pub async fn graphql(
         }
     }
     let (data, errors) = authgear.execute(
+        &origin,
         &document,
         request.operation_name.as_deref(),
         &request.variables,
@@ -250,6 +253,7 @@ impl Authgear {
     /// Returns `data` and `errors`.
     fn execute(
         &self,
+        origin: &str,
         document: &Document,
         operation_name: Option<&str>,
         raw_variables: &Map<String, Value>,
@@ -297,7 +301,7 @@ impl Authgear {
         let mut data = Map::new();
         let mut errors = Vec::new();
         for field in &operation.selection {
-            match self.resolve_root(parent, field, &variables) {
+            match self.resolve_root(origin, parent, field, &variables) {
                 Ok(value) => {
                     data.insert(field.response_key().to_owned(), value);
                 }
@@ -317,6 +321,7 @@ impl Authgear {
 
     fn resolve_root(
         &self,
+        origin: &str,
         parent: ObjectType,
         field: &Field,
         variables: &Map<String, Value>,
@@ -395,7 +400,7 @@ impl Authgear {
                     }
                 }),
             "createSession" => {
-                let payload = self.create_session(&args["input"]);
+                let payload = self.create_session(origin, &args["input"]);
                 self.counters.create_session(payload.is_ok());
                 let payload = payload.map_err(|error| api_error(error, field))?;
                 Ok(Value::Object(
@@ -428,8 +433,9 @@ impl Authgear {
     }
 
     /// pkg/admin/graphql/session_mutation.go (the resolver) and pkg/admin/facade/oauth.go:
-    /// CreateSession, checks in their order.
-    fn create_session(&self, input: &Value) -> Result<Map<String, Value>, ApiError> {
+    /// CreateSession, checks in their order. `origin` is the Admin API host asked: the `iss`
+    /// and `aud` of a JWT access token. No ID token: the payload has no field for one.
+    fn create_session(&self, origin: &str, input: &Value) -> Result<Map<String, Value>, ApiError> {
         if !self.settings().create_session_enabled {
             return Err(forbidden("CreateSession is disabled"));
         }
@@ -473,7 +479,7 @@ impl Authgear {
             device_info,
         });
         // "The token is new, no need to rotate."
-        let access = self.issue_access_token(&mut grants, client, &grant, user, now);
+        let access = self.issue_access_token(origin, &mut grants, client, &grant, user, now);
         let mut payload = Map::new();
         payload.insert("refreshToken".into(), refresh_token.into());
         payload.insert("accessToken".into(), access.token.into());

@@ -1,10 +1,10 @@
 //! The slice of Authgear's Admin API schema (pkg/admin/graphql/*.go) the stand-in answers, with
 //! graphql-go's validation and input coercion for it, and the GraphQL error shape.
 
+use authgear_migrate_admin::formats::check_date_time;
 use serde_json::{Map, Value, json};
 
 use super::graphql::{self, Document, Field, OperationKind, Pos, TypeRef};
-use super::import_schema::check_date_time;
 
 /// A GraphQL error entry: `message`, `locations`, `path`, `extensions`.
 pub(super) struct GqlError {

@@ -17,11 +17,12 @@
 //! Authgear. The resolver fires `user.created` with `triggered_by: "admin_api"` (hooks.rs);
 //! `admin_api.mutation.create_user.executed` is not emulated.
 
+use authgear_migrate_admin::formats::check_email;
 use serde_json::{Map, Value, json};
 
 use super::Authgear;
 use super::import_record::{ApiError, duplicated_identity};
-use super::import_schema::{Cause, check_email};
+use super::import_schema::Cause;
 use crate::seed::SeedUser;
 use crate::users::{UserRecord, normalize_email};
 

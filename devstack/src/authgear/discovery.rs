@@ -2,16 +2,14 @@
 //! served by the same handler): pkg/auth/handler/oauth/metadata.go with the two providers of
 //! pkg/auth/deps.go: ProvideOAuthMetadataProviders.
 
-use std::sync::Arc;
-
-use axum::Json;
-use axum::extract::State;
+use axum::{Extension, Json};
 use serde_json::{Value, json};
 
-use super::Authgear;
+use super::RequestOrigin;
 
-pub async fn metadata(State(authgear): State<Arc<Authgear>>) -> Json<Value> {
-    Json(document(&authgear.origin))
+/// The `issuer` and every URL are of the host asked (pkg/lib/endpoints).
+pub async fn metadata(Extension(RequestOrigin(origin)): Extension<RequestOrigin>) -> Json<Value> {
+    Json(document(&origin))
 }
 
 fn document(origin: &str) -> Value {

@@ -12,8 +12,9 @@ use crate::jose::{KeyError, RsaKey, RsaPublic};
 /// The kid of the Admin API key, as the portal shows it (a UUID, as
 /// pkg/util/secrets/generate.go: GenerateRSAKey makes).
 pub const ADMIN_KEY_ID: &str = include_str!("../../keys/authgear-admin.kid");
-/// The Admin API private key (PKCS#8 PEM): what a developer downloads from the portal. The
-/// stand-in only needs the public half; the migration endpoint signs with the private one.
+/// The Admin API private key as the portal downloads it: PKCS#1 PEM (`-----BEGIN RSA PRIVATE
+/// KEY-----`; pkg/portal/model/app.go, jwx `jwk.Pem`). The stand-in only needs the public half;
+/// the migration endpoint signs with the private one.
 pub const ADMIN_KEY_PEM: &str = include_str!("../../keys/authgear-admin.pem");
 
 const OIDC_KEY_ID: &str = include_str!("../../keys/authgear-oidc.kid");
@@ -28,9 +29,9 @@ pub struct Keys {
 
 impl Keys {
     pub fn load() -> Result<Self, KeyError> {
-        let signing = RsaKey::from_pkcs8_pem(OIDC_KEY_ID.trim(), OIDC_KEY_PEM)
+        let signing = RsaKey::from_pem(OIDC_KEY_ID.trim(), OIDC_KEY_PEM)
             .map_err(|err| KeyError::new(format!("keys/authgear-oidc.pem: {err}")))?;
-        let admin = RsaKey::from_pkcs8_pem(ADMIN_KEY_ID.trim(), ADMIN_KEY_PEM)
+        let admin = RsaKey::from_pem(ADMIN_KEY_ID.trim(), ADMIN_KEY_PEM)
             .map_err(|err| KeyError::new(format!("keys/authgear-admin.pem: {err}")))?
             .public()
             .clone();

@@ -32,8 +32,8 @@ pub(crate) use import_record::NON_IDENTITY_AWARE_STANDARD_ATTRIBUTES;
 
 use std::sync::{Arc, Mutex};
 
-use axum::Router;
 use axum::routing::{get, post};
+use axum::{Extension, Router};
 
 use clients::Clients;
 pub use clients::{ApplicationType, OAuthClient};
@@ -46,8 +46,6 @@ use crate::jose::KeyError;
 use crate::users::{Directory, UserRecord};
 
 pub struct Authgear {
-    /// The project endpoint, e.g. `http://127.0.0.1:8001`: issuer, `aud` of access tokens.
-    origin: String,
     /// The project ID: the `aud` an Admin API JWT must carry.
     project_id: String,
     keys: Keys,
@@ -65,7 +63,6 @@ pub struct Authgear {
 }
 
 pub struct AuthgearSetup {
-    pub origin: String,
     pub project_id: String,
     pub clients: Vec<OAuthClient>,
     pub users: Arc<Directory>,
@@ -78,7 +75,6 @@ pub struct AuthgearSetup {
 impl Authgear {
     pub fn new(setup: AuthgearSetup) -> Result<Arc<Self>, KeyError> {
         Ok(Arc::new(Self {
-            origin: setup.origin,
             project_id: setup.project_id.clone(),
             keys: Keys::load()?,
             clients: Clients::new(setup.clients),
@@ -93,9 +89,12 @@ impl Authgear {
     }
 
     /// Routes and their middleware chains as pkg/auth/routes.go and pkg/admin/routes.go set
-    /// them up. `cors_origins` are the origins the matched CORS policy lets in besides the
-    /// clients' redirect URIs (Authgear's `http.allowed_origins`).
-    pub fn router(self: &Arc<Self>, cors_origins: Vec<String>) -> Router {
+    /// them up, served at `origin`. A project answers every route at each of its hosts
+    /// (`<project>.authgear.cloud` and a custom domain alike), and what it issues names the host
+    /// asked (see [`RequestOrigin`]): the devstack serves this router on two listeners.
+    /// `cors_origins` are the origins the matched CORS policy lets in besides the clients'
+    /// redirect URIs (Authgear's `http.allowed_origins`).
+    pub fn router(self: &Arc<Self>, origin: &str, cors_origins: Vec<String>) -> Router {
         // pkg/lib/infra/middleware/cors_matcher.go: the allowed origins, then every client's
         // redirect URIs.
         let mut allowed = cors_origins;
@@ -142,6 +141,7 @@ impl Authgear {
         oauth_static
             .merge(oauth_api)
             .merge(admin)
+            .layer(Extension(RequestOrigin(origin.into())))
             .with_state(self.clone())
     }
 
@@ -178,6 +178,14 @@ impl Authgear {
         users::node_id(user)
     }
 }
+
+/// The origin a request was made at. Authgear takes a token's `iss` from it
+/// (pkg/lib/oauth/oidc/id_token.go `Iss()`) and a JWT access token's `aud` too, and checks a
+/// presented JWT access token's `aud` against it (pkg/lib/oauth/token_encoding.go
+/// `BaseURL.Origin()`); pkg/lib/endpoints builds both from the request's host. So a JWT access
+/// token from `createSession` at the Admin API host names that host, not the custom domain.
+#[derive(Clone)]
+pub struct RequestOrigin(pub Arc<str>);
 
 /// pkg/util/httputil/no_store.go: NoStore.
 async fn no_store(

@@ -9,13 +9,15 @@ pub struct Settings {
     /// (pkg/admin/graphql/session_mutation.go answers "CreateSession is disabled"); the devstack
     /// turns it on, because every migration needs it.
     pub create_session_enabled: bool,
-    /// Client config `refresh_token_rotation_enabled` (pkg/lib/config/oauth.go), default false.
+    /// Client config `refresh_token_rotation_enabled` (pkg/lib/config/oauth.go), default false:
+    /// the `refresh_token` grant answers no new refresh token. A switch.
     pub refresh_token_rotation_enabled: bool,
     /// Client config `access_token_lifetime_seconds`; pkg/lib/config/session.go:
     /// DefaultAccessTokenLifetime = 30 * 60.
     pub access_token_lifetime_seconds: u64,
-    /// Client config `issue_jwt_access_token`. Authgear's default is false (opaque tokens); the
-    /// devstack issues JWTs, which the engine validates before saving.
+    /// Client config `issue_jwt_access_token` (pkg/lib/config/oauth.go), default false: access
+    /// tokens are opaque, as most projects have them. A switch: on, they are JWTs
+    /// (pkg/lib/oauth/token_encoding.go), which the engine checks before saving.
     pub issue_jwt_access_token: bool,
 }
 
@@ -25,7 +27,7 @@ impl Default for Settings {
             create_session_enabled: true,
             refresh_token_rotation_enabled: false,
             access_token_lifetime_seconds: 30 * 60,
-            issue_jwt_access_token: true,
+            issue_jwt_access_token: false,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
@@ -11,9 +12,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value};
 
-use super::Authgear;
 use super::clients::OAuthClient;
 use super::protocol::{OAuthError, TokenResponse, no_store_json};
+use super::{Authgear, RequestOrigin};
 use crate::form::Form;
 use crate::jose::unb64;
 
@@ -32,13 +33,14 @@ const NOT_EMULATED: &[&str] = &[
 
 pub async fn token(
     State(authgear): State<Arc<Authgear>>,
+    Extension(RequestOrigin(origin)): Extension<RequestOrigin>,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let form = Form::parse(uri.query(), &headers, &body);
     let grant_type = form.get("grant_type").to_owned();
-    let result = authgear.token_request(&form, &headers);
+    let result = authgear.token_request(&origin, &form, &headers);
     authgear
         .counters
         .authgear_token(&grant_type, result.is_ok());
@@ -50,7 +52,12 @@ pub async fn token(
 
 impl Authgear {
     /// TokenHandler.Handle: client authentication, client lookup, request validation, grant.
-    fn token_request(&self, form: &Form, headers: &HeaderMap) -> Result<TokenResponse, OAuthError> {
+    fn token_request(
+        &self,
+        origin: &str,
+        form: &Form,
+        headers: &HeaderMap,
+    ) -> Result<TokenResponse, OAuthError> {
         // "Prefer client authentication in the request body over the Authorization header."
         let mut client_id = form.get("client_id").to_owned();
         if client_id.is_empty() && form.get("client_secret").is_empty() {
@@ -87,11 +94,16 @@ impl Authgear {
             }
         }
         // Every client may use refresh_token (grant_type.go: whitelistedGrantTypes).
-        self.refresh(client, form)
+        self.refresh(origin, client, form)
     }
 
     /// handleRefreshToken.
-    fn refresh(&self, client: &OAuthClient, form: &Form) -> Result<TokenResponse, OAuthError> {
+    fn refresh(
+        &self,
+        origin: &str,
+        client: &OAuthClient,
+        form: &Form,
+    ) -> Result<TokenResponse, OAuthError> {
         let device_info = device_info(form.get("x_device_info"))
             .map_err(|message| OAuthError::new("invalid_request", message))?;
         let now = crate::time::now();
@@ -112,7 +124,8 @@ impl Authgear {
         if grant.scopes.iter().any(|scope| scope == "openid") {
             response.insert(
                 "id_token".into(),
-                self.issue_id_token(client, &grant, user, now).into(),
+                self.issue_id_token(origin, client, &grant, user, now)
+                    .into(),
             );
         }
         if self.settings().refresh_token_rotation_enabled {
@@ -120,7 +133,7 @@ impl Authgear {
                 response.insert("refresh_token".into(), rotated.into());
             }
         }
-        let access = self.issue_access_token(&mut grants, client, &grant, user, now);
+        let access = self.issue_access_token(origin, &mut grants, client, &grant, user, now);
         // Checked only after the tokens are prepared, as Authgear does. Authgear rolls back its
         // SQL transaction on this error, but the rotation above was a Redis write and stays:
         // after it, the refresh token that was sent no longer works.

@@ -27,8 +27,10 @@ pub struct AccessToken {
 impl Authgear {
     /// pkg/lib/oauth/grant_access_service.go: PrepareUserAccessGrant, then
     /// pkg/lib/oauth/token_encoding.go: PrepareUserAccessToken / MakeUserAccessTokenFromPreparationResult.
+    /// `origin` is the host the request was made at: the token's `iss` and `aud`.
     pub(super) fn issue_access_token(
         &self,
+        origin: &str,
         grants: &mut Grants,
         client: &OAuthClient,
         grant: &OfflineGrant,
@@ -47,9 +49,9 @@ impl Authgear {
             };
         }
         let mut claims = Map::new();
-        claims.insert("iss".into(), self.origin.clone().into());
+        claims.insert("iss".into(), origin.into());
         // jwx serializes a single audience as an array.
-        claims.insert("aud".into(), json!([self.origin]));
+        claims.insert("aud".into(), json!([origin]));
         claims.insert("iat".into(), now.into());
         claims.insert("exp".into(), expire_at.into());
         claims.insert("client_id".into(), client.client_id.clone().into());
@@ -71,13 +73,14 @@ impl Authgear {
     /// (pkg/lib/oauth/handler/handler_token.go: issueTokensForRefreshToken).
     pub(super) fn issue_id_token(
         &self,
+        origin: &str,
         client: &OAuthClient,
         grant: &OfflineGrant,
         user: &UserRecord,
         now: i64,
     ) -> String {
         let mut claims = Map::new();
-        claims.insert("iss".into(), self.origin.clone().into());
+        claims.insert("iss".into(), origin.into());
         claims.insert("aud".into(), json!([client.client_id]));
         claims.insert("iat".into(), now.into());
         claims.insert("exp".into(), (now + ID_TOKEN_VALID_SECONDS).into());

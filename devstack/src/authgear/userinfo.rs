@@ -2,17 +2,22 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::Authgear;
 use super::grants::hash_token;
+use super::{Authgear, RequestOrigin};
 use crate::jose::Compact;
 
-pub async fn userinfo(State(authgear): State<Arc<Authgear>>, headers: HeaderMap) -> Response {
-    match authgear.resolve_bearer(&headers) {
+pub async fn userinfo(
+    State(authgear): State<Arc<Authgear>>,
+    Extension(RequestOrigin(origin)): Extension<RequestOrigin>,
+    headers: HeaderMap,
+) -> Response {
+    match authgear.resolve_bearer(&origin, &headers) {
         // pkg/auth/handler/oauth/userinfo.go: `Content-Type: application/json`, json.Encoder.
         Some(claims) => (
             [(header::CONTENT_TYPE, "application/json")],
@@ -45,10 +50,14 @@ fn invalid_session() -> Response {
 impl Authgear {
     /// pkg/lib/oauth/resolver.go: resolveHeader / resolveAccessToken, then the user checks of
     /// pkg/lib/session/middleware.go. `None` means no valid session (missing or invalid alike).
-    fn resolve_bearer(&self, headers: &HeaderMap) -> Option<serde_json::Map<String, Value>> {
+    fn resolve_bearer(
+        &self,
+        origin: &str,
+        headers: &HeaderMap,
+    ) -> Option<serde_json::Map<String, Value>> {
         let token = bearer_token(headers)?;
         let now = crate::time::now();
-        let token_hash = self.decode_access_token(token, now)?;
+        let token_hash = self.decode_access_token(origin, token, now)?;
         let grants = self.grants.lock().expect("grants lock");
         let grant = grants.resolve_access_grant(&token_hash, now)?;
         // "Standard session checking consider ErrUserNotFound and disabled as invalid."
@@ -61,8 +70,9 @@ impl Authgear {
 
     /// pkg/lib/oauth/token_encoding.go: DecodeAccessToken. A token that does not look like or
     /// does not verify as a JWT is taken as opaque (and looked up by its hash); a verified JWT
-    /// must pass `exp` (no clock skew allowed) and `aud`, and names its grant by `jti`.
-    fn decode_access_token(&self, token: &str, now: i64) -> Option<String> {
+    /// must pass `exp` (no clock skew allowed) and `aud` (the origin asked: a JWT access token
+    /// issued at another host of the project is refused here), and names its grant by `jti`.
+    fn decode_access_token(&self, origin: &str, token: &str, now: i64) -> Option<String> {
         if !token.starts_with("eyJ") {
             return Some(hash_token(token));
         }
@@ -75,7 +85,7 @@ impl Authgear {
         let exp_ok = jwt.numeric("exp").is_none_or(|exp| now < exp);
         let iat_ok = jwt.numeric("iat").is_none_or(|iat| now >= iat);
         let nbf_ok = jwt.numeric("nbf").is_none_or(|nbf| now >= nbf);
-        if !(exp_ok && iat_ok && nbf_ok && jwt.has_audience(&self.origin)) {
+        if !(exp_ok && iat_ok && nbf_ok && jwt.has_audience(origin)) {
             return None;
         }
         jwt.claims.get("jti")?.as_str().map(str::to_owned)

@@ -23,7 +23,7 @@ pub struct LegacyKeys {
 impl LegacyKeys {
     pub fn load() -> Result<Self, KeyError> {
         Ok(Self {
-            rs256: RsaKey::from_pkcs8_pem(RS256_KEY_ID.trim(), RS256_KEY_PEM)
+            rs256: RsaKey::from_pem(RS256_KEY_ID.trim(), RS256_KEY_PEM)
                 .map_err(|err| KeyError::new(format!("keys/legacy-rs256.pem: {err}")))?,
             es256: EcKey::generate(ES256_KEY_ID),
         })

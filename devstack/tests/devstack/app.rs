@@ -95,6 +95,7 @@ async fn config_json_is_the_stdout_line() {
     for key in [
         "app",
         "authgear",
+        "authgearAdmin",
         "legacy",
         "endpoint",
         "clientID",
@@ -104,6 +105,8 @@ async fn config_json_is_the_stdout_line() {
     ] {
         assert!(served[key].is_string(), "{key}");
     }
+    // The custom domain the apps use and the host the endpoint calls are two origins.
+    assert_ne!(served["authgear"], served["authgearAdmin"]);
     stack.stop().await;
 }
 
@@ -134,7 +137,7 @@ async fn reset_forgets_sessions_counters_faults_and_switches() {
             "create_session_enabled": true,
             "refresh_token_rotation_enabled": false,
             "access_token_lifetime_seconds": 1800,
-            "issue_jwt_access_token": true
+            "issue_jwt_access_token": false
         })
     );
     assert_eq!(state["users"], users_before, "the users and their IDs stay");

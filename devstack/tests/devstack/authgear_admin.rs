@@ -6,7 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::common::{ADMIN_KEY_ID, CREATE_SESSION, Stack, admin_jwt, claims, now, sign_rs256};
+use crate::common::{ADMIN_KEY_ID, CREATE_SESSION, Stack, admin_jwt, now, sign_rs256};
 
 const GET_USER: &str = "query ($key: String!, $value: String!) {
   getUserByLoginID(loginIDKey: $key, loginIDValue: $value) {
@@ -438,9 +438,16 @@ async fn create_user_makes_a_user_every_other_part_sees() {
         .to_owned();
     let (status, tokens) = stack.refresh(&stack.config.client_id, &refresh_token).await;
     assert_eq!(status, StatusCode::OK, "{tokens}");
-    let sub = claims(tokens["access_token"].as_str().unwrap())["sub"].clone();
+    let (status, userinfo) = stack
+        .userinfo(
+            &stack.config.authgear,
+            tokens["access_token"].as_str().unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{userinfo}");
+    let sub = userinfo["sub"].clone();
     assert_eq!(
-        claims(tokens["access_token"].as_str().unwrap())["https://authgear.com/claims/user/can_reauthenticate"],
+        userinfo["https://authgear.com/claims/user/can_reauthenticate"],
         false
     );
 

@@ -60,6 +60,21 @@ async fn discovery_lists_what_authgear_lists() {
         (&key["kty"], &key["alg"], &key["use"]),
         (&json!("RSA"), &json!("RS256"), &json!("sig"))
     );
+    // Each of the project's hosts names itself (pkg/lib/endpoints: from the request's host).
+    let admin: Value = stack
+        .http
+        .get(stack.authgear_admin("/.well-known/openid-configuration"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(admin["issuer"], stack.config.authgear_admin);
+    assert_eq!(
+        admin["token_endpoint"],
+        format!("{}/oauth2/token", stack.config.authgear_admin)
+    );
     stack.stop().await;
 }
 
@@ -107,8 +122,40 @@ async fn verify_with_jwks(stack: &Stack, jwt: &str) {
 }
 
 #[tokio::test]
+async fn by_default_create_session_gives_an_opaque_access_token_and_no_id_token() {
+    let stack = Stack::start().await;
+    let session = stack.create_session("alice@example.com").await;
+    let access_token = session["accessToken"].as_str().unwrap();
+    // pkg/lib/oauth/token_encoding.go: without issue_jwt_access_token, the raw token itself.
+    assert!(!access_token.starts_with("eyJ") && !access_token.contains('.'));
+    assert_eq!(
+        session.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["accessToken", "expiresIn", "refreshToken", "tokenType"]
+    );
+    // Opaque tokens name no host: they work at both of the project's origins.
+    for origin in [&stack.config.authgear, &stack.config.authgear_admin] {
+        let (status, userinfo) = stack.userinfo(origin, access_token).await;
+        assert_eq!(status, StatusCode::OK, "{origin}: {userinfo}");
+        assert_eq!(userinfo["email"], "alice@example.com");
+    }
+    let (status, tokens) = stack
+        .refresh(
+            &stack.config.client_id,
+            session["refreshToken"].as_str().unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!tokens["access_token"].as_str().unwrap().starts_with("eyJ"));
+    assert!(tokens.get("refresh_token").is_none(), "rotation is off");
+    stack.stop().await;
+}
+
+#[tokio::test]
 async fn create_session_then_refresh_then_userinfo() {
     let stack = Stack::start().await;
+    stack
+        .configure(json!({"issue_jwt_access_token": true}))
+        .await;
     let alice = stack.user("alice@example.com").await;
     let session = stack.create_session("alice@example.com").await;
     assert_eq!(session["tokenType"], "Bearer");
@@ -123,9 +170,11 @@ async fn create_session_then_refresh_then_userinfo() {
     verify_with_jwks(&stack, access_token).await;
     assert_eq!(header(access_token)["typ"], "at+jwt");
     let at = claims(access_token);
-    let origin = &stack.config.authgear;
-    assert_eq!(at["iss"], *origin);
-    assert_eq!(at["aud"], json!([origin]));
+    // Issued at the Admin API's host, so named after it, not after the custom domain.
+    let admin_origin = &stack.config.authgear_admin;
+    assert_ne!(admin_origin, &stack.config.authgear);
+    assert_eq!(at["iss"], *admin_origin);
+    assert_eq!(at["aud"], json!([admin_origin]));
     assert_eq!(at["client_id"], stack.config.client_id);
     assert_eq!(at["sub"], alice["authgear_user_id"]);
     assert_eq!(
@@ -165,21 +214,29 @@ async fn create_session_then_refresh_then_userinfo() {
     let id_token = tokens["id_token"].as_str().unwrap();
     verify_with_jwks(&stack, id_token).await;
     let id = claims(id_token);
+    // The SDK refreshes at the custom domain: that is the issuer of what it gets.
+    assert_eq!(id["iss"], stack.config.authgear);
+    assert_eq!(
+        claims(tokens["access_token"].as_str().unwrap())["iss"],
+        stack.config.authgear
+    );
     assert_eq!(id["aud"], json!([stack.config.client_id]));
     assert_eq!(id["sub"], alice["authgear_user_id"]);
     assert!(id["sid"].as_str().is_some());
 
-    for token in [access_token, tokens["access_token"].as_str().unwrap()] {
-        let userinfo: Value = stack
-            .http
-            .get(stack.authgear("/oauth2/userinfo"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+    // A JWT access token is good at the origin it names, and refused at the other one
+    // (DecodeAccessToken checks `aud` against the request's origin).
+    let (status, _) = stack.userinfo(&stack.config.authgear, access_token).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    for (origin, token) in [
+        (admin_origin, access_token),
+        (
+            &stack.config.authgear,
+            tokens["access_token"].as_str().unwrap(),
+        ),
+    ] {
+        let (status, userinfo) = stack.userinfo(origin, token).await;
+        assert_eq!(status, StatusCode::OK, "{origin}: {userinfo}");
         assert_eq!(userinfo["sub"], alice["authgear_user_id"]);
         assert_eq!(userinfo["email"], "alice@example.com");
         assert_eq!(userinfo["email_verified"], true);

@@ -4,12 +4,11 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use authgear_migrate_admin::AdminKey;
 use authgear_migrate_devstack::{Devstack, Options, PublicConfig};
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use reqwest::StatusCode;
-use ring::rand::SystemRandom;
-use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use serde_json::{Map, Value, json};
 
 pub const ADMIN_KEY_ID: &str = include_str!("../../keys/authgear-admin.kid");
@@ -75,6 +74,12 @@ impl Stack {
         format!("{}{path}", self.config.authgear)
     }
 
+    /// The project at the origin a backend calls the Admin API at (beside the custom domain
+    /// the apps use, `authgear`).
+    pub fn authgear_admin(&self, path: &str) -> String {
+        format!("{}{path}", self.config.authgear_admin)
+    }
+
     pub fn legacy(&self, path: &str) -> String {
         format!("{}{path}", self.config.legacy)
     }
@@ -135,7 +140,8 @@ impl Stack {
         response.json().await.unwrap()
     }
 
-    /// An Admin API call as a backend makes it, with a valid admin JWT.
+    /// An Admin API call as a backend makes it (at the Admin API origin), with a valid admin
+    /// JWT.
     pub async fn admin(&self, query: &str, variables: Value) -> (StatusCode, Value) {
         self.admin_with(&admin_jwt(json!({})), query, variables)
             .await
@@ -149,7 +155,7 @@ impl Stack {
     ) -> (StatusCode, Value) {
         let response = self
             .http
-            .post(self.authgear("/_api/admin/graphql"))
+            .post(self.authgear_admin("/_api/admin/graphql"))
             .bearer_auth(bearer)
             .json(&json!({ "query": query, "variables": variables }))
             .send()
@@ -193,6 +199,23 @@ impl Stack {
         (response.status(), response.json().await.unwrap())
     }
 
+    /// `GET /oauth2/userinfo` at `origin` with `access_token`: the status and the body.
+    pub async fn userinfo(&self, origin: &str, access_token: &str) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .get(format!("{origin}/oauth2/userinfo"))
+            .bearer_auth(access_token)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
     /// The legacy password grant for a seed user.
     pub async fn legacy_login(&self, email: &str) -> Value {
         let response = self
@@ -228,14 +251,6 @@ pub const CREATE_SESSION: &str = "mutation createSession($input: CreateSessionIn
   createSession(input: $input) { refreshToken accessToken tokenType expiresIn }
 }";
 
-fn private_key() -> RsaKeyPair {
-    let body: String = ADMIN_KEY_PEM
-        .lines()
-        .filter(|line| !line.starts_with("-----"))
-        .collect();
-    RsaKeyPair::from_pkcs8(&STANDARD.decode(body).unwrap()).unwrap()
-}
-
 /// A compact JWS with any header, signed RS256 with the admin key.
 pub fn sign_rs256(header: &Value, claims: &Value) -> String {
     let input = format!(
@@ -243,15 +258,9 @@ pub fn sign_rs256(header: &Value, claims: &Value) -> String {
         URL_SAFE_NO_PAD.encode(header.to_string()),
         URL_SAFE_NO_PAD.encode(claims.to_string())
     );
-    let key = private_key();
-    let mut signature = vec![0; key.public().modulus_len()];
-    key.sign(
-        &RSA_PKCS1_SHA256,
-        &SystemRandom::new(),
-        input.as_bytes(),
-        &mut signature,
-    )
-    .unwrap();
+    // The portal's PKCS#1 PEM, read by the one key reader the endpoint and the CLI use.
+    let key = AdminKey::from_pem(ADMIN_KEY_ID.trim(), ADMIN_KEY_PEM).unwrap();
+    let signature = key.sign_rs256(input.as_bytes()).unwrap();
     format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
 

@@ -1,11 +1,16 @@
 // Capacitor: the Authgear SDK keeps its session natively through the `Authgear` plugin, with the
 // same key names as the web SDK (authgear-sdk-js packages/authgear-capacitor/src/plugin.ts).
 
+const PLUGIN = "Authgear";
+
 /**
  * The `@authgear/capacitor` SDK's storage: `storageGetItem`, `storageSetItem`,
- * `storageDeleteItem` of the native plugin registered as `Authgear`.
+ * `storageDeleteItem` of the native plugin registered as `Authgear`. Before
+ * `@authgear/capacitor` is imported (an early bootstrap module, a lazy chunk) the plugin is not
+ * registered yet; on a native platform whose bridge lists it, the calls go to the bridge directly,
+ * as the registered plugin's own methods would.
  */
-export function capacitorStorage({ plugin = globalThis.Capacitor?.Plugins?.Authgear } = {}) {
+export function capacitorStorage({ plugin = authgearPlugin() } = {}) {
   const native = required(plugin, "capacitorStorage", "the Authgear Capacitor plugin (install @authgear/capacitor)");
   return {
     name: "capacitor",
@@ -13,6 +18,51 @@ export function capacitorStorage({ plugin = globalThis.Capacitor?.Plugins?.Authg
     set: (key, value) => native.storageSetItem({ key, value }),
     remove: (key) => native.storageDeleteItem({ key }),
   };
+}
+
+/**
+ * Whether this page runs in a native Capacitor app that has the Authgear plugin: `"yes"`,
+ * `"no"` (not native, or a native app whose bridge does not list it), or `"unknown"` (native,
+ * but nothing says which plugins it has).
+ */
+export function capacitorAuthgear() {
+  const capacitor = globalThis.Capacitor;
+  if (capacitor?.Plugins?.[PLUGIN]) return "yes";
+  if (!isNativePlatform(capacitor)) return "no";
+  if (nativeHeader(capacitor) || safeCall(() => capacitor?.isPluginAvailable?.(PLUGIN)) === true) return "yes";
+  return Array.isArray(capacitor?.PluginHeaders) ? "no" : "unknown";
+}
+
+/** The registered plugin, or else the native bridge's methods for it when the bridge lists it. */
+function authgearPlugin() {
+  const capacitor = globalThis.Capacitor;
+  const registered = capacitor?.Plugins?.[PLUGIN];
+  if (registered) return registered;
+  if (!isNativePlatform(capacitor) || !nativeHeader(capacitor) || typeof capacitor.nativePromise !== "function") return undefined;
+  // What @capacitor/core's registerPlugin() does for a method whose header says "promise".
+  const call = (method) => (options) => capacitor.nativePromise(PLUGIN, method, options);
+  return { storageGetItem: call("storageGetItem"), storageSetItem: call("storageSetItem"), storageDeleteItem: call("storageDeleteItem") };
+}
+
+// @capacitor/core's getPlatformId(): the Android bridge, or WebKit's message handler on iOS. The
+// native side injects both, and `Capacitor.PluginHeaders`, before any page script runs.
+function isNativePlatform(capacitor) {
+  const declared = safeCall(() => capacitor?.isNativePlatform?.());
+  if (typeof declared === "boolean") return declared;
+  return Boolean(globalThis.androidBridge || globalThis.webkit?.messageHandlers?.bridge);
+}
+
+function nativeHeader(capacitor) {
+  const headers = capacitor?.PluginHeaders;
+  return Array.isArray(headers) && headers.some((header) => header?.name === PLUGIN);
+}
+
+function safeCall(ask) {
+  try {
+    return ask();
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -37,7 +87,7 @@ export function capacitorPreferences({ plugin = "Preferences" } = {}) {
 
 function required(plugin, factory, what) {
   if (plugin == null) {
-    const error = new Error(`authgear-migrate: ${factory}() needs ${what}, and none is registered on window.Capacitor.Plugins`);
+    const error = new Error(`authgear-migrate: ${factory}() needs ${what}, and none is registered on window.Capacitor.Plugins nor listed by the native bridge`);
     error.code = "ERR_ADAPTER_UNAVAILABLE";
     throw error;
   }

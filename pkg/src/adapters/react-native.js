@@ -1,11 +1,17 @@
 // React Native: the Authgear SDK keeps its session natively, out of the WebView's reach. The page
 // asks the native side over `window.ReactNativeWebView.postMessage` and awaits the correlated
 // reply, which the app's WebView delivers back with `webView.postMessage` (see react-native.js).
+//
+// The native side never sends a token to the page: it answers whether a key is set (`has`) and
+// whether it holds exactly a value the page sends (`compare`), which is all the engine's
+// "already migrated?" and read-back checks need.
 
 import { decode, encode } from "./protocol.js";
 
+/** What `get` answers for a key that is set natively but was not saved by this page. */
+export const HELD_NATIVELY = "[held natively]";
+
 let pending;
-let nextID = 0;
 
 /**
  * The `@authgear/react-native` SDK's storage, through the app's bridge.
@@ -20,17 +26,34 @@ export function reactNativeStorage({ timeoutMs = 5000 } = {}) {
     throw error;
   }
   const ask = (op, key, value) => request({ op, key, value }, timeoutMs);
+  // Values this page saved: `get` returns one only once the native side confirms it holds it.
+  const saved = new Map();
+  const has = async (key) => (await ask("has", key)) === true;
+  const holds = async (key, value) => (await ask("compare", key, value)) === true;
   return {
     name: "react-native",
-    get: (key) => ask("get", key),
-    set: (key, value) => ask("set", key, value).then(() => undefined),
-    remove: (key) => ask("remove", key).then(() => undefined),
+    has,
+    holds,
+    async get(key) {
+      const value = saved.get(key);
+      if (value !== undefined && (await holds(key, value))) return value;
+      return (await has(key)) ? HELD_NATIVELY : null;
+    },
+    async set(key, value) {
+      saved.set(key, value);
+      await ask("set", key, value);
+    },
+    async remove(key) {
+      saved.delete(key);
+      await ask("remove", key);
+    },
   };
 }
 
 function request(message, timeoutMs) {
   listen();
-  const id = `${Date.now().toString(36)}-${(nextID += 1)}`;
+  // Unpredictable: a reply must answer a request this page made, not a guess.
+  const id = Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, "0")).join("");
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       pending.delete(id);
@@ -41,14 +64,16 @@ function request(message, timeoutMs) {
   });
 }
 
-// react-native-webview delivers `webView.postMessage(data)` as a message event on `window`
-// (iOS) or `document` (Android).
+// react-native-webview delivers `webView.postMessage(data)` as a message event it dispatches
+// itself on `window` (iOS) or `document` (Android): such an event has no `source`. A message
+// another window or frame posts has one, and is not the native side's.
 function listen() {
   if (pending) return;
   pending = new Map();
   const receive = (event) => {
+    if (event.source != null) return;
     const reply = decode(event.data);
-    const waiting = reply && pending.get(reply.id);
+    const waiting = reply && typeof reply.id === "string" && pending.get(reply.id);
     if (!waiting) return;
     pending.delete(reply.id);
     clearTimeout(waiting.timer);

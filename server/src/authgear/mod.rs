@@ -9,7 +9,6 @@
 //! Calls are gated: at most `AUTHGEAR_MAX_CONCURRENCY` exchanges talk to the Admin API at
 //! once, and after Authgear answered 429 none does until its `Retry-After` has passed.
 
-mod admin_jwt;
 mod gate;
 mod graphql;
 
@@ -22,7 +21,7 @@ use authgear_migrate::wire::TokenResponse;
 use serde::Deserialize;
 use serde_json::json;
 
-pub use admin_jwt::{AdminJwt, AdminKey, SigningFailed};
+pub use authgear_migrate_admin::{AdminJwt, AdminKey, SigningFailed};
 pub(crate) use gate::Slot;
 pub(crate) use graphql::AdminError;
 
@@ -81,6 +80,29 @@ impl fmt::Display for LoginIdKey {
     }
 }
 
+/// A user ID no user has: the global node ID of `User:` and the nil UUID. Well-formed, so that
+/// `createSession` gets past its user ID check to the client checks.
+const PROBE_USER_ID: &str = "VXNlcjowMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDA";
+
+/// What a `createSession` for a user who does not exist says about a client. Authgear checks,
+/// in order (pkg/admin/graphql/session_mutation.go, then pkg/admin/facade/oauth.go): the
+/// project's feature flag, the user ID's form, the client ID, the client being first-party, and
+/// only then whether the user exists. "user not found" therefore proves the rest, and nothing
+/// was created.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum SessionProbe {
+    /// "user not found": the feature is on and the client exists and is first-party.
+    Usable,
+    /// "CreateSession is disabled": the feature `admin_api.create_session_enabled` is off.
+    FeatureDisabled,
+    /// "invalid client ID": the project has no such client.
+    UnknownClient,
+    /// "cannot create session for non-first party client".
+    NotFirstParty,
+    /// A session was created: Authgear has a user with the nil UUID.
+    Created,
+}
+
 /// An Authgear user, as much of it as the exchange needs.
 #[derive(Debug, Deserialize)]
 pub(crate) struct User {
@@ -108,6 +130,9 @@ pub(crate) struct AdminClient {
     graphql: Graphql,
     gate: Gate,
     metrics: Arc<Metrics>,
+    client_ids: Vec<String>,
+    /// The origins of `AUTHGEAR_ENDPOINT` and `AUTHGEAR_PUBLIC_ENDPOINT`.
+    origins: (String, String),
 }
 
 impl AdminClient {
@@ -116,8 +141,9 @@ impl AdminClient {
         http: reqwest::Client,
         metrics: Arc<Metrics>,
     ) -> Self {
+        let counted = Arc::clone(&metrics);
         let jwt = AdminJwt::new(config.admin_key.clone(), config.project_id.clone())
-            .with_metrics(Arc::clone(&metrics));
+            .observed(move |result| counted.cache("admin_jwt", result.as_str()));
         Self {
             graphql: Graphql::new(config.admin_api_url(), http, jwt),
             gate: Gate::new(
@@ -126,7 +152,23 @@ impl AdminClient {
                 Arc::clone(&metrics),
             ),
             metrics,
+            client_ids: config.client_ids.clone(),
+            origins: (
+                config.endpoint.origin().ascii_serialization(),
+                config.public_endpoint.origin().ascii_serialization(),
+            ),
         }
+    }
+
+    /// `AUTHGEAR_CLIENT_IDS`.
+    pub(crate) fn client_ids(&self) -> &[String] {
+        &self.client_ids
+    }
+
+    /// The origin the Admin API is called at (the `iss` of the JWT access tokens it issues)
+    /// and the origin the apps' SDK uses.
+    pub(crate) fn origins(&self) -> (&str, &str) {
+        (&self.origins.0, &self.origins.1)
     }
 
     /// A slot to make calls in; every call needs one. `Err` when every slot stayed taken for
@@ -238,6 +280,44 @@ impl AdminClient {
                 if error.is("InvariantViolated", "identity already exists") =>
             {
                 self.user_by_login_id(slot, key, value, now).await
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Asks for a session for a user who does not exist, to see which check refuses it.
+    pub(crate) async fn probe_create_session(
+        &self,
+        slot: &Slot<'_>,
+        client_id: &str,
+        now: u64,
+    ) -> Result<SessionProbe, AdminError> {
+        match self
+            .create_session(slot, PROBE_USER_ID, client_id, None, now)
+            .await
+        {
+            Ok(_) => Ok(SessionProbe::Created),
+            // api.ErrUserNotFound; apierrors.NewForbidden / NewInvalid for the others.
+            Err(AdminError::Refused { error, .. })
+                if error.is("UserNotFound", "user not found") =>
+            {
+                Ok(SessionProbe::Usable)
+            }
+            Err(AdminError::Refused { error, .. })
+                if error.is("Forbidden", "CreateSession is disabled") =>
+            {
+                Ok(SessionProbe::FeatureDisabled)
+            }
+            Err(AdminError::Refused { error, .. }) if error.is("Invalid", "invalid client ID") => {
+                Ok(SessionProbe::UnknownClient)
+            }
+            Err(AdminError::Refused { error, .. })
+                if error.is(
+                    "Forbidden",
+                    "cannot create session for non-first party client",
+                ) =>
+            {
+                Ok(SessionProbe::NotFirstParty)
             }
             Err(error) => Err(error),
         }

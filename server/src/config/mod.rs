@@ -9,6 +9,7 @@ mod rolling;
 mod safety;
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::path::Path;
 use std::time::Duration;
 
 use url::{Host, Url};
@@ -49,8 +50,13 @@ pub struct Config {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AuthgearConfig {
-    /// `AUTHGEAR_ENDPOINT`, e.g. `https://myapp.authgear.cloud`.
+    /// `AUTHGEAR_ENDPOINT`, e.g. `https://myapp.authgear.cloud`: where the Admin API is called.
     pub endpoint: Url,
+    /// `AUTHGEAR_PUBLIC_ENDPOINT` (default: `AUTHGEAR_ENDPOINT`): the endpoint the apps' SDK
+    /// uses, e.g. a custom domain `https://auth.example.com`. A JWT access token's `iss` is the
+    /// origin the Admin API was called at (authgear-server pkg/lib/oauth/oidc/id_token.go
+    /// `Iss()`), so when the two differ the apps must accept `endpoint` as an issuer too.
+    pub public_endpoint: Url,
     /// `AUTHGEAR_PROJECT_ID`: the `aud` of the admin JWT.
     pub project_id: String,
     /// `AUTHGEAR_ADMIN_KEY_ID` with `AUTHGEAR_ADMIN_KEY_FILE` or `AUTHGEAR_ADMIN_KEY_PEM`.
@@ -168,6 +174,9 @@ impl Config {
 
 fn authgear<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<AuthgearConfig, ConfigError> {
     let endpoint = vars.required("AUTHGEAR_ENDPOINT", EXPECT_ENDPOINT, parse_endpoint)?;
+    let public_endpoint = vars
+        .parsed("AUTHGEAR_PUBLIC_ENDPOINT", EXPECT_ENDPOINT, parse_endpoint)?
+        .unwrap_or_else(|| endpoint.clone());
     let project_id = match vars.get("AUTHGEAR_PROJECT_ID") {
         Some(id) => id,
         None => default_project_id(&endpoint)?,
@@ -210,6 +219,7 @@ fn authgear<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<AuthgearCon
         .unwrap_or(DEFAULT_QUEUE_TIMEOUT);
     Ok(AuthgearConfig {
         endpoint,
+        public_endpoint,
         project_id,
         admin_key,
         client_ids,
@@ -225,8 +235,9 @@ const EXPECT_ENDPOINT: &str =
 const EXPECT_PROJECT_ID: &str = "the Authgear project ID, given explicitly when the host of \
                                  AUTHGEAR_ENDPOINT is an IP address and has no first label";
 const EXPECT_KEY_ID: &str = "the Admin API key ID shown in the portal (Advanced > Admin API)";
-const EXPECT_KEY: &str = "the Admin API private key: a PKCS#8 PEM file (AUTHGEAR_ADMIN_KEY_FILE) \
-                          or its text (AUTHGEAR_ADMIN_KEY_PEM)";
+const EXPECT_KEY: &str = "the Admin API private key: the PEM file the portal downloads (PKCS#1, \
+                          or PKCS#8) in AUTHGEAR_ADMIN_KEY_FILE, or its text in \
+                          AUTHGEAR_ADMIN_KEY_PEM";
 const EXPECT_CLIENT_IDS: &str = "a comma-separated list of the Authgear client IDs to serve";
 const EXPECT_LOGIN_ID_KEY: &str = "email, phone or username";
 const EXPECT_CONCURRENCY: &str = "a whole number from 1 to 1024";
@@ -243,7 +254,7 @@ fn admin_key<F: Fn(&str) -> Option<String>>(
 ) -> Result<AdminKey, ConfigError> {
     const FILE: &str = "AUTHGEAR_ADMIN_KEY_FILE";
     const PEM: &str = "AUTHGEAR_ADMIN_KEY_PEM";
-    let (variable, pem) = match (vars.get(FILE), vars.get(PEM)) {
+    let (variable, key) = match (vars.get(FILE), vars.get(PEM)) {
         (Some(_), Some(_)) => {
             return Err(ConfigError::Conflict {
                 variable: FILE,
@@ -256,20 +267,13 @@ fn admin_key<F: Fn(&str) -> Option<String>>(
                 expected: EXPECT_KEY,
             });
         }
-        (Some(path), None) => {
-            let pem = std::fs::read_to_string(&path).map_err(|error| ConfigError::Invalid {
-                variable: FILE,
-                expected: EXPECT_KEY,
-                problem: format!("cannot read {path}: {error}"),
-            })?;
-            (FILE, pem)
-        }
-        (None, Some(pem)) => (PEM, pem),
+        (Some(path), None) => (FILE, AdminKey::from_file(key_id, Path::new(&path))),
+        (None, Some(pem)) => (PEM, AdminKey::from_pem(key_id, &pem)),
     };
-    AdminKey::from_pem(key_id, &pem).map_err(|problem| ConfigError::Invalid {
+    key.map_err(|problem| ConfigError::Invalid {
         variable,
         expected: EXPECT_KEY,
-        problem,
+        problem: problem.to_string(),
     })
 }
 

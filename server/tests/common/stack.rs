@@ -52,11 +52,17 @@ impl Stack {
             .expect("the devstack starts");
         let config = devstack.config().clone();
         let http = reqwest::Client::builder().no_proxy().build().unwrap();
-        Self {
+        let stack = Self {
             devstack: Some(devstack),
             config,
             http,
-        }
+        };
+        // The endpoint passes Authgear's tokens through whatever their form; JWT access tokens
+        // (a switch: Authgear's default is opaque) let these tests read the `sub` they name.
+        stack
+            .control("config", json!({"issue_jwt_access_token": true}))
+            .await;
+        stack
     }
 
     pub async fn stop(mut self) {
@@ -70,7 +76,9 @@ impl Stack {
     pub fn env(&self) -> HashMap<&'static str, String> {
         let legacy = &self.config.legacy;
         HashMap::from([
-            ("AUTHGEAR_ENDPOINT", self.config.authgear.clone()),
+            // The Admin API at the project's own host; the apps at its custom domain.
+            ("AUTHGEAR_ENDPOINT", self.config.authgear_admin.clone()),
+            ("AUTHGEAR_PUBLIC_ENDPOINT", self.config.authgear.clone()),
             ("AUTHGEAR_PROJECT_ID", self.config.project_id.clone()),
             ("AUTHGEAR_ADMIN_KEY_ID", ADMIN_KEY_ID.trim().to_owned()),
             ("AUTHGEAR_ADMIN_KEY_PEM", ADMIN_KEY_PEM.to_owned()),
@@ -130,6 +138,11 @@ impl Stack {
             .as_str()
             .unwrap()
             .to_owned()
+    }
+
+    /// Switches of the Authgear stand-in (`POST /__devstack/config`, see devstack/README.md).
+    pub async fn configure_authgear(&self, settings: Value) {
+        self.control("config", settings).await;
     }
 
     /// A fault switch (see devstack/README.md).

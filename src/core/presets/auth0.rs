@@ -13,7 +13,9 @@
 
 use serde_json::Value;
 
-use super::{Candidates, PresetSpec, Want, group, json, read, seconds, session, text, token};
+use super::{
+    Candidates, PresetSpec, Want, bind_dpop, group, json, read, seconds, session, text, token,
+};
 use crate::core::source::{Area, Entry, LegacySession, Read, TokenKind, Unreadable};
 
 const PREFIX: &str = "@@auth0spajs@@::";
@@ -112,6 +114,8 @@ fn client_session(
     {
         tokens.push(token(TokenKind::IdToken, id, None));
     }
+    // `useDpop` (auth0-spa-js 2.3+): the body's `token_type` is `DPoP`.
+    bind_dpop(&mut tokens, text(body, "token_type"));
     // Cleanup: what `logout()` removes for this client.
     let mut reads: Vec<Read> = client_entries
         .iter()

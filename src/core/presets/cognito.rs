@@ -7,21 +7,25 @@
 //! v5 `amazon-cognito-identity-js/src/CognitoUser.js` (`cacheTokens`, `clearCachedUser`: the same
 //! names and `userData`). Values are raw strings: the access and ID tokens are JWTs (expiry =
 //! `exp`), the refresh token is opaque (or a JWE). `Amplify.configure(cfg, {ssr: true})` writes
-//! the same names to readable cookies, which are read too.
+//! the same names to readable cookies, which are read too; their names as js-cookie writes them
+//! (`encodeURIComponent`, then `# $ & + ^ \` |` restored and `( )` escaped), so an email
+//! username's `@` is `%40` in the name while `LastAuthUser`'s value is decoded.
+//! `cognitoUserPoolsTokenProvider.setKeyValueStorage(sessionStorage)` keeps them in
+//! `sessionStorage`.
 
 use super::{Candidates, PresetSpec, Want, find, read, session, token};
 use crate::core::source::{Area, Entry, LegacySession, TokenKind, Unreadable};
 
 const PREFIX: &str = "CognitoIdentityServiceProvider.";
 const POINTER: &str = ".LastAuthUser";
-const AREAS: [Area; 2] = [Area::LocalStorage, Area::Cookie];
+const AREAS: [Area; 3] = [Area::LocalStorage, Area::SessionStorage, Area::Cookie];
 /// Token keys and the other per-user keys sign-out removes.
 const TOKENS: [(&str, TokenKind); 3] = [
     ("accessToken", TokenKind::AccessToken),
     ("idToken", TokenKind::IdToken),
     ("refreshToken", TokenKind::RefreshToken),
 ];
-const ALSO_REMOVED: [&str; 3] = ["clockDrift", "signInDetails", "userData"];
+const ALSO_REMOVED: [&str; 4] = ["clockDrift", "signInDetails", "oauthMetadata", "userData"];
 
 pub fn wants(spec: &PresetSpec) -> Vec<Want> {
     let prefix = match &spec.client_id {
@@ -52,10 +56,18 @@ pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySessio
             continue;
         }
         let base = format!("{PREFIX}{client_id}.{user}.");
+        let user_entry = |name: &str| {
+            let key = format!("{base}{name}");
+            find(entries, pointer.area, &key).or_else(|| {
+                (pointer.area == Area::Cookie)
+                    .then(|| find(entries, Area::Cookie, &js_cookie_name(&key)))
+                    .flatten()
+            })
+        };
         let mut tokens = Vec::new();
         let mut reads = Vec::new();
         for (name, kind) in TOKENS {
-            if let Some(entry) = find(entries, pointer.area, &format!("{base}{name}")) {
+            if let Some(entry) = user_entry(name) {
                 reads.push(read(entry));
                 if !entry.value.is_empty() {
                     tokens.push(token(kind, &entry.value, None));
@@ -63,7 +75,7 @@ pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySessio
             }
         }
         for name in ALSO_REMOVED {
-            if let Some(entry) = find(entries, pointer.area, &format!("{base}{name}")) {
+            if let Some(entry) = user_entry(name) {
                 reads.push(read(entry));
             }
         }
@@ -71,6 +83,22 @@ pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySessio
         candidates.offer(Ok(session(tokens, reads)));
     }
     candidates.finish()
+}
+
+/// A cookie name as js-cookie 3 (`converter.write` of names) writes it.
+fn js_cookie_name(name: &str) -> String {
+    let mut encoded = String::with_capacity(name.len());
+    for ch in name.chars() {
+        if ch.is_ascii_alphanumeric() || "-_.!~*'#$&+^`|".contains(ch) {
+            encoded.push(ch);
+        } else {
+            let mut bytes = [0; 4];
+            for byte in ch.encode_utf8(&mut bytes).bytes() {
+                encoded.push_str(&format!("%{byte:02X}"));
+            }
+        }
+    }
+    encoded
 }
 
 #[cfg(test)]
@@ -184,5 +212,50 @@ mod tests {
         assert_eq!(parse_preset(&spec(), &entries, NOW), Ok(None));
         let empty = [local(&format!("{BASE}.LastAuthUser"), "")];
         assert_eq!(parse_preset(&spec(), &empty, NOW), Ok(None));
+    }
+
+    #[test]
+    fn js_cookie_encoded_names_of_an_email_username() {
+        assert_eq!(
+            js_cookie_name("C.a+b@x.com(1).idToken"),
+            "C.a+b%40x.com%281%29.idToken"
+        );
+        let user = "alice@example.com";
+        let entries: Vec<Entry> = stored(Area::Cookie, user, NOW + 60)
+            .into_iter()
+            .map(|mut entry| {
+                if !entry.key.ends_with(".LastAuthUser") {
+                    entry.key = entry.key.replace('@', "%40");
+                }
+                entry
+            })
+            .collect();
+        let session = parse_preset(&spec(), &entries, NOW).unwrap().unwrap();
+        assert_eq!(session.tokens.len(), 3);
+        assert!(
+            keys(&session).iter().any(|(_, key)| *key
+                == "CognitoIdentityServiceProvider.3abc.alice%40example.com.refreshToken"),
+            "cleanup must expire the cookie by the name it was written with"
+        );
+    }
+
+    #[test]
+    fn session_storage_and_oauth_metadata() {
+        let mut entries = stored(Area::SessionStorage, "u-5", NOW + 60);
+        entries.push(session_storage(
+            &format!("{BASE}.u-5.oauthMetadata"),
+            r#"{"oauthSignIn":true}"#,
+        ));
+        let session = parse_preset(&spec(), &entries, NOW).unwrap().unwrap();
+        assert!(
+            session
+                .entries
+                .iter()
+                .all(|read| read.area == Area::SessionStorage)
+        );
+        assert!(keys(&session).contains(&(
+            Area::SessionStorage,
+            "CognitoIdentityServiceProvider.3abc.u-5.oauthMetadata"
+        )));
     }
 }

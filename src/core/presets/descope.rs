@@ -4,11 +4,17 @@
 //! `REFRESH_TOKEN_KEY` `DSR`, ID token `DSI`, each a raw JWT in `localStorage` under the
 //! optional `storagePrefix`; the session token also as cookie `DS`, and the refresh token as
 //! cookie `DSR` in cookie mode, the cookie winning when both are there, as the SDK reads them).
-//! The refresh token is a JWT with its own `exp`.
+//! The refresh token is a JWT with its own `exp`. `DSRCN` (under the prefix) holds the name of
+//! the server's HttpOnly refresh cookie when it answers one (`cookieName`); sign-out (`M` in the
+//! 1.53 build: `DSR`, `DS`, `DSI`, `DSRCN`, then the two cookies) removes it too, and so does
+//! cleanup. Custom cookie names (`sessionTokenViaCookie.cookieName`, `refreshTokenViaCookie.
+//! cookieName`) are not read (README).
 
 use super::{PresetSpec, Want, read, session, token};
 use crate::core::source::{Area, Entry, LegacySession, TokenKind, Unreadable};
 
+/// The refresh cookie's name, when the server set one: no token, removed with the session.
+const REFRESH_COOKIE_NAME: &str = "DSRCN";
 const NAMES: [(&str, TokenKind); 3] = [
     ("DS", TokenKind::AccessToken),
     ("DSR", TokenKind::RefreshToken),
@@ -25,6 +31,10 @@ pub fn wants(spec: &PresetSpec) -> Vec<Want> {
         .iter()
         .map(|(name, _)| Want::Key(Area::LocalStorage, format!("{prefix}{name}")))
         .collect();
+    wants.push(Want::Key(
+        Area::LocalStorage,
+        format!("{prefix}{REFRESH_COOKIE_NAME}"),
+    ));
     wants.push(Want::Key(Area::Cookie, "DS".to_owned()));
     wants.push(Want::Key(Area::Cookie, "DSR".to_owned()));
     wants
@@ -52,6 +62,13 @@ pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySessio
             tokens.push(token(kind, &entry.value, None));
         }
     }
+    let cookie_name = format!("{prefix}{REFRESH_COOKIE_NAME}");
+    reads.extend(
+        entries
+            .iter()
+            .filter(|e| e.area == Area::LocalStorage && e.key == cookie_name)
+            .map(read),
+    );
     Ok(session(tokens, reads))
 }
 
@@ -79,7 +96,8 @@ mod tests {
                 (TokenKind::IdToken, Some(NOW + 60)),
             ]
         );
-        assert_eq!(session.entries.len(), 3);
+        assert_eq!(session.entries.len(), 4);
+        assert!(keys(&session).contains(&(Area::LocalStorage, "DSRCN")));
     }
 
     #[test]

@@ -5,16 +5,17 @@
 //! `<prefix><key>0`, `<prefix><key>1`, … and reads them back in order up to the first missing
 //! one. Only the refresh token is there (`kinde_refreshToken0…`); access and ID tokens stay in
 //! memory. Older 4.x builds kept it whole in `kinde_refresh_token`, which 4.5 still reads.
-//! js-utils' own default prefix `kinde-` (SDKs built on it directly) is read too. In production
-//! the refresh token is an HttpOnly cookie on Kinde's domain; the readable `_kbrte` cookie says
-//! it exists (the cookie mode's indicator).
+//! js-utils' own default prefix `kinde-` (SDKs built on it directly) is read too. Apps on the
+//! default `*.kinde.com` domain keep those chunks in production as well (js-utils
+//! `exchangeAuthCode.ts`); with a custom domain the refresh token is the HttpOnly `_kbrte` cookie
+//! (`createKindeClient.ts`), which page JavaScript never sees: cookie mode, with no indicator of
+//! its own (see `indicator` in `mod.rs`).
 
 use super::{Candidates, Want, find, read, session, token};
 use crate::core::source::{Area, Entry, LegacySession, TokenKind, Unreadable};
 
 const CHUNKED: [&str; 2] = ["kinde_refreshToken", "kinde-refreshToken"];
 const WHOLE: &str = "kinde_refresh_token";
-pub const COOKIE_INDICATOR: &str = "_kbrte";
 
 pub fn wants() -> Vec<Want> {
     let mut wants: Vec<Want> = CHUNKED
@@ -72,7 +73,7 @@ fn chunks(entries: &[Entry], prefix: &str) -> Result<Option<LegacySession>, Unre
 #[cfg(test)]
 mod tests {
     use super::super::fixtures::*;
-    use super::super::{CookieMode, Preset, PresetSpec, parse as parse_preset};
+    use super::super::{CookieMode, Preset, PresetSpec, parse as parse_preset, wants};
     use super::*;
 
     #[test]
@@ -109,7 +110,7 @@ mod tests {
     }
 
     #[test]
-    fn older_whole_key_and_cookie_indicator() {
+    fn older_whole_key_and_cookie_mode_without_seeing_kbrte() {
         let spec = PresetSpec::new(Preset::Kinde);
         let session = parse_preset(&spec, &[local(WHOLE, "rt")], NOW)
             .unwrap()
@@ -119,12 +120,22 @@ mod tests {
             cookie: Some(CookieMode::default()),
             ..spec
         };
-        assert_eq!(parse_preset(&cookie_mode, &[], NOW), Ok(None));
+        // `_kbrte` is HttpOnly: cookie mode cannot wait to see it.
         assert!(
-            parse_preset(&cookie_mode, &[cookie("_kbrte", "true")], NOW)
+            parse_preset(&cookie_mode, &[], NOW)
                 .unwrap()
                 .unwrap()
                 .is_cookie()
         );
+        assert!(
+            !wants(&cookie_mode, &[])
+                .iter()
+                .any(|want| want.area() == Area::Cookie)
+        );
+        // A live chunked refresh token (the default `*.kinde.com` domain) is sent instead.
+        let session = parse_preset(&cookie_mode, &[local("kinde_refreshToken0", "rt")], NOW)
+            .unwrap()
+            .unwrap();
+        assert!(!session.is_cookie());
     }
 }

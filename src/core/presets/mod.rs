@@ -115,7 +115,9 @@ pub struct PresetSpec {
 
 /// Cookie mode. `indicator` names a cookie page JavaScript can read whose presence says a
 /// legacy session exists, so signed-out users send nothing; presets with one of their own
-/// (Clerk `__client_uat`, Kinde `_kbrte`, Privy `privy-session`) need none.
+/// (Clerk `__client_uat`, Privy `privy-session`) need none. Kinde's `_kbrte` is its HttpOnly
+/// refresh cookie itself, never visible to page JavaScript: Kinde's cookie mode asks the
+/// endpoint once, as Auth.js's does, unless the app names an indicator.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CookieMode {
@@ -160,6 +162,8 @@ pub fn probe(source: &SourceSpec) -> Option<Vec<Probe>> {
     let wants = match source {
         SourceSpec::Storage { area, key, .. } => vec![Want::Key(*area, key.clone())],
         SourceSpec::Callback { .. } => return None,
+        // Cookie mode without an indicator may find its session where page JS cannot look.
+        SourceSpec::Preset(spec) if cookie_mode(spec) && indicator(spec).is_none() => return None,
         SourceSpec::Preset(spec) => wants(spec, &[]),
     };
     let checkable = !wants.is_empty() && wants.iter().all(|want| want.area() != Area::Adapter);
@@ -280,10 +284,13 @@ pub fn prune(entry: &Read, value: &str, removed: &[Read]) -> Option<String> {
 /// Writes back replacement tokens the endpoint handed over after spending a rotating legacy
 /// refresh token: in each of the session's entries that holds an old token's text, that text is
 /// replaced by its successor, so the SDK finds its session in its own format. Values that do not
-/// hold the token as text (encrypted, base64, split in chunks) cannot be rewritten this way.
+/// hold the token as text (encrypted, base64, split in chunks) cannot be rewritten this way;
+/// nor are the `decrypted` ones (indexes into `entries`): their plaintext must never land in
+/// storage in clear (MSAL's `localStorage`), and re-encrypting is MSAL's business.
 /// Returns the entries to write (index into `entries`, new value) and the kinds written.
 pub fn rewrite(
     entries: &[Entry],
+    decrypted: &[usize],
     session: &LegacySession,
     replacement: &crate::wire::LegacySession,
 ) -> (Vec<(usize, String)>, Vec<TokenKind>) {
@@ -302,7 +309,7 @@ pub fn rewrite(
                 .entries
                 .iter()
                 .any(|read| read.area == entry.area && read.key == entry.key);
-            if !part || entry.area == Area::IndexedDb {
+            if !part || entry.area == Area::IndexedDb || decrypted.contains(&index) {
                 continue;
             }
             let current = match writes.iter().position(|(at, _)| *at == index) {
@@ -378,7 +385,6 @@ fn indicator(spec: &PresetSpec) -> Option<&str> {
         .and_then(|mode| mode.indicator.as_deref())
     {
         Some(name) => Some(name),
-        None if spec.preset == Preset::Kinde => Some(kinde::COOKIE_INDICATOR),
         None => None,
     }
 }
@@ -434,6 +440,16 @@ fn base64url(text: &str) -> Option<Vec<u8>> {
 
 fn token(kind: TokenKind, value: &str, expires_at: Option<i64>) -> LegacyToken {
     LegacyToken::with_expiry(kind, value.to_owned(), expires_at)
+}
+
+/// RFC 9449: a `token_type` of `DPoP` binds the access token to the SDK's key, and §5 binds a
+/// public client's refresh token to it as well; neither can be used without the key.
+fn bind_dpop(tokens: &mut [LegacyToken], token_type: Option<&str>) {
+    if token_type.is_some_and(|kind| kind.eq_ignore_ascii_case("dpop")) {
+        for token in tokens.iter_mut().filter(|t| t.kind != TokenKind::IdToken) {
+            token.facts.dpop_bound = true;
+        }
+    }
 }
 
 fn read(entry: &Entry) -> Read {
@@ -619,6 +635,10 @@ mod tests {
             None
         );
         assert_eq!(probe(r#"{"preset":{"preset":"authjs","cookie":{}}}"#), None);
+        assert_eq!(probe(r#"{"preset":{"preset":"kinde","cookie":{}}}"#), None);
+        assert!(
+            probe(r#"{"preset":{"preset":"kinde","cookie":{"indicator":"signed_in"}}}"#).is_some()
+        );
     }
 
     #[test]
@@ -735,16 +755,38 @@ mod tests {
             refresh_token: Some("rt-2".into()),
             id_token: Some("no old one".into()),
         };
-        let (writes, kinds) = rewrite(&entries, &session, &replacement);
+        let (writes, kinds) = rewrite(&entries, &[], &session, &replacement);
         assert_eq!(writes, [(2, "\"rt-2\"".to_owned())]);
         assert_eq!(kinds, [TokenKind::RefreshToken]);
+        // A decrypted value (MSAL's localStorage) is never written back in clear.
+        assert_eq!(
+            rewrite(&entries, &[2], &session, &replacement),
+            (vec![], vec![])
+        );
         // Encrypted or chunked values do not hold the token as text: nothing is written.
         let sealed = [local("kinde_refreshToken0", "rt-")];
         let session = LegacySession {
             tokens: vec![token(TokenKind::RefreshToken, "rt-1", None)],
             entries: vec![read(&sealed[0])],
         };
-        assert_eq!(rewrite(&sealed, &session, &replacement), (vec![], vec![]));
+        assert_eq!(
+            rewrite(&sealed, &[], &session, &replacement),
+            (vec![], vec![])
+        );
+    }
+
+    #[test]
+    fn a_dpop_token_type_binds_access_and_refresh_tokens() {
+        let mut tokens = vec![
+            token(TokenKind::AccessToken, "at", None),
+            token(TokenKind::RefreshToken, "rt", None),
+            token(TokenKind::IdToken, &jwt_exp(NOW), None),
+        ];
+        bind_dpop(&mut tokens, Some("Bearer"));
+        assert!(tokens.iter().all(|t| !t.facts.dpop_bound));
+        bind_dpop(&mut tokens, Some("DPoP"));
+        let bound: Vec<bool> = tokens.iter().map(|t| t.facts.dpop_bound).collect();
+        assert_eq!(bound, [true, true, false]);
     }
 
     #[test]

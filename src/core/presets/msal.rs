@@ -18,7 +18,8 @@
 //! "secret","realm","target","expiresOn","tokenType",…}`, `expiresOn` a string of seconds.
 //!
 //! Which access token: the one whose target has every word of `legacy.scope`, else one whose
-//! JWT `aud` has `legacy.audience`, else the one that expires last. Which account: the active
+//! JWT `aud` has `legacy.audience`, else the one that expires last, a Microsoft Graph token
+//! (which only Graph can verify) only when there is no other. Which account: the active
 //! one, else the freshest.
 
 use serde_json::Value;
@@ -268,7 +269,7 @@ fn account_session(
     }
     // Bearer access tokens only (not PoP / SSH certificates), for the configured API.
     let scope = spec.scope.as_deref().unwrap_or("");
-    let access: Vec<LegacyToken> = of_type("AccessToken")
+    let access: Vec<(bool, LegacyToken)> = of_type("AccessToken")
         .filter(|credential| {
             let scheme = credential.field("tokenType");
             scheme.is_empty() || scheme.eq_ignore_ascii_case("bearer")
@@ -283,21 +284,23 @@ fn account_session(
             })
         })
         .map(|credential| {
-            token(
+            let access = token(
                 TokenKind::AccessToken,
                 credential.field("secret"),
                 credential.expires_on(),
-            )
+            );
+            (for_graph(&access, credential.field("target")), access)
         })
-        .filter(|access| {
+        .filter(|(_, access)| {
             spec.audience
                 .as_deref()
                 .is_none_or(|audience| access.facts.audience.iter().any(|aud| aud == audience))
         })
         .collect();
-    if let Some(best) = access
+    // A Microsoft Graph token is Graph's to verify, not the app's backend: any other first.
+    if let Some((_, best)) = access
         .into_iter()
-        .max_by_key(|access| access.facts.expires_at.unwrap_or(0))
+        .max_by_key(|(graph, access)| (!graph, access.facts.expires_at.unwrap_or(0)))
     {
         tokens.push(best);
     }
@@ -317,6 +320,32 @@ fn account_session(
         .map(|credential| read(credential.entry))
         .collect();
     Ok(session(tokens, reads))
+}
+
+/// Graph's `aud`: its application ID, or its resource URL.
+const GRAPH: [&str; 2] = [
+    "00000003-0000-0000-c000-000000000000",
+    "https://graph.microsoft.com",
+];
+
+/// A token for Microsoft Graph: its `aud` says so, or (opaque to us) every scope of its target
+/// is Graph's: a bare name (`User.Read`: Graph is MSAL's default resource) or a Graph URL, while
+/// an API's scopes are `api://…/name` or `https://host/name`.
+fn for_graph(access: &LegacyToken, target: &str) -> bool {
+    const OIDC: [&str; 4] = ["openid", "profile", "email", "offline_access"];
+    if !access.facts.audience.is_empty() {
+        return access
+            .facts
+            .audience
+            .iter()
+            .any(|aud| GRAPH.contains(&aud.trim_end_matches('/')));
+    }
+    let mut words = target
+        .split_whitespace()
+        .filter(|word| !OIDC.iter().any(|oidc| word.eq_ignore_ascii_case(oidc)))
+        .peekable();
+    words.peek().is_some()
+        && words.all(|word| !word.contains('/') || word.to_ascii_lowercase().contains(GRAPH[1]))
 }
 
 /// What else removing the account touches: its account entities, and the indexes.
@@ -503,10 +532,30 @@ mod tests {
                 .expires_at,
             Some(NOW + 2000)
         );
+        // Without scope or audience: not the Graph token, though it expires last.
         let session = parse_preset(&spec(), &v5_cache(Area::SessionStorage), NOW)
             .unwrap()
             .unwrap();
-        assert_eq!(value(&session, TokenKind::AccessToken), "graph-at");
+        assert_ne!(value(&session, TokenKind::AccessToken), "graph-at");
+    }
+
+    #[test]
+    fn graph_tokens_are_known_by_audience_or_scopes() {
+        let opaque = token(TokenKind::AccessToken, "at", None);
+        assert!(for_graph(&opaque, "User.Read openid profile"));
+        assert!(for_graph(&opaque, "https://graph.microsoft.com/Mail.Read"));
+        assert!(!for_graph(&opaque, "api://my-api/access_as_user openid"));
+        assert!(!for_graph(&opaque, "openid profile"));
+        for aud in GRAPH {
+            let graph = token(TokenKind::AccessToken, &jwt(json!({"aud": aud})), None);
+            assert!(for_graph(&graph, "api://looks-like-an-api/x"));
+        }
+        let api = token(
+            TokenKind::AccessToken,
+            &jwt(json!({"aud": "api://my-api"})),
+            None,
+        );
+        assert!(!for_graph(&api, "User.Read"));
     }
 
     #[test]
@@ -591,7 +640,8 @@ mod tests {
                 .to_string(),
         ));
         let session = parse_preset(&spec(), &entries, NOW).unwrap().unwrap();
-        assert_eq!(value(&session, TokenKind::AccessToken), "graph-at");
+        assert_eq!(value(&session, TokenKind::RefreshToken), "rt-secret");
+        assert!(!["other-at", "graph-at"].contains(&value(&session, TokenKind::AccessToken)));
         assert!(
             keys(&session)
                 .iter()

@@ -6,7 +6,7 @@
 //! `access_token`, `refresh_token`, `token_type`, `scope`, `profile`, `expires_at` in seconds,
 //! the access token's expiry). `localStorage` is read too (a `userStore` moved there).
 
-use super::{Candidates, PresetSpec, Want, json, read, seconds, session, text, token};
+use super::{Candidates, PresetSpec, Want, bind_dpop, json, read, seconds, session, text, token};
 use crate::core::source::{Area, Entry, LegacySession, TokenKind, Unreadable};
 
 const PREFIX: &str = "oidc.user:";
@@ -79,6 +79,8 @@ fn user(entry: &Entry) -> Result<Option<LegacySession>, Unreadable> {
     if let Some(id) = text(&value, "id_token") {
         tokens.push(token(TokenKind::IdToken, id, None));
     }
+    // `dpop` settings (oidc-client-ts 3.1+): `token_type` is `DPoP`.
+    bind_dpop(&mut tokens, text(&value, "token_type"));
     Ok(session(tokens, vec![read(entry)]))
 }
 

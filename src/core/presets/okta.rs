@@ -15,7 +15,7 @@
 
 use serde_json::Value;
 
-use super::{Candidates, PresetSpec, Want, json, read, seconds, session, text, token};
+use super::{Candidates, PresetSpec, Want, bind_dpop, json, read, seconds, session, text, token};
 use crate::core::source::{Area, Entry, LegacySession, LegacyToken, Read, TokenKind, Unreadable};
 
 const KEY: &str = "okta-token-storage";
@@ -70,7 +70,10 @@ pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySessio
 fn storage(value: &str, reads: Vec<Read>) -> Result<Option<LegacySession>, Unreadable> {
     let value = json(value)?;
     let object = value.as_object().ok_or(Unreadable::UnexpectedShape)?;
-    let tokens: Vec<LegacyToken> = object.values().filter_map(token_of).collect();
+    let mut tokens: Vec<LegacyToken> = object.values().filter_map(token_of).collect();
+    // `dpop: true`: the access token's `tokenType` is `DPoP`, and the refresh token is bound too.
+    let token_type = object.values().find_map(|t| text(t, "tokenType"));
+    bind_dpop(&mut tokens, token_type);
     Ok(session(tokens, reads))
 }
 

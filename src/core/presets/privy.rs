@@ -9,6 +9,12 @@
 //! (`t`) when the server holds HttpOnly cookies, which is the cookie mode's indicator. Sign-out
 //! removes the user's keys and cookies, which this mirrors (the `privy:saved-users` list of user
 //! IDs is left: it holds no credential).
+//!
+//! Server-cookie mode (the app config's `custom_api_url`): the published 0.76.2 build
+//! (`dist/esm/index.mjs`, `storeRefreshTokenForUser`) stores the `refresh_token` of the server's
+//! answer as it comes, and writes no cookies; the server keeps the real one HttpOnly and answers
+//! the placeholder `"deprecated"` (the literal is the server's, not in the build). That value is
+//! no credential: it is skipped, and cookie mode (with `privy-session`) takes over.
 
 use serde_json::Value;
 
@@ -16,6 +22,8 @@ use super::{Candidates, Want, find, json, read, session, token};
 use crate::core::source::{Area, Entry, LegacySession, Read, TokenKind, Unreadable};
 
 const ACTIVE_USER: &str = "privy:active-user";
+/// The refresh token Privy's server answers when it keeps the real one in an HttpOnly cookie.
+const SERVER_COOKIE_PLACEHOLDER: &str = "deprecated";
 const LOCAL: [(&str, Option<TokenKind>); 4] = [
     ("token", Some(TokenKind::AccessToken)),
     ("refresh_token", Some(TokenKind::RefreshToken)),
@@ -66,7 +74,7 @@ fn from_local(
         reads.push(read(entry));
         let Some(kind) = kind else { continue };
         match json(&entry.value)? {
-            Value::String(value) if !value.is_empty() => tokens.push(token(kind, &value, None)),
+            Value::String(value) if is_credential(&value) => tokens.push(token(kind, &value, None)),
             Value::Null | Value::String(_) => {}
             _ => return Err(Unreadable::UnexpectedShape),
         }
@@ -89,7 +97,7 @@ fn from_cookies(
         for cookie in names.iter().flatten() {
             if let Some(entry) = find(entries, Area::Cookie, cookie) {
                 reads.push(read(entry));
-                if !entry.value.is_empty()
+                if is_credential(&entry.value)
                     && tokens.iter().all(|t: &super::LegacyToken| t.kind != kind)
                 {
                     tokens.push(token(kind, &entry.value, None));
@@ -98,6 +106,10 @@ fn from_cookies(
         }
     }
     Ok(session(tokens, reads))
+}
+
+fn is_credential(value: &str) -> bool {
+    !value.is_empty() && value != SERVER_COOKIE_PLACEHOLDER
 }
 
 /// The cookie mode's indicator: `privy-session` or `privy-<id>-session`.
@@ -188,5 +200,32 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(session.is_cookie());
+    }
+
+    #[test]
+    fn server_cookie_mode_placeholder_is_not_a_credential() {
+        let cookie_mode = PresetSpec {
+            cookie: Some(CookieMode::default()),
+            ..PresetSpec::new(Preset::Privy)
+        };
+        let entries = [
+            local(ACTIVE_USER, &quoted(USER)),
+            local(&format!("privy:{USER}:token"), &quoted(&jwt_exp(NOW - 600))),
+            local(
+                &format!("privy:{USER}:refresh_token"),
+                &quoted("deprecated"),
+            ),
+            cookie(&format!("privy-{USER}-session"), "t"),
+        ];
+        let session = parse_preset(&PresetSpec::new(Preset::Privy), &entries, NOW)
+            .unwrap()
+            .unwrap();
+        assert!(session.token(TokenKind::RefreshToken).is_none());
+        assert!(
+            parse_preset(&cookie_mode, &entries, NOW)
+                .unwrap()
+                .unwrap()
+                .is_cookie()
+        );
     }
 }

@@ -9,6 +9,10 @@
 //! `<key>.1`, …; the unsplit cookie wins when present; chunks are joined up to the first missing
 //! one, and only the joined value carries the `base64-` prefix). auth-js v1: key
 //! `supabase.auth.token`, value `{"currentSession": {…}, "expiresAt": <s>}`.
+//! `@supabase/auth-helpers-*` (auth-helpers-shared `src/utils/cookies.ts`,
+//! `stringifySupabaseSession`): the same cookie names and chunks, holding the JSON array
+//! `[access_token, refresh_token, provider_token, provider_refresh_token, factors]`; the expiry
+//! is the access token's `exp`. A `storage: sessionStorage` client keeps its key there.
 
 use serde_json::Value;
 
@@ -21,13 +25,14 @@ const V1_KEY: &str = "supabase.auth.token";
 const BASE64_PREFIX: &str = "base64-";
 
 pub fn wants(spec: &PresetSpec) -> Vec<Want> {
-    let local = match &spec.storage_key {
-        Some(key) => Want::Key(Area::LocalStorage, key.clone()),
-        None => Want::Prefix(Area::LocalStorage, "sb-".to_owned()),
+    let web = |area| match &spec.storage_key {
+        Some(key) => Want::Key(area, key.clone()),
+        None => Want::Prefix(area, "sb-".to_owned()),
     };
     let cookies = spec.storage_key.as_deref().unwrap_or("sb-").to_owned();
     vec![
-        local,
+        web(Area::LocalStorage),
+        web(Area::SessionStorage),
         Want::Prefix(Area::Cookie, cookies),
         Want::Key(Area::LocalStorage, V1_KEY.to_owned()),
     ]
@@ -43,8 +48,11 @@ fn is_key(spec: &PresetSpec, key: &str) -> bool {
 
 pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySession>, Unreadable> {
     let mut candidates = Candidates::default();
-    for entry in entries.iter().filter(|e| e.area == Area::LocalStorage) {
-        if is_key(spec, &entry.key) || entry.key == V1_KEY {
+    for entry in entries
+        .iter()
+        .filter(|e| matches!(e.area, Area::LocalStorage | Area::SessionStorage))
+    {
+        if is_key(spec, &entry.key) || (entry.key == V1_KEY && entry.area == Area::LocalStorage) {
             candidates.offer(from_json(&entry.value, vec![read(entry)]));
         }
     }
@@ -108,6 +116,9 @@ fn from_cookies(parts: &[(Option<usize>, &Entry)]) -> Result<Option<LegacySessio
 
 fn from_json(text_value: &str, reads: Vec<Read>) -> Result<Option<LegacySession>, Unreadable> {
     let value = json(text_value)?;
+    if let Some(array) = value.as_array() {
+        return from_helpers_array(array, reads);
+    }
     // auth-js v1 wrapped the session.
     let session_value: &Value = value.get("currentSession").unwrap_or(&value);
     if !session_value.is_object() {
@@ -123,6 +134,30 @@ fn from_json(text_value: &str, reads: Vec<Read>) -> Result<Option<LegacySession>
     }
     if let Some(refresh) = text(session_value, "refresh_token") {
         tokens.push(token(TokenKind::RefreshToken, refresh, None));
+    }
+    Ok(session(tokens, reads))
+}
+
+/// auth-helpers' `[access_token, refresh_token, provider_token, provider_refresh_token,
+/// factors]`: the provider's tokens are not Supabase's, and the expiry is the JWT's own.
+fn from_helpers_array(
+    array: &[Value],
+    reads: Vec<Read>,
+) -> Result<Option<LegacySession>, Unreadable> {
+    let member = |at: usize| match array.get(at) {
+        Some(Value::String(text)) if !text.is_empty() => Ok(Some(text.as_str())),
+        Some(Value::String(_) | Value::Null) | None => Ok(None),
+        Some(_) => Err(Unreadable::UnexpectedShape),
+    };
+    let mut tokens = Vec::new();
+    if let Some(access) = member(0)? {
+        tokens.push(token(TokenKind::AccessToken, access, None));
+    }
+    if let Some(refresh) = member(1)? {
+        tokens.push(token(TokenKind::RefreshToken, refresh, None));
+    }
+    if tokens.is_empty() {
+        return Err(Unreadable::UnexpectedShape);
     }
     Ok(session(tokens, reads))
 }
@@ -211,8 +246,45 @@ mod tests {
             Err(Unreadable::UnexpectedShape)
         );
         assert_eq!(
+            parse_preset(&spec(), &[cookie(KEY, "[]")], NOW),
+            Err(Unreadable::UnexpectedShape)
+        );
+        assert_eq!(
             parse_preset(&spec(), &[local(KEY, "{")], NOW),
             Err(Unreadable::NotJson)
+        );
+    }
+
+    #[test]
+    fn auth_helpers_array_cookie_chunked() {
+        let access = jwt_exp(NOW + 3600);
+        let text = json!([access, "rt-helpers", "provider-at", null, []]).to_string();
+        let (first, second) = text.split_at(text.len() / 2);
+        let entries = [
+            cookie("sb-abcd-auth-token.0", first),
+            cookie("sb-abcd-auth-token.1", second),
+        ];
+        let session = parse_preset(&spec(), &entries, NOW).unwrap().unwrap();
+        assert_eq!(
+            kinds(&session),
+            [
+                (TokenKind::AccessToken, Some(NOW + 3600)),
+                (TokenKind::RefreshToken, None)
+            ]
+        );
+        assert_eq!(value(&session, TokenKind::RefreshToken), "rt-helpers");
+        assert_eq!(session.entries.len(), 2);
+    }
+
+    #[test]
+    fn in_session_storage() {
+        let access = jwt_exp(NOW + 3600);
+        let entries = [session_storage(KEY, &stored(&access, NOW + 3500))];
+        let session = parse_preset(&spec(), &entries, NOW).unwrap().unwrap();
+        assert_eq!(keys(&session), [(Area::SessionStorage, KEY)]);
+        assert!(
+            wants(&spec()).contains(&Want::Key(Area::SessionStorage, KEY.into())),
+            "sessionStorage is not read"
         );
     }
 
