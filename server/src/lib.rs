@@ -23,7 +23,9 @@
 //! `error` (every failure and its wire answer), `legacy` (one verifier per credential kind),
 //! `legacy_jwt` (JWT verification), `authgear` (the Admin API), `store` (shared state, memory or
 //! Redis), `replay`, `idempotency`, `limits` (rate limits, kill switch), `metrics`, `health`,
-//! `check` (`--check-config`), `cors`, and `upstream` (the outgoing HTTP client).
+//! `check` (`--check-config`), `cors`, `upstream` (the outgoing HTTP client), and for the
+//! rolling migration `webhook` (Authgear's `user.created`), `provision` (the legacy targets) and
+//! `reconcile` (the guarantee: [`reconcile()`]).
 
 mod authgear;
 mod check;
