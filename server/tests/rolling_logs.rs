@@ -4,28 +4,14 @@
 mod common;
 
 use std::process::Stdio;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use authgear_migrate_devstack::{AUTH0_CLIENT_SECRET, PROVISION_SECRET, WEBHOOK_SECRET};
 use authgear_migrate_server::{ReconcileOptions, reconcile};
+use common::logs::capture_logs;
 use common::rolling::*;
 use common::stack::Stack;
 use serde_json::{Value, json};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 const ADMIN_KEY_PEM: &str = include_str!("../../devstack/keys/authgear-admin.pem");
 
@@ -51,14 +37,7 @@ fn assert_no_secret(text: &str) {
 // the subscriber is set.
 #[tokio::test]
 async fn provisioning_logs_outcomes_and_never_a_secret() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = capture_logs(tracing::Level::DEBUG);
 
     let stack = Stack::start().await;
     let generic_receiver = receiver(&stack, &generic(&stack), &[]).await;
@@ -106,7 +85,7 @@ async fn provisioning_logs_outcomes_and_never_a_secret() {
     let _ = std::fs::remove_file(&state);
     stack.stop().await;
 
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     for expected in [
         "legacy account provisioned",
         "webhook refused: no valid x-authgear-body-signature",
