@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, skipping whatever is already in place:
 # the wasm32 target, the wasm-bindgen CLI pinned to Cargo.lock, Chromium and ChromeDriver,
-# redis-server, and the npm tooling of package-lock.json.
+# redis-server, Prometheus and promtool (server/tests/monitoring.rs), and the npm tooling of package-lock.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +23,9 @@ missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
 command -v redis-server >/dev/null || missing+=(redis-server)
+# Debian's package gives /usr/bin/prometheus and /usr/bin/promtool: the alert rules' checks
+# and the live-scrape test of server/tests/monitoring.rs.
+{ command -v prometheus >/dev/null && command -v promtool >/dev/null; } || missing+=(prometheus)
 command -v wrk >/dev/null || missing+=(wrk) # the benchmarks' load generator (bench/)
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]} from apt"

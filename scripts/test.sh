@@ -21,6 +21,9 @@ step "format" cargo fmt --all -- --check
 step "clippy (native)" cargo clippy --workspace --all-targets -- -D warnings
 step "clippy (wasm32)" cargo clippy -p authgear-migrate --target wasm32-unknown-unknown --all-targets -- -D warnings
 step "native tests" cargo test --workspace
+# The rules alone, quickly; the live scrape by a real Prometheus is server/tests/monitoring.rs.
+step "alert rules (promtool)" bash -c \
+  'cd server/monitoring && promtool check rules alerts.yml && promtool test rules alerts.test.yml'
 step "security (audit, deny, fuzz)" ./scripts/security.sh
 # No -q here: cargo would pass --quiet on to wasm-bindgen-test-runner, which rejects it.
 step "browser tests" env CHROMEDRIVER=/usr/bin/chromedriver \

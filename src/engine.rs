@@ -324,6 +324,8 @@ impl Migration<'_> {
                             if let Some(description) =
                                 invalid.issuer_mismatch(&self.options.authgear)
                             {
+                                let reason = Some(RejectReason::IssuerMismatch.as_str());
+                                self.report_answer(http_status, "refused", reason, sent_at);
                                 return Err(self.reject_configuration(
                                     state,
                                     record,

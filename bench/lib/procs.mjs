@@ -186,6 +186,8 @@ export async function startServer(urls, { redisURL } = {}) {
     env: {
       PATH: process.env.PATH,
       LISTEN_ADDR: `127.0.0.1:${port}`,
+      // The bench reads /metrics on the exchange's port (the default is a loopback port of its own).
+      OPS_LISTEN_ADDR: "beside-exchange",
       AUTHGEAR_ENDPOINT: urls.authgear,
       AUTHGEAR_PROJECT_ID: urls.projectID,
       AUTHGEAR_ADMIN_KEY_ID: key.kid,

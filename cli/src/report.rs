@@ -263,6 +263,13 @@ pub fn upload_summary(state: &State) -> (String, Summary) {
         count(total.skipped),
         count(total.failed)
     );
+    // Everyone but the failed is in Authgear now: what the endpoint's progress is read against.
+    let imported = total.inserted + total.updated + total.skipped;
+    let _ = writeln!(
+        out,
+        "  users in Authgear from this export: {} (IMPORTED_USERS={imported} on the endpoint shows the share migrated)",
+        count(imported)
+    );
     if resubmitted > 0 {
         let _ = writeln!(
             out,

@@ -207,6 +207,7 @@ async fn transient_failures_and_lost_answers_are_retried_without_duplicates() {
     // The job of the POST whose answer was dropped imported everyone; the retry found them.
     assert!(stdout.contains("0 inserted"), "{stdout}");
     assert!(stdout.contains("300 already there"), "{stdout}");
+    assert!(stdout.contains("IMPORTED_USERS=300 "), "{stdout}");
     assert!(stdout.contains("sent more than once"), "{stdout}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("503"), "{stderr}");

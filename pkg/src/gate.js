@@ -52,10 +52,11 @@ async function stillEmpty(probe) {
     return keys.get(area);
   };
   try {
-    for (const { area, key, prefix } of probe) {
+    for (const { area, key, prefix, contains } of probe) {
       const present = await listed(area);
       if (present === undefined) return false;
-      if (present.some((name) => (key !== undefined ? name === key : name.startsWith(prefix)))) return false;
+      const found = (name) => (key !== undefined ? name === key : prefix !== undefined ? name.startsWith(prefix) : name.includes(contains));
+      if (present.some(found)) return false;
     }
     return true;
   } catch {

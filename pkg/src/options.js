@@ -1,7 +1,7 @@
 // Validates what the app passed, once, with errors that name the option; then normalises it
 // into the engine's form (src/core/options.rs): absolute URLs, defaults, storage keys.
 
-import { capacitorAuthgear, capacitorStorage } from "./adapters/capacitor.js";
+import { capacitorAuthgear, capacitorStorage, capacitorUndetermined } from "./adapters/capacitor.js";
 import { reactNativeStorage } from "./adapters/react-native.js";
 import { MigrateError } from "./errors.js";
 import { keysFor } from "./keys.js";
@@ -109,7 +109,7 @@ function authgearStorage(storage = "auto") {
     const capacitor = capacitorAuthgear();
     // A native app that says nothing of its plugins: saving to localStorage could put the
     // session where @authgear/capacitor never looks, so save nowhere and answer `deferred`.
-    if (capacitor === "unknown") return undetermined();
+    if (capacitor === "unknown") return capacitorUndetermined();
     detected = capacitor === "yes" ? "capacitor" : typeof globalThis.ReactNativeWebView?.postMessage === "function" ? "react-native" : "localStorage";
   }
   try {
@@ -119,16 +119,6 @@ function authgearStorage(storage = "auto") {
     throw new MigrateError(MigrateError.ERR_ADAPTER_UNAVAILABLE, `options.authgear.storage is "${detected}", but ${error.message.replace(/^authgear-migrate: \S+ /, "it ")}`, { option: "authgear.storage", cause: error });
   }
   return undefined;
-}
-
-/** A store that refuses every call: the engine then answers `deferred` (`storage`) untouched. */
-function undetermined() {
-  const refuse = async () => {
-    const error = new Error("a native Capacitor platform that lists no plugins: cannot tell whether @authgear/capacitor keeps the session natively");
-    error.name = "CapacitorPluginsUnknown";
-    throw error;
-  };
-  return { name: "capacitor", get: refuse, set: refuse, remove: refuse };
 }
 
 /** A storage adapter object: async (or sync) `get`, `set`, `remove`, optional `keys`, `name`. */

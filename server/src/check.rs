@@ -94,6 +94,8 @@ impl Endpoint {
             },
         ));
 
+        checks.push(crate::progress::check(exchange, self.imported_users).await);
+
         if let Some(jwt) = exchange.legacy.jwt() {
             checks.push(check(
                 "legacy JWKS (LEGACY_JWKS_URL)",

@@ -326,6 +326,10 @@ impl Exchange {
         if let (Err(_), Some(claimed)) = (&result, claimed) {
             self.replay.release(claimed).await;
         }
+        // Progress counts users, not exchanges; the session exists, so a miss is only counted.
+        if result.is_ok() && self.store.add_migrated(subject).await.is_err() {
+            self.metrics.store_error();
+        }
         result
     }
 

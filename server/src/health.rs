@@ -1,4 +1,4 @@
-//! `/healthz` and `/metrics`, for load balancers and Prometheus.
+//! `/healthz`, for load balancers (`/metrics` is in `metrics`).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::header::CACHE_CONTROL;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -40,15 +40,4 @@ pub(crate) async fn healthz(State(shared): State<Arc<Shared>>) -> Response {
         }
     };
     (status, [(CACHE_CONTROL, "no-store")], Json(body)).into_response()
-}
-
-pub(crate) async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
-    (
-        [
-            (CONTENT_TYPE, crate::metrics::CONTENT_TYPE),
-            (CACHE_CONTROL, "no-store"),
-        ],
-        shared.exchange.metrics.render(),
-    )
-        .into_response()
 }

@@ -23,9 +23,9 @@
 //! `error` (every failure and its wire answer), `legacy` (one verifier per credential kind),
 //! `legacy_jwt` (JWT verification), `authgear` (the Admin API), `store` (shared state, memory or
 //! Redis), `replay`, `idempotency`, `limits` (rate limits, kill switch), `metrics`, `health`,
-//! `check` (`--check-config`), `cors`, `upstream` (the outgoing HTTP client), and for the
-//! rolling migration `webhook` (Authgear's `user.created`), `provision` (the legacy targets) and
-//! `reconcile` (the guarantee: [`reconcile()`]).
+//! `check` (`--check-config`), `progress`, `cors`, `upstream` (the outgoing HTTP client), and
+//! for the rolling migration `webhook` (Authgear's `user.created`), `provision` (the legacy
+//! targets) and `reconcile` (the guarantee: [`reconcile()`]).
 
 mod authgear;
 mod check;
@@ -40,6 +40,7 @@ mod legacy;
 mod legacy_jwt;
 mod limits;
 mod metrics;
+mod progress;
 mod provision;
 mod reconcile;
 mod replay;
@@ -62,8 +63,8 @@ pub use authgear_migrate::wire;
 pub use check::{Check, Status};
 pub use config::{
     AccessTokenVerifier, Auth0Target, AuthgearConfig, ClientIpSource, Config, ConfigError,
-    JwtConfig, LegacyClient, LegacyConfig, LimitsConfig, Origin, ProvisionTarget, RateLimit,
-    RedisUrl, RollingConfig, Secret, SessionCheckConfig, StoreConfig, WebhookConfig,
+    JwtConfig, LegacyClient, LegacyConfig, LimitsConfig, Origin, ProgressConfig, ProvisionTarget,
+    RateLimit, RedisUrl, RollingConfig, Secret, SessionCheckConfig, StoreConfig, WebhookConfig,
 };
 pub use legacy_jwt::Algorithm;
 pub use reconcile::{ReconcileError, ReconcileOptions, ReconcileReport, reconcile};
@@ -90,13 +91,18 @@ pub struct Endpoint {
     shared: Arc<Shared>,
     cors: Vec<Origin>,
     login_id_key: LoginIdKey,
+    imported_users: Option<u64>,
     /// The webhook receiver and its path, when `AUTHGEAR_WEBHOOK_SECRET` is set.
     webhook: Option<(String, Arc<Webhook>)>,
 }
 
 impl Endpoint {
     pub fn new(config: &Config) -> Self {
-        let metrics = Arc::new(metrics::Metrics::new());
+        let mut metrics = metrics::Metrics::new();
+        if let Some(imported) = config.progress.imported_users {
+            metrics.imported_users(imported);
+        }
+        let metrics = Arc::new(metrics);
         let exchange = Arc::new(Exchange::new(config, metrics));
         let rolling = &config.rolling;
         let webhook =
@@ -120,6 +126,7 @@ impl Endpoint {
             }),
             cors: config.cors_allowed_origins.clone(),
             login_id_key: config.authgear.login_id_key,
+            imported_users: config.progress.imported_users,
             webhook,
         }
     }
@@ -154,7 +161,7 @@ impl Endpoint {
     pub fn ops_router(&self) -> Router {
         Router::new()
             .route("/healthz", get(health::healthz))
-            .route("/metrics", get(health::metrics))
+            .route("/metrics", get(metrics::serve))
             .with_state(Arc::clone(&self.shared))
     }
 

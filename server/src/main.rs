@@ -195,8 +195,8 @@ async fn serve(config: &Config, endpoint: Endpoint) -> ExitCode {
         Router::new().nest(path, endpoint.router())
     }
     .merge(endpoint.webhook_router());
-    // `/healthz` is always beside the exchange (load balancers probe that port);
-    // `/metrics` moves to OPS_LISTEN_ADDR when it is set.
+    // `/healthz` is always beside the exchange (load balancers probe that port); `/metrics`
+    // is on OPS_LISTEN_ADDR (loopback by default) unless it says beside-exchange.
     let (app, ops) = match config.ops_listen_addr {
         None => (exchange.merge(endpoint.ops_router()), None),
         Some(addr) => (
@@ -216,6 +216,7 @@ async fn serve(config: &Config, endpoint: Endpoint) -> ExitCode {
             Ok(listener) => listener,
             Err(code) => return code,
         };
+        tracing::info!(ops_listen_addr = %addr, "serving /metrics and /healthz");
         servers.push(tokio::spawn(run(listener, router, stopped.clone())));
     }
     tracing::info!(listen_addr = %config.listen_addr, exchange_path = %path, "listening");

@@ -2,8 +2,16 @@
 //!
 //! Every label value comes from a fixed set (an outcome, a reason, an operation name): nothing a
 //! client sends becomes a label, so the series count stays bounded whatever the traffic.
+//! Names follow Prometheus's conventions (`promtool check metrics` passes on a live scrape):
+//! counters end in `_total`, durations are `_seconds`.
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE as CONTENT_TYPE_HEADER};
+use axum::response::{IntoResponse, Response};
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::prometheus_text;
@@ -55,6 +63,8 @@ pub(crate) struct Metrics {
     cache: Family<CacheLabels, Counter>,
     legacy_calls: Family<LegacyLabels, Counter>,
     store_errors: Counter,
+    migrated_users: Gauge<u64, AtomicU64>,
+    kill_switch: Gauge,
 }
 
 fn latency_buckets() -> Histogram {
@@ -110,6 +120,19 @@ impl Metrics {
             "Operations on the shared state (Redis) that failed",
             store_errors.clone(),
         );
+        let migrated_users = Gauge::<u64, AtomicU64>::default();
+        registry.register(
+            "migrated_users",
+            "Distinct legacy users migrated, by every instance on this store: a HyperLogLog \
+             estimate, standard error 0.81%",
+            migrated_users.clone(),
+        );
+        let kill_switch = Gauge::default();
+        registry.register(
+            "kill_switch",
+            "1 while the kill switch is on (KILL_SWITCH, KILL_SWITCH_FILE)",
+            kill_switch.clone(),
+        );
         Self {
             registry,
             exchanges,
@@ -119,7 +142,20 @@ impl Metrics {
             cache,
             legacy_calls,
             store_errors,
+            migrated_users,
+            kill_switch,
         }
+    }
+
+    /// The number of users imported (`IMPORTED_USERS`), against which progress is read.
+    pub(crate) fn imported_users(&mut self, imported: u64) {
+        let gauge = Gauge::<u64, AtomicU64>::default();
+        gauge.set(imported);
+        self.registry.register(
+            "imported_users",
+            "Users imported into Authgear (IMPORTED_USERS, from the import command's summary)",
+            gauge,
+        );
     }
 
     pub(crate) fn exchange(&self, outcome: &'static str, reason: &'static str, took: Duration) {
@@ -155,13 +191,40 @@ impl Metrics {
         self.store_errors.inc();
     }
 
-    /// The text exposition.
-    pub(crate) fn render(&self) -> String {
+    /// The text exposition, with the state read at scrape time.
+    pub(crate) fn render(&self, migrated_users: Option<u64>, kill_switch: bool) -> String {
+        // Without an answer from the store the last value stays, and the error is counted.
+        if let Some(migrated) = migrated_users {
+            self.migrated_users.set(migrated);
+        }
+        self.kill_switch.set(i64::from(kill_switch));
         let mut text = String::new();
         // Writing into a String cannot fail.
         let _ = prometheus_text::encode(&mut text, &self.registry);
         text
     }
+}
+
+/// `GET /metrics`.
+pub(crate) async fn serve(State(shared): State<Arc<crate::Shared>>) -> Response {
+    let exchange = &shared.exchange;
+    let migrated = exchange
+        .store
+        .migrated()
+        .await
+        .inspect_err(|_| exchange.metrics.store_error())
+        .ok();
+    let text = exchange
+        .metrics
+        .render(migrated, exchange.kill_switch.is_on());
+    (
+        [
+            (CONTENT_TYPE_HEADER, CONTENT_TYPE),
+            (CACHE_CONTROL, "no-store"),
+        ],
+        text,
+    )
+        .into_response()
 }
 
 impl Default for Metrics {
@@ -176,12 +239,16 @@ mod tests {
 
     #[test]
     fn the_exposition_names_every_family() {
-        let metrics = Metrics::new();
+        let mut metrics = Metrics::new();
         metrics.exchange("migrated", "none", Duration::from_millis(12));
         metrics.admin_call("createSession", "ok", Duration::from_millis(3));
         metrics.cache("replay", "hit");
-        let text = metrics.render();
+        metrics.imported_users(20_000);
+        let text = metrics.render(Some(7), true);
         for line in [
+            "authgear_migrate_migrated_users 7",
+            "authgear_migrate_imported_users 20000",
+            "authgear_migrate_kill_switch 1",
             "authgear_migrate_exchanges_total{outcome=\"migrated\",reason=\"none\"} 1",
             "authgear_migrate_exchange_duration_seconds_count 1",
             "authgear_migrate_admin_api_duration_seconds_count{operation=\"createSession\",result=\"ok\"} 1",

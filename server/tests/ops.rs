@@ -222,6 +222,7 @@ async fn the_binary_finishes_what_is_in_flight_on_sigterm() {
     let mut env = stack.env();
     env.insert("LISTEN_ADDR", format!("127.0.0.1:{port}"));
     env.insert("EXCHANGE_PATH", "/api/authgear-migrate".to_owned());
+    env.insert("OPS_LISTEN_ADDR", "beside-exchange".to_owned());
     let mut child = binary(&env).stderr(Stdio::null()).spawn().unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let mut up = false;

@@ -76,6 +76,9 @@ pub struct Probe {
     pub key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefix: Option<String>,
+    /// Any key containing this (MSAL's caches before 2.35, keyed by account first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contains: Option<String>,
 }
 
 /// One exchange attempt. A retry of the same credential reuses the key.
@@ -485,6 +488,7 @@ mod tests {
             area: Area::LocalStorage,
             key: Some("legacy_session".into()),
             prefix: None,
+            contains: None,
         }];
         let record = StateRecord::none(probe, "1a2b3c4d".into(), 7);
         assert_eq!(

@@ -90,7 +90,7 @@ async fn read_want(
 ) {
     let area = want.area();
     if area == Area::IndexedDb {
-        let (Want::Prefix(_, prefix) | Want::Key(_, prefix)) = want;
+        let (Want::Prefix(_, prefix) | Want::Key(_, prefix) | Want::Containing(_, prefix)) = want;
         let records = indexeddb::read(
             firebase::DATABASE,
             firebase::STORE,
@@ -109,7 +109,7 @@ async fn read_want(
     let Ok(store) = stores.open(area) else { return };
     let keys: Vec<String> = match want {
         Want::Key(_, key) => vec![key.clone()],
-        Want::Prefix(..) => {
+        Want::Prefix(..) | Want::Containing(..) => {
             if !listed.iter().any(|(listed_area, _)| *listed_area == area) {
                 let keys = store.keys().await.unwrap_or_default();
                 listed.push((area, keys));

@@ -88,43 +88,49 @@ describe("authgear.sessionType", () => {
 });
 
 describe("authgear.issuer", () => {
-  // The SDK's endpoint is another origin than the one the migration endpoint calls (and that
-  // Authgear puts in `iss`): `localhost` against the devstack's 127.0.0.1, as a custom domain
-  // against `<project>.authgear.cloud`.
-  const customDomain = () => stack.urls.authgear.replace("127.0.0.1", "localhost");
-
-  test("a JWT access token of another origin is refused as a configuration error, recorded, and accepted once named", async () => {
+  // The devstack's Authgear has a custom domain (`urls.authgear`, the SDK's endpoint) and the
+  // project origin the migration endpoint calls its Admin API at (`urls.authgearAdmin`), which
+  // Authgear puts in a JWT access token's `iss`.
+  test("a JWT access token of the Admin API origin is refused as a configuration error, recorded, and accepted once named", async () => {
     await stack.control("config", { issue_jwt_access_token: true });
+    const { authgear: sdkEndpoint, authgearAdmin } = stack.urls;
+    assert.notEqual(sdkEndpoint, authgearAdmin);
     const page = await appPage();
     await legacySignIn(page, stack.urls);
     const legacy = await storageItem(page, "legacy_session");
-    const sdkEndpoint = customDomain();
-    assert.notEqual(sdkEndpoint, stack.urls.authgear);
 
-    const first = await migrateIn(page, demoOptions(stack.urls, { authgear: { endpoint: sdkEndpoint } }));
+    const first = await migrateIn(page, demoOptions(stack.urls));
     assert.equal(first.outcome.status, "rejected");
     assert.equal(first.outcome.reason, "issuer_mismatch");
-    assert.match(first.outcome.description, new RegExp(`issuer ${stack.urls.authgear} is not authgear.endpoint ${sdkEndpoint}.*authgear.issuer`));
+    assert.match(first.outcome.description, new RegExp(`issuer ${authgearAdmin} is not authgear.endpoint ${sdkEndpoint}.*authgear.issuer`));
     const event = first.events.find((e) => e.type === "issuer-mismatch");
-    assert.deepEqual({ ...event, elapsedMs: 0 }, { type: "issuer-mismatch", endpoint: sdkEndpoint, issuer: stack.urls.authgear, elapsedMs: 0 });
+    assert.deepEqual({ ...event, elapsedMs: 0 }, { type: "issuer-mismatch", endpoint: sdkEndpoint, issuer: authgearAdmin, elapsedMs: 0 });
+    assert.equal(first.events.find((e) => e.type === "answer").reason, "issuer_mismatch");
     assert.equal(await storageItem(page, "legacy_session"), legacy, "the legacy session was touched");
     assert.equal(await storageItem(page, REFRESH_KEY), null);
     assert.equal((await stack.state()).counters.create_session.total, 1);
 
     // The next starts do not ask again while the configuration is the same.
     for (let start = 0; start < 3; start += 1) {
-      const again = await migrateIn(page, demoOptions(stack.urls, { authgear: { endpoint: sdkEndpoint } }));
+      const again = await migrateIn(page, demoOptions(stack.urls));
       assert.equal(again.outcome.reason, "issuer_mismatch");
       assert.ok(!again.events.some((e) => e.type === "attempt"), "asked again under the same configuration");
     }
     assert.equal((await stack.state()).counters.create_session.total, 1);
 
-    // The fixed deploy names the origin: the device asks at once, with the same idempotency key.
-    const fixed = await migrateIn(page, demoOptions(stack.urls, { authgear: { endpoint: sdkEndpoint, issuer: [stack.urls.authgear] } }));
+    // The fixed deploy names the origin: the device asks at once, with the same idempotency key,
+    // and the real SDK is signed in as the same user.
+    const fixed = await migrateIn(page, demoOptions(stack.urls, { authgear: { issuer: [authgearAdmin] } }));
     assert.deepEqual(fixed.outcome, { status: "migrated", credential: "access_token", storage: "localStorage" }, JSON.stringify(fixed.events));
     assert.equal(fixed.events.find((e) => e.type === "attempt").keyReused, true);
-    assert.ok(await storageItem(page, REFRESH_KEY));
     assert.equal(await storageItem(page, "legacy_session"), null);
+    const signedIn = await page.evaluate(async (urls) => {
+      const { default: authgear } = await import("@authgear/web");
+      await authgear.configure({ endpoint: urls.authgear, clientID: urls.clientID });
+      return { state: authgear.sessionState, sub: (await authgear.fetchUserInfo()).sub };
+    }, stack.urls);
+    const { users } = await stack.state();
+    assert.deepEqual(signedIn, { state: "AUTHENTICATED", sub: users.find((user) => user.email === "alice@example.com").authgear_user_id });
   });
 
   test("origins only: a path, or a token-like value, is refused at the option", async () => {
@@ -149,7 +155,9 @@ describe("authgear.issuer", () => {
     await stack.control("config", { issue_jwt_access_token: false });
     const page = await appPage();
     await legacySignIn(page, stack.urls);
-    const { outcome, events } = await migrateIn(page, demoOptions(stack.urls, { authgear: { endpoint: customDomain() } }));
+    // Not even a wrong endpoint shows: nothing in an opaque answer names a project.
+    const elsewhere = { endpoint: "https://another-project.authgear.cloud" };
+    const { outcome, events } = await migrateIn(page, demoOptions(stack.urls, { authgear: elsewhere }));
     assert.equal(outcome.status, "migrated");
     assert.equal(events.find((e) => e.type === "saved").accessTokenFormat, "opaque");
   });

@@ -76,13 +76,13 @@ function reactNativeBridge({ answers = true } = {}) {
 }
 
 /**
- * The native side of a Capacitor Android app, as its WebView sees it before any page script
- * runs: `window.androidBridge` (what @capacitor/core's getPlatformId() looks for), and on
- * `window.Capacitor` the `PluginHeaders` the native bridge injects and its `nativePromise`, here
- * answered by a stand-in for the Authgear plugin's Android code. Everything above the bridge is
- * the real @capacitor/core and @authgear/capacitor from node_modules.
+ * The native side of a Capacitor app, as its WebView sees it before any page script runs:
+ * `window.androidBridge`, or WebKit's `bridge` message handler on iOS (what @capacitor/core's
+ * getPlatformId() looks for), and on `window.Capacitor` the `PluginHeaders` the native bridge
+ * injects and its `nativePromise`, here answered by a stand-in for the Authgear plugin's native
+ * code. Everything above the bridge is the real @capacitor/core and @authgear/capacitor.
  */
-function capacitorNative({ headers = true } = {}) {
+function capacitorNative({ headers = true, platform = "android" } = {}) {
   return `${NATIVE_STORE}
     window.__nativeCalls = [];
     const promise = ["storageGetItem", "storageSetItem", "storageDeleteItem", "getDeviceInfo", "generateUUID", "randomBytes", "sha256String", "checkDPoPSupported"];
@@ -90,13 +90,13 @@ function capacitorNative({ headers = true } = {}) {
       storageGetItem: ({ key }) => ({ value: window.__native.read()[key] ?? null }),
       storageSetItem: ({ key, value }) => { const s = window.__native.read(); s[key] = value; window.__native.write(s); },
       storageDeleteItem: ({ key }) => { const s = window.__native.read(); delete s[key]; window.__native.write(s); },
-      getDeviceInfo: () => ({ deviceInfo: { android: { Build: { MANUFACTURER: "Google", MODEL: "Pixel 9" } } } }),
+      getDeviceInfo: () => ({ deviceInfo: ${platform === "ios" ? '{ ios: { uname: { machine: "iPhone17,1" } } }' : '{ android: { Build: { MANUFACTURER: "Google", MODEL: "Pixel 9" } } }'} }),
       generateUUID: () => ({ uuid: crypto.randomUUID() }),
       randomBytes: ({ length }) => ({ bytes: Array.from(crypto.getRandomValues(new Uint8Array(length))) }),
       sha256String: async ({ input }) => ({ bytes: Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(input)))) }),
       checkDPoPSupported: () => ({ ok: false }),
     };
-    window.androidBridge = { postMessage() {} };
+    ${platform === "ios" ? "window.webkit = { messageHandlers: { bridge: { postMessage() {} } } };" : "window.androidBridge = { postMessage() {} };"}
     window.Capacitor = {
       ${headers ? `PluginHeaders: [{ name: "Authgear", methods: promise.map((name) => ({ name, rtype: "promise" })) }],` : ""}
       nativePromise(pluginName, method, options) {
@@ -217,9 +217,15 @@ describe("Capacitor", () => {
 });
 
 describe("Capacitor, real @capacitor/core and @authgear/capacitor, in every import order", () => {
-  for (const before of ["nothing", "core", "sdk"]) {
-    test(`imported before migrateSession: ${before}; the SDK then starts AUTHENTICATED as the same user`, async () => {
-      const page = await capacitorPage(capacitorNative());
+  const orders = [
+    ["nothing", "android"],
+    ["core", "android"],
+    ["sdk", "android"],
+    ["nothing", "ios"],
+  ];
+  for (const [before, platform] of orders) {
+    test(`${platform}, imported before migrateSession: ${before}; the SDK then starts AUTHENTICATED as the same user`, async () => {
+      const page = await capacitorPage(capacitorNative({ platform }));
       await legacySignIn(page, stack.urls, "bob@example.com");
       const result = await migrateThenConfigure(page, before);
       assert.equal(result.registeredBefore, before === "sdk");

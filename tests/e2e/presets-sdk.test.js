@@ -4,7 +4,8 @@
 // then the SDK itself finds no session left.
 import assert from "node:assert/strict";
 import { beforeEach, describe, test } from "node:test";
-import { ROOT, sharedStack } from "./harness.js";
+import { sharedStack } from "./harness.js";
+import { assertMigrated, migrateChecked, mint as mintFor, serveSdks } from "./legacy-sdk.js";
 
 const SDKS = {
   "oidc-client-ts": "node_modules/oidc-client-ts/dist/browser/oidc-client-ts.min.js",
@@ -21,10 +22,7 @@ beforeEach(async () => {
   await stack.reset();
   const context = await browser.newContext();
   page = await context.newPage();
-  await page.route("**/__sdk/*.js", (route) => {
-    const name = new URL(route.request().url()).pathname.slice("/__sdk/".length, -".js".length);
-    return route.fulfill({ path: `${ROOT}${SDKS[name]}`, contentType: "text/javascript" });
-  });
+  await serveSdks(page, SDKS);
   await page.goto(stack.urls.app);
 });
 
@@ -32,29 +30,8 @@ async function loadSdk(name) {
   await page.addScriptTag({ url: `/__sdk/${name}.js` });
 }
 
-async function mint(kind = "access_token", extra = {}) {
-  const { token } = await stack.control("legacy/mint", { user: "alice@example.com", kind, ...extra });
-  return token;
-}
-
-async function migrate(legacy) {
-  return page.evaluate(
-    async (options) => {
-      const { migrateSession, inspectLegacySession } = await import("authgear-migrate");
-      const inspection = await inspectLegacySession(options);
-      const events = [];
-      const outcome = await migrateSession({ ...options, onEvent: (event) => events.push(event) });
-      return { inspection, outcome, events, saved: localStorage.getItem("authgear_default_refreshToken") };
-    },
-    { authgear: { endpoint: stack.urls.authgear, clientID: stack.urls.clientID }, exchange: { url: stack.urls.exchangeURL }, legacy },
-  );
-}
-
-function assertMigrated(result, credential) {
-  assert.deepEqual(result.outcome, { status: "migrated", credential, storage: "localStorage" }, JSON.stringify(result.events));
-  assert.equal(result.inspection.credential, credential);
-  assert.ok(result.saved, "no Authgear session saved");
-}
+const mint = (...args) => mintFor(stack, ...args);
+const migrate = (legacy) => migrateChecked(page, stack, legacy);
 
 describe("oidc-client-ts 3 (UserManager.storeUser)", () => {
   const settings = { authority: "https://idp.example/realms/main", client_id: "spa-client" };

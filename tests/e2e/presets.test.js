@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { beforeEach, describe, test } from "node:test";
 import { sharedStack } from "./harness.js";
+import { assertAgrees } from "./legacy-sdk.js";
 
 let stack;
 let browser;
@@ -44,13 +45,23 @@ async function inspect(legacy) {
   }, options(legacy));
 }
 
-async function migrate(legacy, extra) {
-  return page.evaluate(async (options) => {
-    const { migrateSession } = await import("authgear-migrate");
-    const events = [];
-    const outcome = await migrateSession({ ...options, onEvent: (event) => events.push(event) });
-    return { outcome, events };
-  }, options(legacy, extra));
+/**
+ * Every migration of every fixture here is inspected first: the two must agree (assertAgrees).
+ * `inspect: false` only where a test watches the fast path, which the inspection would bypass.
+ */
+async function migrate(legacy, extra, { inspect = true } = {}) {
+  const result = await page.evaluate(
+    async ({ options, inspect }) => {
+      const { migrateSession, inspectLegacySession } = await import("authgear-migrate");
+      const inspection = inspect ? await inspectLegacySession(options) : undefined;
+      const events = [];
+      const outcome = await migrateSession({ ...options, onEvent: (event) => events.push(event) });
+      return { inspection, outcome, events };
+    },
+    { options: options(legacy, extra), inspect },
+  );
+  if (inspect) assertAgrees(result);
+  return result;
 }
 
 /** Writes web storage entries: `[area, key, value]`. */
@@ -217,7 +228,7 @@ describe("firebase", () => {
     // Nothing changed: answered without the engine (a new page, so nothing is loaded yet).
     await page.reload();
     wasm.length = 0;
-    assert.equal((await migrate(legacy)).outcome.status, "no-legacy-session");
+    assert.equal((await migrate(legacy, undefined, { inspect: false })).outcome.status, "no-legacy-session");
     assert.deepEqual(wasm, [], "the engine loaded although every probed place was still empty");
     // Firebase signs the user in: the probe sees the database, the engine finds the session.
     await writeIndexedDb(KEY, user(await mint("id_token"), (now() + 3600) * 1000));

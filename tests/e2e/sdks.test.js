@@ -18,7 +18,7 @@ let bundles;
 sharedStack((...started) => ([stack, browser] = started));
 before(async () => {
   const started = Date.now();
-  bundles = await bundleSdks(["supabase", "firebase", "cognito", "amplify", "auth0", "okta", "descope"]);
+  bundles = await bundleSdks(["supabase", "firebase", "cognito", "amplify", "auth0", "okta", "descope", "stytch", "kinde", "msal2"]);
   console.log(`# bundled the legacy SDKs in ${Date.now() - started} ms`);
 });
 beforeEach(async () => {
@@ -482,5 +482,138 @@ describe("Descope web-js-sdk 1.53 (persistTokens; otp.verify.email)", () => {
     await assertCleanedUp(migration);
     await loadSdk("descope");
     assert.deepEqual(await page.evaluate((options) => { const d = sdk.createSdk(options); return [d.getSessionToken(), d.getRefreshToken()]; }, options()), ["", ""]);
+    assert.equal(await page.evaluate(() => localStorage.getItem("DSRCN")), null, "DSRCN was left");
   });
+});
+
+describe("Stytch vanilla-js 6.3 (headless: otps.authenticate)", () => {
+  const publicToken = "public-token-test-00000000-0000-4000-8000-000000000000";
+  // customBaseUrl keeps only a host and speaks https: the loopback host, answered by the route.
+  const api = "https://127.0.0.1";
+
+  async function stytchApi(sessionJwt, sessionToken) {
+    const session = { session_id: "session-test-1", user_id: "user-test-1", started_at: new Date().toISOString(), last_accessed_at: new Date().toISOString(), expires_at: new Date(Date.now() + 3600_000).toISOString(), attributes: {}, authentication_factors: [], custom_claims: {}, roles: [] };
+    const user = { user_id: "user-test-1", emails: [{ email_id: "email-test-1", email: "alice@example.com", verified: true }], phone_numbers: [], name: { first_name: "", middle_name: "", last_name: "" }, status: "active", created_at: new Date().toISOString(), providers: [], totps: [], webauthn_registrations: [], biometric_registrations: [], crypto_wallets: [], roles: [], trusted_metadata: {}, untrusted_metadata: {} };
+    const cors = (request) => ({ "access-control-allow-origin": request.headers().origin ?? stack.urls.app, "access-control-allow-credentials": "true", "access-control-allow-headers": "authorization, content-type, x-sdk-client, x-sdk-parent-host", "access-control-allow-methods": "GET, POST, OPTIONS" });
+    await page.route(`${api}/**`, async (route) => {
+      const request = route.request();
+      if (request.method() === "OPTIONS") return route.fulfill({ status: 204, headers: cors(request) });
+      const path = new URL(request.url()).pathname;
+      let data = {};
+      if (path.startsWith("/sdk/v1/projects/bootstrap/")) data = { request_id: "r", project_name: "devstack", cname_domain: null, email_domains: [], captcha_settings: { enabled: false }, pkce_required_for_email_magic_links: false, pkce_required_for_password_resets: false, pkce_required_for_oauth: false, dfp_protected_auth_enabled: false, password_config: null, rbac_policy: null };
+      else if (path === "/sdk/v1/otps/authenticate") data = { status_code: 200, request_id: "r", user_id: user.user_id, method_id: "email-test-1", session_token: sessionToken, session_jwt: sessionJwt, session, user };
+      return route.fulfill({ status: 200, contentType: "application/json", headers: cors(request), body: JSON.stringify({ data }) });
+    });
+  }
+
+  test("the session JWT is sent; both cookies gone; the SDK finds no session", async () => {
+    await stytchApi(await mint(), await mint("refresh_token"));
+    await loadSdk("stytch");
+    await page.evaluate(async ({ publicToken }) => {
+      const client = new sdk.StytchHeadlessClient(publicToken, { customBaseUrl: "127.0.0.1" });
+      await client.otps.authenticate("123456", "email-test-1", { session_duration_minutes: 60 });
+    }, { publicToken });
+    const written = await storageKeys(page);
+    for (const name of ["cookie:stytch_session", "cookie:stytch_session_jwt"]) assert.ok(written.includes(name), `${name} not written: ${written}`);
+    const migration = await migrateAfterReload({ preset: "stytch" });
+    assertMigrated(migration.result, "access_token");
+    await assertCleanedUp(migration);
+    await loadSdk("stytch");
+    const session = await page.evaluate(({ publicToken }) => new sdk.StytchHeadlessClient(publicToken, { customBaseUrl: "127.0.0.1" }).session.getTokens(), { publicToken });
+    assert.equal(session, null, "Stytch still finds its session tokens");
+  });
+});
+
+describe("Kinde pkce-js 4.5 (a real PKCE redirect; on 127.0.0.1 the refresh token is in localStorage)", () => {
+  const clientId = "kinde-devstack-client";
+  const domain = () => `${stack.urls.app}/__kinde`;
+  const options = () => ({ client_id: clientId, domain: domain(), redirect_uri: `${stack.urls.app}/`, is_dangerously_use_local_storage: true });
+
+  async function kindeServer() {
+    const refreshToken = await mint("refresh_token");
+    await answer("/__kinde/oauth2/token", async (request) => {
+      const body = new URLSearchParams(request.postData());
+      // The code once, and the refresh token the SDK keeps: a fresh client signs in with it.
+      const granted = body.get("grant_type") === "authorization_code" ? Boolean(body.get("code_verifier")) : body.get("grant_type") === "refresh_token" && body.get("refresh_token") === refreshToken;
+      if (!granted) return { status: 400, json: { error: "invalid_grant" } };
+      return { json: { access_token: await mint(), id_token: await mint("id_token", { claims: { iss: domain(), aud: [clientId] } }), refresh_token: refreshToken, expires_in: 3600, scope: "openid profile email offline", token_type: "bearer" } };
+    });
+    // Registered last: Playwright asks the newest route first.
+    await page.route(`${domain()}/oauth2/auth**`, (route) => {
+      const url = new URL(route.request().url());
+      const back = new URL(url.searchParams.get("redirect_uri"));
+      back.searchParams.set("code", "authorization-code");
+      back.searchParams.set("state", url.searchParams.get("state"));
+      return route.fulfill({ status: 302, headers: { location: back.href } });
+    });
+  }
+
+  async function kinde(code) {
+    await loadSdk("kinde");
+    return page.evaluate(
+      async ({ options, code }) => {
+        const client = await sdk.createKindeClient(options);
+        return new Function("kinde", `return (async () => { ${code} })()`)(client);
+      },
+      { options: options(), code },
+    );
+  }
+
+  test("the chunked refresh token is sent; isAuthenticated() is false after", async () => {
+    await kindeServer();
+    await loadSdk("kinde");
+    await page.evaluate(async (options) => (await sdk.createKindeClient(options)).login(), options());
+    await page.waitForURL((url) => url.searchParams.has("code"));
+    assert.equal(await kinde("return kinde.isAuthenticated();"), true, "Kinde did not sign in");
+    const written = await storageKeys(page);
+    assert.ok(written.includes("localStorage:kinde_refreshToken0"), `no refresh token chunk: ${written}`);
+    await page.goto(stack.urls.app);
+    assert.equal(await kinde("return kinde.isAuthenticated();"), true, "a fresh Kinde client does not restore its session");
+    const migration = await migrateAfterReload({ preset: "kinde" });
+    assertMigrated(migration.result, "refresh_token");
+    await assertCleanedUp(migration);
+    assert.equal(await kinde("return kinde.isAuthenticated();"), false, "Kinde still finds its session");
+  });
+});
+
+describe("msal-browser 2.34 (before the token key index; loadExternalTokens)", () => {
+  const clientId = "c0ffee00-0000-4000-8000-0000000002a4";
+  const tenant = "7e7e7e7e-0000-4000-8000-000000000002";
+  const oid = "0b0b0b0b-0000-4000-8000-000000000002";
+  const scope = "api://legacy-api/access_as_user";
+  const authority = `https://login.microsoftonline.com/${tenant}`;
+
+  function config(cacheLocation) {
+    const openid = { token_endpoint: `${authority}/oauth2/v2.0/token`, authorization_endpoint: `${authority}/oauth2/v2.0/authorize`, end_session_endpoint: `${authority}/oauth2/v2.0/logout`, issuer: `${authority}/v2.0`, jwks_uri: `${authority}/discovery/v2.0/keys` };
+    const cloud = { tenant_discovery_endpoint: `${authority}/v2.0/.well-known/openid-configuration`, "api-version": "1.1", metadata: [{ preferred_network: "login.microsoftonline.com", preferred_cache: "login.windows.net", aliases: ["login.microsoftonline.com", "login.windows.net"] }] };
+    return { auth: { clientId, authority, knownAuthorities: ["login.microsoftonline.com"], authorityMetadata: JSON.stringify(openid), cloudDiscoveryMetadata: JSON.stringify(cloud) }, cache: { cacheLocation } };
+  }
+
+  async function accounts(cacheLocation) {
+    await loadSdk("msal2");
+    return page.evaluate((config) => new sdk.PublicClientApplication(config).getAllAccounts().length, config(cacheLocation));
+  }
+
+  for (const cacheLocation of ["sessionStorage", "localStorage"]) {
+    test(`${cacheLocation}: read without an index; the account gone for MSAL 2 too`, async () => {
+      const idToken = await mint("id_token", { claims: { aud: clientId, iss: `${authority}/v2.0`, oid, tid: tenant, preferred_username: "alice@example.com", name: "Alice" } });
+      const accessToken = await mint();
+      await loadSdk("msal2");
+      await page.evaluate(
+        ({ config, scope, authority, idToken, accessToken, oid, tenant }) => {
+          const app = new sdk.PublicClientApplication(config);
+          const clientInfo = btoa(JSON.stringify({ uid: oid, utid: tenant })).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+          app.getTokenCache().loadExternalTokens({ scopes: [scope], authority }, { token_type: "Bearer", scope, expires_in: 3600, ext_expires_in: 3600, id_token: idToken, access_token: accessToken, client_info: clientInfo }, { clientInfo, expiresOn: Math.floor(Date.now() / 1000) + 3600, extendedExpiresOn: Math.floor(Date.now() / 1000) + 3600 });
+        },
+        { config: config(cacheLocation), scope, authority, idToken, accessToken, oid, tenant },
+      );
+      const written = await storageKeys(page);
+      assert.ok(!written.some((key) => key.includes("token.keys")), `2.34 wrote a key index: ${written}`);
+      assert.equal(await accounts(cacheLocation), 1, "MSAL 2 does not see its account");
+      const migration = await migrateAfterReload({ preset: "msal", clientId, scope });
+      assertMigrated(migration.result, "access_token");
+      await assertCleanedUp(migration);
+      assert.equal(await accounts(cacheLocation), 0, "MSAL 2 still finds its account");
+    });
+  }
 });

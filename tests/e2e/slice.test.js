@@ -63,23 +63,83 @@ describe("the demo, clicked through", () => {
     assert.equal(await page.evaluate(() => document.body.dataset.sub), authgearUserID(state, "alice@example.com"));
     assert.equal(state.counters.create_session.successful, 1);
   });
+});
 
-  test("the SDK's own refresh uses the migrated refresh token", async () => {
+// Authgear as it ships (opaque access tokens, no refresh-token rotation) and with each switch
+// on. The app's SDK uses the project's custom domain (`urls.authgear`); the endpoint calls the
+// Admin API at the project's own host (`urls.authgearAdmin`), as a real deployment does.
+const MODES = [
+  { name: "Authgear's defaults: opaque access tokens", settings: {} },
+  { name: "refresh-token rotation on", settings: { refresh_token_rotation_enabled: true } },
+  // A JWT access token from createSession names the Admin API host as its `iss`: until the
+  // engine takes `authgear.issuer`, this mode configures the app at that host.
+  { name: "JWT access tokens on", settings: { issue_jwt_access_token: true }, endpoint: "authgearAdmin" },
+];
+
+for (const mode of MODES) {
+  describe(`the main path, ${mode.name}`, () => {
+    test("migrateSession, then the SDK's own refresh with the migrated refresh token and userinfo", async () => {
+      await stack.control("config", mode.settings);
+      const endpoint = stack.urls[mode.endpoint ?? "authgear"];
+      await legacySignIn(page, stack.urls, "bob@example.com");
+      const { outcome } = await migrateIn(page, demoOptions(stack.urls, { authgear: { endpoint } }));
+      assert.equal(outcome.status, "migrated");
+      const saved = await storageItem(page, "authgear_default_refreshToken");
+      assert.ok(saved);
+      assert.equal(await storageItem(page, "legacy_session"), null);
+      const { state, sub, accessToken } = await page.evaluate(async ({ endpoint, clientID }) => {
+        const { default: authgear } = await import("@authgear/web");
+        await authgear.configure({ endpoint, clientID });
+        const info = await authgear.fetchUserInfo();
+        return { state: authgear.sessionState, sub: info.sub, accessToken: authgear.accessToken };
+      }, { endpoint, clientID: stack.urls.clientID });
+      assert.equal(state, "AUTHENTICATED");
+      assert.equal(sub, authgearUserID(await stack.state(), "bob@example.com"));
+      assert.ok(accessToken, "the SDK obtained an access token with the saved refresh token");
+      // The SDK's own access token is of the form the project issues, named after its host.
+      if (mode.settings.issue_jwt_access_token) {
+        const claims = JSON.parse(Buffer.from(accessToken.split(".")[1], "base64url"));
+        assert.equal(claims.iss, endpoint);
+        assert.equal(claims.sub, sub);
+      } else {
+        assert.ok(!accessToken.startsWith("eyJ"), "an opaque access token");
+      }
+      const kept = await storageItem(page, "authgear_default_refreshToken");
+      if (mode.settings.refresh_token_rotation_enabled) {
+        assert.ok(kept && kept !== saved, "the SDK stored the rotated refresh token");
+      } else {
+        assert.equal(kept, saved, "without rotation the saved refresh token stays");
+      }
+    });
+  });
+}
+
+describe("JWT access tokens at a custom domain", () => {
+  test("the app names the Admin API host in authgear.issuer and the SDK at its custom domain is signed in", async (t) => {
+    await stack.control("config", { issue_jwt_access_token: true });
     await legacySignIn(page, stack.urls, "bob@example.com");
-    const { outcome } = await migrateIn(page, demoOptions(stack.urls));
-    assert.equal(outcome.status, "migrated");
-    const saved = await storageItem(page, "authgear_default_refreshToken");
-    const { state, sub, accessToken } = await page.evaluate(async (urls) => {
+    const options = demoOptions(stack.urls, { authgear: { issuer: stack.urls.authgearAdmin } });
+    let result;
+    try {
+      result = await migrateIn(page, options);
+    } catch (error) {
+      // The engine's `authgear.issuer` is the client side of issue 14 (item 3), in another
+      // branch; until it is merged the engine refuses the option, and this test waits for it.
+      if (String(error).includes("options.authgear.issuer is not an option")) {
+        t.skip("waits on the engine's authgear.issuer option (issue 14, item 3)");
+        return;
+      }
+      throw error;
+    }
+    assert.equal(result.outcome.status, "migrated");
+    const { state, sub } = await page.evaluate(async ({ endpoint, clientID }) => {
       const { default: authgear } = await import("@authgear/web");
-      await authgear.configure({ endpoint: urls.authgear, clientID: urls.clientID });
+      await authgear.configure({ endpoint, clientID });
       const info = await authgear.fetchUserInfo();
-      return { state: authgear.sessionState, sub: info.sub, accessToken: authgear.accessToken };
-    }, stack.urls);
+      return { state: authgear.sessionState, sub: info.sub };
+    }, { endpoint: stack.urls.authgear, clientID: stack.urls.clientID });
     assert.equal(state, "AUTHENTICATED");
     assert.equal(sub, authgearUserID(await stack.state(), "bob@example.com"));
-    assert.ok(accessToken, "the SDK obtained an access token with the saved refresh token");
-    // Rotation is off by default in Authgear: the saved refresh token stays.
-    assert.equal(await storageItem(page, "authgear_default_refreshToken"), saved);
   });
 });
 

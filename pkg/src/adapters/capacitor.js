@@ -33,6 +33,19 @@ export function capacitorAuthgear() {
   return Array.isArray(capacitor?.PluginHeaders) ? "no" : "unknown";
 }
 
+/**
+ * Where to save on a native platform that lists no plugins: nowhere. Every call refuses, so the
+ * engine answers `deferred` (`storage`) having touched nothing.
+ */
+export function capacitorUndetermined() {
+  const refuse = async () => {
+    const error = new Error("a native Capacitor platform that lists no plugins: cannot tell whether @authgear/capacitor keeps the session natively");
+    error.name = "CapacitorPluginsUnknown";
+    throw error;
+  };
+  return { name: "capacitor", get: refuse, set: refuse, remove: refuse };
+}
+
 /** The registered plugin, or else the native bridge's methods for it when the bridge lists it. */
 function authgearPlugin() {
   const capacitor = globalThis.Capacitor;

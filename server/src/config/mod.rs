@@ -4,6 +4,7 @@
 //! Every error names the variable to fix (see [`ConfigError`]); the README lists them all.
 
 mod legacy;
+mod ops;
 mod parse;
 mod rolling;
 mod safety;
@@ -18,6 +19,7 @@ use crate::authgear::{AdminKey, LoginIdKey};
 use parse::{Vars, parse_http_url, parse_origin, split_list};
 
 pub use legacy::{AccessTokenVerifier, JwtConfig, LegacyClient, LegacyConfig, SessionCheckConfig};
+pub use ops::ProgressConfig;
 pub use parse::ConfigError;
 pub use rolling::{Auth0Target, ProvisionTarget, RollingConfig, Secret, WebhookConfig};
 pub use safety::{ClientIpSource, LimitsConfig, RateLimit, RedisUrl, StoreConfig};
@@ -30,6 +32,7 @@ pub struct Config {
     pub legacy: LegacyConfig,
     pub limits: LimitsConfig,
     pub store: StoreConfig,
+    pub progress: ProgressConfig,
     /// The rolling migration: the webhook receiver and the legacy provisioning target.
     pub rolling: RollingConfig,
     /// Origins allowed to call the endpoint from a browser (`CORS_ALLOWED_ORIGINS`); in cookie
@@ -39,7 +42,8 @@ pub struct Config {
     pub listen_addr: SocketAddr,
     /// Where the binary serves the exchange (`EXCHANGE_PATH`). [`crate::router`] does not read it.
     pub exchange_path: String,
-    /// Where the binary serves `/metrics` (`OPS_LISTEN_ADDR`); `None`: beside the exchange.
+    /// Where the binary serves `/metrics` (`OPS_LISTEN_ADDR`, loopback by default); `None`:
+    /// beside the exchange (`OPS_LISTEN_ADDR=beside-exchange`).
     pub ops_listen_addr: Option<SocketAddr>,
     /// How long the binary lets requests in flight finish after SIGTERM
     /// (`SHUTDOWN_GRACE_SECONDS`).
@@ -140,7 +144,8 @@ impl Config {
         let listen_addr = vars
             .parsed("LISTEN_ADDR", EXPECT_LISTEN_ADDR, parse_addr)?
             .unwrap_or(DEFAULT_LISTEN_ADDR);
-        let ops_listen_addr = vars.parsed("OPS_LISTEN_ADDR", EXPECT_LISTEN_ADDR, parse_addr)?;
+        let ops_listen_addr = ops::ops_listen_addr(&vars, listen_addr)?;
+        let progress = ops::progress(&vars)?;
         let exchange_path = vars
             .parsed("EXCHANGE_PATH", EXPECT_PATH, parse_exchange_path)?
             .unwrap_or_else(|| "/".to_owned());
@@ -162,6 +167,7 @@ impl Config {
             legacy,
             limits,
             store,
+            progress,
             rolling,
             cors_allowed_origins,
             listen_addr,

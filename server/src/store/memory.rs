@@ -9,12 +9,14 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::hll::HyperLogLog;
 use super::{Claim, Count};
 
 const SWEEP_EVERY: Duration = Duration::from_secs(10);
 
 pub(crate) struct MemoryStore {
     state: Mutex<State>,
+    migrated: Mutex<HyperLogLog>,
 }
 
 struct State {
@@ -34,6 +36,7 @@ impl Default for MemoryStore {
                 entries: HashMap::new(),
                 swept: Instant::now(),
             }),
+            migrated: Mutex::default(),
         }
     }
 }
@@ -133,6 +136,16 @@ impl MemoryStore {
             hits,
             resets_in: entry.expires.duration_since(now),
         }
+    }
+
+    pub(super) fn add_migrated(&self, element: &[u8]) {
+        let mut hll = self.migrated.lock().unwrap_or_else(PoisonError::into_inner);
+        hll.add(element);
+    }
+
+    pub(super) fn migrated(&self) -> u64 {
+        let hll = self.migrated.lock().unwrap_or_else(PoisonError::into_inner);
+        hll.count()
     }
 
     #[cfg(test)]

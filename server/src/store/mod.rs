@@ -3,7 +3,11 @@
 //! default; in Redis when `REDIS_URL` is set, so that every instance on one Redis behaves as one.
 //!
 //! Keys are given without the deployment's prefix; the store adds it.
+//!
+//! It also counts the distinct legacy users migrated, as a HyperLogLog: Redis's own
+//! (`PFADD`/`PFCOUNT` on `<prefix>migrated`), or one of the same kind in memory.
 
+mod hll;
 mod memory;
 mod redis;
 
@@ -93,6 +97,28 @@ impl Store {
         match self {
             Self::Memory(store) => Ok(store.hit(key, window)),
             Self::Redis(store) => store.hit(key, window).await,
+        }
+    }
+
+    /// Counts `subject` (a legacy user's `sub`, or login ID) as migrated. Only its SHA-256 is
+    /// kept, and only as a HyperLogLog register: no subject can be read back.
+    pub(crate) async fn add_migrated(&self, subject: &str) -> Result<(), StoreError> {
+        let element = crate::digest::sha256_hex(subject);
+        match self {
+            Self::Memory(store) => {
+                store.add_migrated(element.as_bytes());
+                Ok(())
+            }
+            Self::Redis(store) => store.add_migrated(element.as_bytes()).await,
+        }
+    }
+
+    /// The estimated number of distinct subjects counted by [`Store::add_migrated`], by every
+    /// instance on this store (standard error 0.81%).
+    pub(crate) async fn migrated(&self) -> Result<u64, StoreError> {
+        match self {
+            Self::Memory(store) => Ok(store.migrated()),
+            Self::Redis(store) => store.migrated().await,
         }
     }
 

@@ -16,6 +16,8 @@ use crate::config::RedisUrl;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
+/// The HyperLogLog of the subjects migrated: one per deployment (per prefix).
+const MIGRATED: &str = "migrated";
 
 /// SET NX with expiry; when the key is taken, its value.
 const CLAIM: &str = "\
@@ -147,6 +149,26 @@ impl RedisStore {
             hits,
             resets_in: Duration::from_millis(left),
         })
+    }
+
+    pub(super) async fn add_migrated(&self, element: &[u8]) -> Result<(), StoreError> {
+        let mut connection = self.connection().await?;
+        let _: i64 = redis::cmd("PFADD")
+            .arg(self.key(MIGRATED))
+            .arg(element)
+            .query_async(&mut connection)
+            .await
+            .map_err(failed)?;
+        Ok(())
+    }
+
+    pub(super) async fn migrated(&self) -> Result<u64, StoreError> {
+        let mut connection = self.connection().await?;
+        redis::cmd("PFCOUNT")
+            .arg(self.key(MIGRATED))
+            .query_async(&mut connection)
+            .await
+            .map_err(failed)
     }
 
     pub(super) async fn ping(&self) -> Result<(), StoreError> {

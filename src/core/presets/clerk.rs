@@ -6,8 +6,9 @@
 //! `__session` JWT lives about 60 seconds and is refreshed by clerk-js from the long-lived
 //! `__client` cookie, which is HttpOnly on Clerk's domain: page JavaScript cannot use it. So a
 //! live `__session` is sent at once; otherwise, in cookie mode, the endpoint reads the cookies,
-//! with `__client_uat` > 0 as the indicator. Cleanup removes the session cookie and the
-//! indicator with the same suffix.
+//! with `__client_uat` > 0 as the indicator. Cleanup removes the session cookie, its twin
+//! (clerk-js writes the suffixed and the unsuffixed name alike, and removes both), and the
+//! indicators with the same suffixes.
 
 use super::{Want, read, session, token};
 use crate::core::source::{Area, Entry, LegacySession, TokenKind, Unreadable};
@@ -46,21 +47,30 @@ pub fn parse(entries: &[Entry]) -> Result<Option<LegacySession>, Unreadable> {
             )
         })
         .max_by_key(|(_, _, token)| token.facts.expires_at.unwrap_or(0));
-    let Some((suffix, entry, token)) = best else {
+    let Some((_, entry, token)) = best else {
         return Ok(None);
     };
-    let mut reads = vec![read(entry)];
-    let uat = if suffix.is_empty() {
-        CLIENT_UAT.to_owned()
-    } else {
-        format!("{CLIENT_UAT}_{suffix}")
-    };
-    reads.extend(
-        entries
-            .iter()
-            .filter(|e| e.area == Area::Cookie && e.key == uat)
-            .map(read),
-    );
+    // clerk-js writes each session cookie twice, suffixed and not (`SessionCookie.set`), and its
+    // sign-out removes both: the twins hold the same JWT, and each has its `__client_uat`.
+    let twins: Vec<(&str, &Entry)> = entries
+        .iter()
+        .filter(|e| e.area == Area::Cookie && e.value == entry.value)
+        .filter_map(|e| Some((suffix(&e.key, SESSION)?, e)))
+        .collect();
+    let mut reads: Vec<_> = twins.iter().map(|(_, twin)| read(twin)).collect();
+    for (suffix, _) in &twins {
+        let uat = if suffix.is_empty() {
+            CLIENT_UAT.to_owned()
+        } else {
+            format!("{CLIENT_UAT}_{suffix}")
+        };
+        reads.extend(
+            entries
+                .iter()
+                .filter(|e| e.area == Area::Cookie && e.key == uat)
+                .map(read),
+        );
+    }
     Ok(session(vec![token], reads))
 }
 
@@ -96,6 +106,32 @@ mod tests {
             [
                 (Area::Cookie, "__session_Zx1y"),
                 (Area::Cookie, "__client_uat_Zx1y")
+            ]
+        );
+    }
+
+    #[test]
+    fn twins_go_together() {
+        let spec = PresetSpec::new(Preset::Clerk);
+        let jwt = jwt_exp(NOW + 50);
+        let entries = [
+            cookie("__session", &jwt),
+            cookie("__session_Zx1y", &jwt),
+            cookie("__session_Other", &jwt_exp(NOW + 20)),
+            cookie("__client_uat", "1799990000"),
+            cookie("__client_uat_Zx1y", "1799990000"),
+            cookie("__client_uat_Other", "1799990000"),
+        ];
+        let session = parse_preset(&spec, &entries, NOW).unwrap().unwrap();
+        let mut removed: Vec<&str> = keys(&session).into_iter().map(|(_, key)| key).collect();
+        removed.sort_unstable();
+        assert_eq!(
+            removed,
+            [
+                "__client_uat",
+                "__client_uat_Zx1y",
+                "__session",
+                "__session_Zx1y"
             ]
         );
     }

@@ -166,44 +166,47 @@ pub fn probe(source: &SourceSpec) -> Option<Vec<Probe>> {
         SourceSpec::Preset(spec) if cookie_mode(spec) && indicator(spec).is_none() => return None,
         SourceSpec::Preset(spec) => wants(spec, &[]),
     };
-    let checkable = !wants.is_empty() && wants.iter().all(|want| want.area() != Area::Adapter);
-    checkable.then(|| {
-        wants
-            .into_iter()
-            .map(|want| match want {
-                // Listing a store's keys needs a transaction; the fast path lists databases, so
-                // IndexedDB is probed by the database the records live in.
-                Want::Key(Area::IndexedDb, _) | Want::Prefix(Area::IndexedDb, _) => Probe {
-                    area: Area::IndexedDb,
-                    key: Some(firebase::DATABASE.to_owned()),
-                    prefix: None,
-                },
-                Want::Key(area, key) => Probe {
-                    area,
-                    key: Some(key),
-                    prefix: None,
-                },
-                Want::Prefix(area, prefix) => Probe {
-                    area,
-                    key: None,
-                    prefix: Some(prefix),
-                },
-            })
-            .collect()
-    })
+    if wants.is_empty() || wants.iter().any(|want| want.area() == Area::Adapter) {
+        return None;
+    }
+    let probe = |area, key, prefix, contains| Probe {
+        area,
+        key,
+        prefix,
+        contains,
+    };
+    let probes = wants.into_iter().map(|want| match want {
+        // Listing a store's keys needs a transaction; the fast path lists databases, so
+        // IndexedDB is probed by the database the records live in.
+        Want::Key(Area::IndexedDb, _)
+        | Want::Prefix(Area::IndexedDb, _)
+        | Want::Containing(Area::IndexedDb, _) => probe(
+            Area::IndexedDb,
+            Some(firebase::DATABASE.to_owned()),
+            None,
+            None,
+        ),
+        Want::Key(area, key) => probe(area, Some(key), None, None),
+        Want::Prefix(area, prefix) => probe(area, None, Some(prefix), None),
+        Want::Containing(area, text) => probe(area, None, None, Some(text)),
+    });
+    Some(probes.collect())
 }
 
-/// Entries to read: one key, or every key with a prefix (the edge lists the area's keys).
+/// Entries to read: one key, or every key with a prefix, or (for caches whose keys start with
+/// an ID not known in advance: MSAL before 2.35) every key containing a text; the edge lists
+/// the area's keys for the last two.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Want {
     Key(Area, String),
     Prefix(Area, String),
+    Containing(Area, String),
 }
 
 impl Want {
     pub const fn area(&self) -> Area {
         match self {
-            Self::Key(area, _) | Self::Prefix(area, _) => *area,
+            Self::Key(area, _) | Self::Prefix(area, _) | Self::Containing(area, _) => *area,
         }
     }
 
@@ -211,6 +214,7 @@ impl Want {
         match self {
             Self::Key(_, wanted) => key == wanted,
             Self::Prefix(_, prefix) => key.starts_with(prefix.as_str()),
+            Self::Containing(_, text) => key.contains(text.as_str()),
         }
     }
 }
@@ -224,7 +228,7 @@ pub fn wants(spec: &PresetSpec, found: &[Entry]) -> Vec<Want> {
         Preset::Amplify | Preset::Cognito => cognito::wants(spec),
         Preset::Supabase => supabase::wants(spec),
         Preset::Okta => okta::wants(spec),
-        Preset::Msal => msal::wants(found),
+        Preset::Msal => msal::wants(spec, found),
         Preset::OidcClientTs => oidc::wants(spec),
         Preset::Descope => descope::wants(spec),
         Preset::Stytch => stytch::wants(),
@@ -605,7 +609,8 @@ mod tests {
             [Probe {
                 area: Area::Cookie,
                 key: Some("s".into()),
-                prefix: None
+                prefix: None,
+                contains: None
             }]
         );
         let supabase =
@@ -620,7 +625,8 @@ mod tests {
         assert!(firebase.contains(&Probe {
             area: Area::IndexedDb,
             key: Some("firebaseLocalStorageDb".into()),
-            prefix: None
+            prefix: None,
+            contains: None
         }));
         let auth0 = probe(r#"{"preset":{"preset":"auth0-spa","clientId":"c"}}"#).unwrap();
         assert!(
@@ -636,6 +642,8 @@ mod tests {
         );
         assert_eq!(probe(r#"{"preset":{"preset":"authjs","cookie":{}}}"#), None);
         assert_eq!(probe(r#"{"preset":{"preset":"kinde","cookie":{}}}"#), None);
+        let msal = probe(r#"{"preset":{"preset":"msal","clientId":"C1"}}"#).unwrap();
+        assert!(msal.iter().any(|p| p.contains.as_deref() == Some("-c1-")));
         assert!(
             probe(r#"{"preset":{"preset":"kinde","cookie":{"indicator":"signed_in"}}}"#).is_some()
         );

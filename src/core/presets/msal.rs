@@ -33,12 +33,22 @@ use crate::core::source::{Area, Entry, LegacySession, LegacyToken, Read, TokenKi
 const COOKIE: &str = "msal.cache.encryption";
 const AREAS: [Area; 2] = [Area::SessionStorage, Area::LocalStorage];
 
-pub fn wants(found: &[Entry]) -> Vec<Want> {
+pub fn wants(spec: &PresetSpec, found: &[Entry]) -> Vec<Want> {
     let mut wants = vec![
         Want::Prefix(Area::SessionStorage, "msal.".to_owned()),
         Want::Prefix(Area::LocalStorage, "msal.".to_owned()),
         Want::Key(Area::Cookie, COOKIE.to_owned()),
     ];
+    // Before 2.35 there is no index: the client's credentials are found by the client ID in
+    // their keys, and then their accounts by `<homeAccountId>-<environment>-<realm>`.
+    if let Some(needle) = unindexed_needle(spec) {
+        for area in AREAS {
+            wants.push(Want::Containing(area, needle.clone()));
+        }
+        for (area, credential) in unindexed(spec, found) {
+            wants.push(Want::Key(area, credential.account_key()));
+        }
+    }
     // Round two: keys the indexes list outside `msal.` (the v3 schema's).
     for entry in found.iter().filter(|entry| AREAS.contains(&entry.area)) {
         for key in listed(entry) {
@@ -163,10 +173,67 @@ pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySessio
                 candidates.offer(Err(Unreadable::UnexpectedShape));
                 continue;
             };
-            candidates.offer(client_session(spec, client_id, index, &lists, entries));
+            candidates.offer(client_session(
+                spec,
+                client_id,
+                area,
+                Some(index),
+                &lists,
+                entries,
+            ));
+        }
+        if let Some(client_id) = &spec.client_id
+            && !entries
+                .iter()
+                .any(|e| e.area == area && token_index(&e.key) == Some(client_id.as_str()))
+        {
+            let keys: Vec<String> = unindexed(spec, entries)
+                .filter(|(at, _)| *at == area)
+                .map(|(_, credential)| credential.entry.key.clone())
+                .collect();
+            if !keys.is_empty() {
+                // Every kind in one list: `client_session` tells them by `credentialType`.
+                let lists = [keys, Vec::new(), Vec::new()];
+                candidates.offer(client_session(spec, client_id, area, None, &lists, entries));
+            }
         }
     }
     candidates.finish()
+}
+
+/// What the keys of msal-browser before 2.35 contain for this client: `-<clientId>-`, in the
+/// lowercase MSAL wrote them in.
+fn unindexed_needle(spec: &PresetSpec) -> Option<String> {
+    spec.client_id
+        .as_ref()
+        .map(|client_id| format!("-{}-", client_id.to_ascii_lowercase()))
+}
+
+/// The client's credentials among keys outside `msal.` (the caches of msal-browser before 2.35).
+fn unindexed<'a>(
+    spec: &PresetSpec,
+    entries: &'a [Entry],
+) -> impl Iterator<Item = (Area, Credential<'a>)> + 'a {
+    let needle = unindexed_needle(spec);
+    let client_id = spec.client_id.clone().unwrap_or_default();
+    entries
+        .iter()
+        .filter(move |entry| {
+            AREAS.contains(&entry.area)
+                && !entry.key.starts_with("msal.")
+                && needle
+                    .as_ref()
+                    .is_some_and(|needle| entry.key.contains(needle.as_str()))
+        })
+        .filter_map(move |entry| {
+            let entity: Value = serde_json::from_str(&entry.value).ok()?;
+            let credential = Credential { entry, entity };
+            (text(&credential.entity, "credentialType").is_some()
+                && credential
+                    .field("clientId")
+                    .eq_ignore_ascii_case(&client_id))
+            .then_some((entry.area, credential))
+        })
 }
 
 /// One credential entity found through the index.
@@ -187,16 +254,24 @@ impl Credential<'_> {
     fn expires_on(&self) -> Option<i64> {
         self.entity.get("expiresOn").and_then(seconds)
     }
+
+    /// The account entity's key, as msal-browser before 2.35 wrote it.
+    fn account_key(&self) -> String {
+        let (home, environment) = self.account();
+        format!("{home}-{environment}-{}", self.field("realm")).to_ascii_lowercase()
+    }
 }
 
+/// The client's session from the credentials `lists` names in `area`; `index` is the key index
+/// they were found through (none before 2.35).
 fn client_session(
     spec: &PresetSpec,
     client_id: &str,
-    index: &Entry,
+    area: Area,
+    index: Option<&Entry>,
     lists: &[Vec<String>; 3],
     entries: &[Entry],
 ) -> Result<Option<LegacySession>, Unreadable> {
-    let area = index.area;
     let mut credentials = Vec::new();
     let mut unreadable = None;
     for key in lists.iter().flatten() {
@@ -233,7 +308,10 @@ fn client_session(
     for account in accounts {
         let mut session = account_session(spec, client_id, account, &credentials);
         if let Ok(Some(session)) = &mut session {
-            session.entries.extend(cleanup(index, account, entries));
+            session.entries.extend(match index {
+                Some(index) => cleanup(index, account, entries),
+                None => unindexed_accounts(area, account, &credentials, entries),
+            });
             if let Some(entry) = active_entry
                 && active.as_deref() == Some(account.0)
             {
@@ -371,6 +449,25 @@ fn cleanup(index: &Entry, (home, environment): (&str, &str), entries: &[Entry]) 
         reads.push(read(accounts));
     }
     reads
+}
+
+/// Before 2.35: the account entities of `account`'s credentials, by their keys.
+fn unindexed_accounts(
+    area: Area,
+    account: (&str, &str),
+    credentials: &[Credential<'_>],
+    entries: &[Entry],
+) -> Vec<Read> {
+    let mut keys: Vec<String> = credentials
+        .iter()
+        .filter(|credential| credential.account() == account)
+        .map(Credential::account_key)
+        .collect();
+    keys.dedup();
+    keys.iter()
+        .filter_map(|key| find(entries, area, key))
+        .map(read)
+        .collect()
 }
 
 /// Whether the key is one of MSAL's key indexes, which cleanup rewrites rather than removes.
@@ -573,9 +670,63 @@ mod tests {
                 &entity("AccessToken", "old-at", "user.read", Some(NOW + 5)),
             ),
         ];
-        assert!(wants(&entries).contains(&Want::Key(Area::LocalStorage, access.clone())));
+        assert!(wants(&spec(), &entries).contains(&Want::Key(Area::LocalStorage, access.clone())));
         let session = parse_preset(&spec(), &entries, NOW).unwrap().unwrap();
         assert_eq!(kinds(&session), [(TokenKind::AccessToken, Some(NOW + 5))]);
+    }
+
+    #[test]
+    fn before_2_35_credentials_are_found_by_the_client_id_in_their_keys() {
+        let base = format!("{HOME}-{ENV}");
+        let access = format!("{base}-accesstoken-{CLIENT}-tid1-api://my-api/access_as_user--");
+        let id = format!("{base}-idtoken-{CLIENT}-tid1---");
+        let account = format!("{base}-tid1");
+        let other_client = format!("{base}-accesstoken-0ther-tid1-user.read--");
+        let needle = format!("-{CLIENT}-");
+        assert!(wants(&spec(), &[]).contains(&Want::Containing(Area::SessionStorage, needle)));
+        let mut entries = vec![
+            session_storage(
+                &access,
+                &entity(
+                    "AccessToken",
+                    &jwt_exp(NOW + 600),
+                    "api://my-api/access_as_user",
+                    Some(NOW + 600),
+                ),
+            ),
+            session_storage(&id, &entity("IdToken", &jwt_exp(NOW + 600), "", None)),
+            session_storage(
+                &other_client,
+                &entity("AccessToken", "theirs", "user.read", Some(NOW + 600)),
+            ),
+        ];
+        // Round two asks for the account entity of what round one found.
+        assert!(
+            wants(&spec(), &entries).contains(&Want::Key(Area::SessionStorage, account.clone()))
+        );
+        entries.push(session_storage(
+            &account,
+            &json!({"homeAccountId": HOME, "environment": ENV, "realm": "tid1", "authorityType": "MSSTS"}).to_string(),
+        ));
+        let session = parse_preset(&spec(), &entries, NOW).unwrap().unwrap();
+        assert_eq!(
+            kinds(&session),
+            [
+                (TokenKind::IdToken, Some(NOW + 600)),
+                (TokenKind::AccessToken, Some(NOW + 600))
+            ]
+        );
+        let mut removed: Vec<&str> = keys(&session).into_iter().map(|(_, key)| key).collect();
+        removed.sort_unstable();
+        let mut expected = [access.as_str(), id.as_str(), account.as_str()];
+        expected.sort_unstable();
+        assert_eq!(removed, expected);
+        // Without a client ID, nothing tells the client's keys apart.
+        assert!(
+            !wants(&PresetSpec::new(Preset::Msal), &entries)
+                .iter()
+                .any(|want| matches!(want, Want::Containing(..)))
+        );
     }
 
     #[test]
