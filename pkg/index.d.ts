@@ -491,6 +491,7 @@ export type Unreadable =
   | "bad_encoding"
   | "missing_chunk"
   | "not_decryptable"
+  | "memory_only"
   | "read_failed";
 
 /** What {@link inspectLegacySession} found. Never a token value. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the demo against the local devstack, installing and building what it needs.
-# PORT_BASE (default 8000) sets the ports: app, Authgear, legacy IdP, endpoint = base .. base+3.
+# PORT_BASE (default 8000) sets the ports: app, Authgear, legacy IdP, endpoint, Authgear admin = base .. base+4.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh

@@ -24,7 +24,7 @@ pub fn check_email(text: &str) -> Result<(), String> {
         None => trimmed,
         Some(open) if trimmed.ends_with('>') => {
             let spec = &trimmed[open + 1..trimmed.len() - 1];
-            check_addr_spec(spec).or_else(|why| fail(why))?;
+            check_addr_spec(spec).or_else(fail)?;
             let name = trimmed[..open].trim();
             // A quoted empty phrase (`"" <a@b>`) leaves the name empty too.
             return if name.is_empty() || name == "\"\"" {
@@ -35,7 +35,7 @@ pub fn check_email(text: &str) -> Result<(), String> {
         }
         Some(_) => return fail("unclosed angle-addr"),
     };
-    check_addr_spec(spec).or_else(|why| fail(why))
+    check_addr_spec(spec).or_else(fail)
 }
 
 fn check_addr_spec(spec: &str) -> Result<(), &'static str> {

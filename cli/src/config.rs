@@ -124,6 +124,24 @@ mod tests {
     }
 
     #[test]
+    fn reads_the_portal_pkcs1_key_and_a_pkcs8_key() {
+        assert!(PEM.starts_with("-----BEGIN RSA PRIVATE KEY-----"));
+        assert_eq!(settings().connection().unwrap().key.id(), "kid");
+        let mut pkcs8 = settings();
+        pkcs8.admin_key_pem =
+            Some(include_str!("../../admin/tests/authgear-admin.pkcs8.pem").into());
+        assert_eq!(pkcs8.connection().unwrap().key.id(), "kid");
+        let mut missing = settings();
+        missing.admin_key_pem = None;
+        missing.admin_key_file = Some("/no/such/key.pem".into());
+        let error = missing.connection().unwrap_err();
+        assert!(
+            error.starts_with("AUTHGEAR_ADMIN_KEY_FILE: cannot read /no/such/key.pem"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn names_what_is_missing_or_wrong() {
         let mut missing = settings();
         missing.endpoint = Some(" ".into());

@@ -72,6 +72,7 @@ fuzz_target!(|data: &[u8]| {
         let (area, key) = match &wanted[choice] {
             Want::Key(area, key) => (*area, key.clone()),
             Want::Prefix(area, prefix) => (*area, format!("{prefix}{suffix}")),
+            Want::Containing(area, text) => (*area, format!("{suffix}{text}{suffix}")),
         };
         entries.push(Entry {
             area,

@@ -11,8 +11,8 @@ use std::time::Instant;
 use authgear_migrate_server::Config;
 use authgear_migrate_server::wire::SubjectTokenType;
 use common::redis::RedisServer;
-use common::stack::serve_endpoint;
-use common::{AUDIENCE, ISSUER, Signer, USER_EMAIL, Upstream, form, mint, now, post_form};
+use common::stack::{Ask, Stack, serve_endpoint};
+use common::{AUDIENCE, ISSUER, Signer, USER_EMAIL, Upstream, form, mint, now};
 use serde_json::json;
 
 const SUBJECTS: usize = 10_000;
@@ -213,23 +213,22 @@ async fn check_config(env: &HashMap<&'static str, String>) -> String {
 
 #[tokio::test]
 async fn check_config_prints_the_share_migrated_from_redis() {
+    // The devstack's Authgear, which answers --check-config's createSession probe as Authgear does.
     let redis = RedisServer::start();
-    let (signer, _upstream, mut env) = upstream().await;
+    let stack = Stack::start().await;
+    let mut env = stack.env();
     env.insert("REDIS_URL", redis.url());
     env.insert("IMPORTED_USERS", "8".to_owned());
     let served = serve_endpoint(&env).await;
-    for n in 0..3 {
-        let response = post_form(
-            &served.url,
-            form(&token(&signer, n, 0), SubjectTokenType::AccessToken),
-        )
-        .await;
-        assert_eq!(response.status(), 200);
+    for user in ["alice@example.com", "bob@example.com", "alice@example.com"] {
+        let token = stack.mint(json!({ "user": user })).await;
+        let answer = Ask::access(&token).send(&stack.http, &served.url).await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
     }
     let stdout = check_config(&env).await;
     assert!(
         stdout.contains(
-            "ok   progress (IMPORTED_USERS): migrated 3 of 8 imported (37.5%; an estimate, \
+            "ok   progress (IMPORTED_USERS): migrated 2 of 8 imported (25.0%; an estimate, \
              standard error 0.81%)"
         ),
         "{stdout}"
@@ -241,4 +240,5 @@ async fn check_config_prints_the_share_migrated_from_redis() {
         stdout.contains("authgear_migrate_migrated_users on its /metrics"),
         "{stdout}"
     );
+    stack.stop().await;
 }

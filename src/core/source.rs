@@ -165,6 +165,9 @@ pub enum Unreadable {
     MissingChunk,
     /// Encrypted with a key that is not there (MSAL's `msal.cache.encryption` cookie).
     NotDecryptable,
+    /// The SDK says it is signed in but keeps its tokens in memory only (auth0-spa-js's default
+    /// `cacheLocation`): nothing on the device can be exchanged.
+    MemoryOnly,
 }
 
 impl Unreadable {
@@ -177,6 +180,7 @@ impl Unreadable {
             Self::BadEncoding => "bad_encoding",
             Self::MissingChunk => "missing_chunk",
             Self::NotDecryptable => "not_decryptable",
+            Self::MemoryOnly => "memory_only",
         }
     }
 }

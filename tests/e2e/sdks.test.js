@@ -330,14 +330,15 @@ describe("auth0-spa-js 2.27 (cacheLocation localstorage, loginWithCustomTokenExc
     await answer("/__auth0/oauth/token", async () => ({ json: { access_token: access, id_token: idToken, refresh_token: refreshToken, token_type: "Bearer", expires_in: expiresIn, scope } }));
   }
 
-  async function client(code) {
+  async function client(code, cacheLocation = "localstorage") {
     await loadSdk("auth0");
     return page.evaluate(
-      async ({ domain, clientId, audience, code }) => {
-        const auth0 = new sdk.Auth0Client({ domain, clientId, cacheLocation: "localstorage", useRefreshTokens: true, authorizationParams: { audience, redirect_uri: location.origin } });
+      async ({ domain, clientId, audience, code, cacheLocation }) => {
+        // With the memory cache, refresh tokens move the token call into a Web Worker, which refuses this loopback URL.
+        const auth0 = new sdk.Auth0Client({ domain, clientId, cacheLocation, useRefreshTokens: cacheLocation !== "memory", authorizationParams: { audience, redirect_uri: location.origin } });
         return new Function("auth0", `return (async () => { ${code} })()`)(auth0);
       },
-      { domain: domain(), clientId, audience: stack.urls.legacyAudience, code },
+      { domain: domain(), clientId, audience: stack.urls.legacyAudience, code, cacheLocation },
     );
   }
 
@@ -360,6 +361,15 @@ describe("auth0-spa-js 2.27 (cacheLocation localstorage, loginWithCustomTokenExc
     assert.equal((await stack.state()).counters.legacy_refresh_tokens_spent, 1);
     await assertCleanedUp(migration);
     assert.equal(await client("return auth0.isAuthenticated();"), false);
+  });
+
+  test("the default memory cache: nothing on the device, and the read event says memory_only", async () => {
+    await tokenEndpoint(await mint());
+    assert.equal(await client(exchange, "memory"), true);
+    const migration = await migrateAfterReload({ preset: "auth0-spa", clientId });
+    assert.deepEqual(migration.result.outcome, { status: "no-legacy-session" });
+    assert.equal(migration.result.events.find((event) => event.type === "read").unreadable, "memory_only");
+    assert.equal(migration.result.inspection.unreadable, "memory_only");
   });
 
   test("the SDK stripped the expired entry to its refresh token; with legacy.audience the ID token falls through to it", async () => {
@@ -426,8 +436,10 @@ describe("okta-auth-js 8.0 (a real PKCE redirect: getWithRedirect, then handleLo
     await page.waitForURL((url) => url.searchParams.has("code"));
     await loadSdk("okta");
     await page.evaluate(async (config) => {
-      const okta = new sdk.OktaAuth(config);
-      await okta.handleLoginRedirect(undefined, location.origin + "/");
+      // restoreOriginalUri: the app's own navigation after the callback; none here, so the
+      // evaluation is not cut short by one.
+      const okta = new sdk.OktaAuth({ ...config, restoreOriginalUri: async () => {} });
+      await okta.handleLoginRedirect();
     }, { ...config(), ...extra });
     await page.goto(stack.urls.app);
   }

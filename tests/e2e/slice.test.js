@@ -71,18 +71,19 @@ describe("the demo, clicked through", () => {
 const MODES = [
   { name: "Authgear's defaults: opaque access tokens", settings: {} },
   { name: "refresh-token rotation on", settings: { refresh_token_rotation_enabled: true } },
-  // A JWT access token from createSession names the Admin API host as its `iss`: until the
-  // engine takes `authgear.issuer`, this mode configures the app at that host.
-  { name: "JWT access tokens on", settings: { issue_jwt_access_token: true }, endpoint: "authgearAdmin" },
+  // A JWT access token from createSession names the Admin API host as its `iss`: the app
+  // names that host in `authgear.issuer` (client-config.test.js shows the refusal without it).
+  { name: "JWT access tokens on", settings: { issue_jwt_access_token: true }, issuer: "authgearAdmin" },
 ];
 
 for (const mode of MODES) {
   describe(`the main path, ${mode.name}`, () => {
     test("migrateSession, then the SDK's own refresh with the migrated refresh token and userinfo", async () => {
       await stack.control("config", mode.settings);
-      const endpoint = stack.urls[mode.endpoint ?? "authgear"];
+      const endpoint = stack.urls.authgear;
+      const authgear = mode.issuer ? { issuer: stack.urls[mode.issuer] } : {};
       await legacySignIn(page, stack.urls, "bob@example.com");
-      const { outcome } = await migrateIn(page, demoOptions(stack.urls, { authgear: { endpoint } }));
+      const { outcome } = await migrateIn(page, demoOptions(stack.urls, { authgear }));
       assert.equal(outcome.status, "migrated");
       const saved = await storageItem(page, "authgear_default_refreshToken");
       assert.ok(saved);
@@ -96,7 +97,8 @@ for (const mode of MODES) {
       assert.equal(state, "AUTHENTICATED");
       assert.equal(sub, authgearUserID(await stack.state(), "bob@example.com"));
       assert.ok(accessToken, "the SDK obtained an access token with the saved refresh token");
-      // The SDK's own access token is of the form the project issues, named after its host.
+      // The SDK's own access token is of the form the project issues, named after the host it
+      // refreshed at: the custom domain.
       if (mode.settings.issue_jwt_access_token) {
         const claims = JSON.parse(Buffer.from(accessToken.split(".")[1], "base64url"));
         assert.equal(claims.iss, endpoint);
@@ -113,35 +115,6 @@ for (const mode of MODES) {
     });
   });
 }
-
-describe("JWT access tokens at a custom domain", () => {
-  test("the app names the Admin API host in authgear.issuer and the SDK at its custom domain is signed in", async (t) => {
-    await stack.control("config", { issue_jwt_access_token: true });
-    await legacySignIn(page, stack.urls, "bob@example.com");
-    const options = demoOptions(stack.urls, { authgear: { issuer: stack.urls.authgearAdmin } });
-    let result;
-    try {
-      result = await migrateIn(page, options);
-    } catch (error) {
-      // The engine's `authgear.issuer` is the client side of issue 14 (item 3), in another
-      // branch; until it is merged the engine refuses the option, and this test waits for it.
-      if (String(error).includes("options.authgear.issuer is not an option")) {
-        t.skip("waits on the engine's authgear.issuer option (issue 14, item 3)");
-        return;
-      }
-      throw error;
-    }
-    assert.equal(result.outcome.status, "migrated");
-    const { state, sub } = await page.evaluate(async ({ endpoint, clientID }) => {
-      const { default: authgear } = await import("@authgear/web");
-      await authgear.configure({ endpoint, clientID });
-      const info = await authgear.fetchUserInfo();
-      return { state: authgear.sessionState, sub: info.sub };
-    }, { endpoint: stack.urls.authgear, clientID: stack.urls.clientID });
-    assert.equal(state, "AUTHENTICATED");
-    assert.equal(sub, authgearUserID(await stack.state(), "bob@example.com"));
-  });
-});
 
 describe("when there is nothing to do, or it cannot be done", () => {
   test("no legacy session", async () => {

@@ -48,10 +48,30 @@ pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySessio
             }),
     );
     let mut candidates = Candidates::default();
+    let none_stored = clients.is_empty();
     for (client_id, client_entries) in clients {
         candidates.offer(client_session(spec, client_id, &client_entries, entries));
     }
+    // The flag cookie is set whatever the cache location: signed in with nothing stored is the
+    // default in-memory cache, which nothing here can read.
+    if none_stored && signed_in_flag(spec, entries) {
+        return Err(Unreadable::MemoryOnly);
+    }
     candidates.finish()
+}
+
+/// An `auth0.<clientId>.is.authenticated` (or `_legacy_` twin) cookie saying `true`.
+fn signed_in_flag(spec: &PresetSpec, entries: &[Entry]) -> bool {
+    entries.iter().any(|entry| {
+        entry.area == Area::Cookie
+            && entry.value == "true"
+            && entry
+                .key
+                .trim_start_matches("_legacy_")
+                .strip_prefix("auth0.")
+                .and_then(|rest| rest.strip_suffix(".is.authenticated"))
+                .is_some_and(|client_id| spec.client_id.as_deref().is_none_or(|id| id == client_id))
+    })
 }
 
 fn client_session(
@@ -270,5 +290,18 @@ mod tests {
             ),
             Ok(None)
         );
+    }
+
+    #[test]
+    fn signed_in_with_nothing_stored_is_the_memory_cache() {
+        let flag = [cookie("auth0.AbC.is.authenticated", "true")];
+        assert_eq!(
+            parse_preset(&spec(), &flag, NOW),
+            Err(Unreadable::MemoryOnly)
+        );
+        let other = [cookie("_legacy_auth0.Other.is.authenticated", "true")];
+        assert_eq!(parse_preset(&spec(), &other, NOW), Ok(None));
+        let signed_out = [cookie("auth0.AbC.is.authenticated", "false")];
+        assert_eq!(parse_preset(&spec(), &signed_out, NOW), Ok(None));
     }
 }
