@@ -1,5 +1,6 @@
 //! `POST /_api/admin/graphql`: the Admin API operations a migration needs,
-//! `getUserByLoginID`, `createUser` (`create_user.rs`) and `createSession`, validated and
+//! `getUserByLoginID`, `users` (`user_list.rs`), `createUser` (`create_user.rs`, which fires
+//! `user.created` with `triggered_by: "admin_api"`) and `createSession`, validated and
 //! answered the way Authgear's graphql-go schema does. Anything else in the schema gets a
 //! GraphQL error saying it is not emulated.
 //!
@@ -22,8 +23,10 @@ use super::admin_schema::{
 use super::create_user::Refusal;
 use super::grants::NewOfflineGrant;
 use super::graphql::{self, Document, Field, Operation, OperationKind, ParseError, TypeRef};
+use super::hooks::TriggeredBy;
 use super::import_record::{ApiError, merge_custom_attributes};
 use super::tokens::CREATE_SESSION_SCOPES;
+use super::user_list::ListRefusal;
 use super::users::{node_id, standard_attributes, user_id_from_node_id};
 use super::{Authgear, RequestOrigin};
 use crate::jose::unb64;
@@ -357,6 +360,9 @@ impl Authgear {
             "createUser" => {
                 let created = self.create_user(&args["input"]);
                 self.counters.create_user(created.is_ok());
+                if let Ok(user) = created {
+                    self.hooks.user_created(user, TriggeredBy::AdminApi);
+                }
                 let user = created.map_err(|refusal| refusal_error(refusal, field))?;
                 // pkg/admin/graphql/user_mutation.go: createUserPayload, `user: User!`.
                 Ok(user_payload("CreateUserPayload", user, selection))
@@ -367,6 +373,15 @@ impl Authgear {
                     .map_err(|refusal| refusal_error(refusal, field))?;
                 Ok(user_payload("UpdateUserPayload", user, selection))
             }
+            "users" => self
+                .users_page(&args, selection, user_object)
+                .map_err(|refusal| match refusal {
+                    ListRefusal::Api(error) => api_error(error, field),
+                    ListRefusal::NotEmulated(what) => {
+                        GqlError::at(field, format!("devstack: {what} is not emulated"))
+                            .not_emulated()
+                    }
+                }),
             "createSession" => {
                 let payload = self.create_session(origin, &args["input"]);
                 self.counters.create_session(payload.is_ok());

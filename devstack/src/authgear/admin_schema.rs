@@ -63,6 +63,9 @@ pub(super) enum ObjectType {
     CreateUserPayload,
     UpdateUserPayload,
     CreateSessionPayload,
+    UserConnection,
+    UserEdge,
+    PageInfo,
 }
 
 impl ObjectType {
@@ -74,6 +77,9 @@ impl ObjectType {
             Self::CreateUserPayload => "CreateUserPayload",
             Self::UpdateUserPayload => "UpdateUserPayload",
             Self::CreateSessionPayload => "CreateSessionPayload",
+            Self::UserConnection => "UserConnection",
+            Self::UserEdge => "UserEdge",
+            Self::PageInfo => "PageInfo",
         }
     }
 }
@@ -118,7 +124,6 @@ pub(super) fn field_def(parent: ObjectType, name: &str) -> Option<FieldDef> {
     const QUERY_NOT_EMULATED: &[&str] = &[
         "node",
         "nodes",
-        "users",
         "roles",
         "groups",
         "auditLogs",
@@ -137,7 +142,41 @@ pub(super) fn field_def(parent: ObjectType, name: &str) -> Option<FieldDef> {
             type_name: "User",
             arguments: &[("loginIDKey", "String!"), ("loginIDValue", "String!")],
         },
+        // query.go: `users`, relay.NewConnectionArgs plus its own three.
+        (ObjectType::Query, "users") => FieldDef::Object {
+            object: ObjectType::UserConnection,
+            type_name: "UserConnection",
+            arguments: &[
+                ("before", "String"),
+                ("after", "String"),
+                ("first", "Int"),
+                ("last", "Int"),
+                ("searchKeyword", "String"),
+                ("sortBy", "UserSortBy"),
+                ("sortDirection", "SortDirection"),
+            ],
+        },
         (ObjectType::Query, other) if QUERY_NOT_EMULATED.contains(&other) => FieldDef::NotEmulated,
+        // graphqlutil.NewConnectionDef: relay's connection with `totalCount`.
+        (ObjectType::UserConnection, "edges") => FieldDef::Object {
+            object: ObjectType::UserEdge,
+            type_name: "[UserEdge]",
+            arguments: &[],
+        },
+        (ObjectType::UserConnection, "pageInfo") => FieldDef::Object {
+            object: ObjectType::PageInfo,
+            type_name: "PageInfo!",
+            arguments: &[],
+        },
+        (ObjectType::UserConnection, "totalCount") => FieldDef::Scalar("Int"),
+        (ObjectType::UserEdge, "node") => FieldDef::Object {
+            object: ObjectType::User,
+            type_name: "User",
+            arguments: &[],
+        },
+        (ObjectType::UserEdge, "cursor") => FieldDef::Scalar("String!"),
+        (ObjectType::PageInfo, "hasNextPage" | "hasPreviousPage") => FieldDef::Scalar("Boolean!"),
+        (ObjectType::PageInfo, "startCursor" | "endCursor") => FieldDef::Scalar("String"),
         // user_mutation.go.
         (ObjectType::Mutation, "createUser") => FieldDef::Object {
             object: ObjectType::CreateUserPayload,
@@ -228,6 +267,15 @@ fn input_fields(name: &str) -> Option<&'static [(&'static str, &'static str)]> {
     })
 }
 
+/// query.go: the enums `users` takes, and their values.
+fn enum_values(name: &str) -> Option<&'static [&'static str]> {
+    Some(match name {
+        "UserSortBy" => &["CREATED_AT", "LAST_LOGIN_AT"],
+        "SortDirection" => &["ASC", "DESC"],
+        _ => return None,
+    })
+}
+
 /// Types a variable may be declared with, and how a value of each is checked.
 fn known_input_type(name: &str) -> bool {
     matches!(
@@ -241,6 +289,7 @@ fn known_input_type(name: &str) -> bool {
             | "UserStandardAttributes"
             | "UserCustomAttributes"
     ) || input_fields(name).is_some()
+        || enum_values(name).is_some()
 }
 
 pub(super) fn parse_type(text: &str) -> TypeRef {
@@ -278,9 +327,12 @@ pub(super) fn coerce(ty: &TypeRef, value: &Value) -> Result<Value, String> {
                     .is_some_and(|text| check_date_time(text).is_ok()),
                 // user.go: JSON-object scalars.
                 "UserStandardAttributes" | "UserCustomAttributes" => value.is_object(),
-                other => match input_fields(other) {
-                    Some(fields) => return coerce_input_object(other, fields, value),
-                    None => false,
+                other => match (input_fields(other), enum_values(other)) {
+                    (Some(fields), _) => return coerce_input_object(other, fields, value),
+                    (None, Some(values)) => {
+                        value.as_str().is_some_and(|text| values.contains(&text))
+                    }
+                    (None, None) => false,
                 },
             };
             if !fits {

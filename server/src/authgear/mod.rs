@@ -187,7 +187,7 @@ impl AdminClient {
     }
 
     /// Runs an operation, timed, and opens the gate's backoff when Authgear answers 429.
-    async fn run<D: serde::de::DeserializeOwned>(
+    pub(crate) async fn run<D: serde::de::DeserializeOwned>(
         &self,
         _slot: &Slot<'_>,
         operation: &'static str,

@@ -6,6 +6,7 @@
 mod legacy;
 mod ops;
 mod parse;
+mod rolling;
 mod safety;
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
@@ -23,6 +24,7 @@ pub use legacy::{
 };
 pub use ops::ProgressConfig;
 pub use parse::ConfigError;
+pub use rolling::{Auth0Target, ProvisionTarget, RollingConfig, Secret, WebhookConfig};
 pub use safety::{ClientIpSource, LimitsConfig, RateLimit, RedisUrl, StoreConfig};
 
 /// Everything the endpoint needs to know, checked.
@@ -34,6 +36,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub store: StoreConfig,
     pub progress: ProgressConfig,
+    /// The rolling migration: the webhook receiver and the legacy provisioning target.
+    pub rolling: RollingConfig,
     /// Origins allowed to call the endpoint from a browser (`CORS_ALLOWED_ORIGINS`); in cookie
     /// mode, also the only origins whose requests are exchanged.
     pub cors_allowed_origins: Vec<Origin>,
@@ -120,6 +124,7 @@ impl Config {
         let legacy = legacy::read(&vars)?;
         let limits = safety::limits(&vars)?;
         let store = safety::store(&vars)?;
+        let rolling = rolling::read(&vars)?;
 
         let cors_allowed_origins: Vec<Origin> = vars
             .parsed("CORS_ALLOWED_ORIGINS", EXPECT_ORIGINS, |list| {
@@ -148,6 +153,15 @@ impl Config {
         let exchange_path = vars
             .parsed("EXCHANGE_PATH", EXPECT_PATH, parse_exchange_path)?
             .unwrap_or_else(|| "/".to_owned());
+        if let Some(webhook) = &rolling.webhook {
+            if webhook.path == exchange_path {
+                return Err(ConfigError::Invalid {
+                    variable: "WEBHOOK_PATH",
+                    expected: "a path other than EXCHANGE_PATH's",
+                    problem: format!("got `{}`, where the exchange is served", webhook.path),
+                });
+            }
+        }
         let shutdown_grace = vars
             .seconds("SHUTDOWN_GRACE_SECONDS", EXPECT_GRACE, (0, 600))?
             .unwrap_or(DEFAULT_SHUTDOWN_GRACE);
@@ -171,6 +185,7 @@ impl Config {
             limits,
             store,
             progress,
+            rolling,
             cors_allowed_origins,
             listen_addr,
             exchange_path,

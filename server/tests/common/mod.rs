@@ -4,7 +4,9 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of the harness.
 
+pub mod logs;
 pub mod redis;
+pub mod rolling;
 pub mod stack;
 
 use std::collections::HashMap;

@@ -289,7 +289,11 @@ fn config_of(env: &HashMap<&'static str, String>) -> Config {
 /// Serves a new endpoint with `config`, on the binary's listener.
 pub async fn serve_config(config: Config) -> Served {
     let endpoint = Endpoint::new(&config);
-    let addr: SocketAddr = serve(endpoint.router().merge(endpoint.ops_router())).await;
+    let app = endpoint
+        .router()
+        .merge(endpoint.ops_router())
+        .merge(endpoint.webhook_router());
+    let addr: SocketAddr = serve(app).await;
     Served {
         url: format!("http://{addr}/"),
         endpoint,
