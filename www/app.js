@@ -95,6 +95,56 @@ $("authgear-button").addEventListener("click", async () => {
   }
 });
 
+// Rolling migration: sign up on the Authgear stand-in (the devstack's control route stands in for
+// Authgear's sign-up page), then watch the legacy IdP get the account by webhook.
+$("sign-up-email").value = `newcomer-${Date.now()}@example.com`;
+const json = async (url, body) => {
+  const response = await fetch(url, body && { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  return { ok: response.ok, status: response.status, body: await response.json().catch(() => null) };
+};
+
+$("sign-up").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const email = $("sign-up-email").value.trim().toLowerCase();
+  const signedUp = await json("/__devstack/authgear/signup", { email });
+  if (!signedUp.ok) {
+    $("legacy-account").textContent = `sign-up failed: ${JSON.stringify(signedUp.body)}`;
+    return;
+  }
+  $("legacy-account").textContent = `signed up (event ${signedUp.body.event_id}); waiting for the webhook…`;
+  // Provisioning happens after the receiver answers: look a few times, no more.
+  for (let attempt = 0; attempt < 40; attempt += 1) {
+    const { body } = await json("/__devstack/legacy/accounts");
+    const account = body.accounts.find((candidate) => candidate.email === email);
+    if (account) {
+      $("legacy-account").textContent = `provisioned (${account.via}) for Authgear user ${account.authgear_user_id}`;
+      $("old-app-button").disabled = false;
+      $("old-app-button").dataset.email = email;
+      document.body.dataset.provisioned = email;
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  $("legacy-account").textContent = "not provisioned yet: `authgear-migrate-server reconcile` will do it";
+});
+
+$("old-app-button").addEventListener("click", async () => {
+  const email = $("old-app-button").dataset.email;
+  const password = "a-new-password";
+  await json(`${config.legacy}/password-reset`, { email });
+  // The devstack's outbox stands in for the user's mailbox.
+  const { body } = await json("/__devstack/legacy/outbox");
+  const mail = body.mails.findLast((candidate) => candidate.to === email);
+  const token = new URL(mail.link).searchParams.get("token");
+  await json(`${config.legacy}/password-reset/confirm`, { token, password });
+  const response = await fetch(`${config.legacy}/token`, {
+    method: "POST",
+    body: new URLSearchParams({ grant_type: "password", username: email, password, client_id: config.legacyClientID }),
+  });
+  $("old-app").textContent = response.ok ? `signed in at the legacy IdP as ${email}` : `sign-in failed (${response.status})`;
+  document.body.dataset.oldApp = response.ok ? "signed-in" : "failed";
+});
+
 $("reset-button").addEventListener("click", () => {
   localStorage.clear();
   location.reload();

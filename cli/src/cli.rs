@@ -41,9 +41,12 @@ pub struct ImportArgs {
     #[arg(long, value_enum)]
     pub format: Format,
 
-    /// The login ID that identifies a user (the one the migration endpoint looks up).
-    #[arg(long, value_enum, default_value_t = Identifier::Email)]
-    pub identifier: Identifier,
+    /// The login ID that identifies a user (the one the migration endpoint looks up). A
+    /// comma-separated list imports a mixed base in one command, each user under the first of
+    /// them they have: `email,phone_number,preferred_username` (the endpoint's
+    /// LEGACY_LOGIN_ID_SOURCES in the same order).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "email")]
+    pub identifier: Vec<Identifier>,
 
     /// Store the legacy user ID in this custom attribute (define it in the Authgear portal
     /// first, as a string; Authgear ignores custom attributes it does not know).
@@ -145,6 +148,13 @@ pub struct ImportArgs {
     /// in AUTHGEAR_ADMIN_KEY_PEM.
     #[arg(long, env = "AUTHGEAR_ADMIN_KEY_FILE", value_name = "FILE")]
     pub admin_key_file: Option<String>,
+
+    /// Accept a plain-http AUTHGEAR_ENDPOINT off this machine (development only: the admin JWT
+    /// and the password hashes would cross the network in clear text).
+    #[arg(long, env = "ALLOW_INSECURE_UPSTREAMS", value_name = "BOOL", num_args = 0..=1,
+          default_missing_value = "true", default_value_t = false,
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub allow_insecure_upstreams: bool,
 
     /// Test only: after the Nth request is accepted, exit (status 75) before recording it,
     /// as a crash between the POST and the state file would.

@@ -1,7 +1,9 @@
 //! Where to upload and with which key, from flags or the same environment variables the
 //! migration endpoint (server/) reads: `AUTHGEAR_ENDPOINT`, `AUTHGEAR_PROJECT_ID` (default: the
 //! endpoint's first label), `AUTHGEAR_ADMIN_KEY_ID`, and `AUTHGEAR_ADMIN_KEY_FILE` or
-//! `AUTHGEAR_ADMIN_KEY_PEM`. An empty value counts as unset.
+//! `AUTHGEAR_ADMIN_KEY_PEM`. An empty value counts as unset. The endpoint must be https, as
+//! the server's upstreams must: plain http only to a loopback host, or with
+//! `ALLOW_INSECURE_UPSTREAMS=true` (`--allow-insecure-upstreams`) for development.
 
 use std::path::Path;
 
@@ -25,6 +27,8 @@ pub struct Settings {
     pub admin_key_id: Option<String>,
     pub admin_key_file: Option<String>,
     pub admin_key_pem: Option<String>,
+    /// Plain http to a host off this machine is accepted (development only).
+    pub allow_insecure: bool,
 }
 
 impl Settings {
@@ -34,6 +38,14 @@ impl Settings {
             "AUTHGEAR_ENDPOINT (or --endpoint) is required to upload: the project's URL, e.g. https://myapp.authgear.cloud",
         )?;
         let endpoint = parse_endpoint(&endpoint)?;
+        if endpoint.scheme() != "https" && !self.allow_insecure && !is_loopback(&endpoint) {
+            return Err(format!(
+                "AUTHGEAR_ENDPOINT: `{}` is plain http to a host off this machine, which would \
+                 carry the admin JWT and the users' password hashes in clear text; use https \
+                 (or --allow-insecure-upstreams for development)",
+                endpoint.origin().ascii_serialization()
+            ));
+        }
         let project_id = match set(&self.project_id) {
             Some(id) => id,
             None => match endpoint.host() {
@@ -83,6 +95,17 @@ fn parse_endpoint(text: &str) -> Result<Url, String> {
         ));
     }
     Ok(url)
+}
+
+/// The endpoint's rule too (server/src/config/safety.rs): plain http only to this machine. The
+/// URL is http(s), so an IP host is parsed as one.
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 impl Connection {
@@ -161,5 +184,19 @@ mod tests {
         let mut both = settings();
         both.admin_key_file = Some("key.pem".into());
         assert!(both.connection().unwrap_err().contains("not both"));
+    }
+
+    #[test]
+    fn the_endpoint_is_https_unless_loopback_or_allowed() {
+        let mut plain = settings();
+        plain.endpoint = Some("http://myapp.authgear.cloud".into());
+        let error = plain.connection().unwrap_err();
+        assert!(error.contains("plain http"), "{error}");
+        assert!(error.contains("--allow-insecure-upstreams"), "{error}");
+        plain.allow_insecure = true;
+        assert!(plain.connection().is_ok());
+        let mut local = settings();
+        local.endpoint = Some("http://localhost:3001".into());
+        assert!(local.connection().is_ok());
     }
 }

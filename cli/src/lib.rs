@@ -4,7 +4,7 @@
 //!
 //! One concern per module: `formats` (one reader per export format, producing typed records),
 //! `record` (the Authgear import record and its checks), `plan` (normalize, check, deduplicate,
-//! account for every user left out), `split` (requests under 500 KB), `state` (the resumable
+//! account for every user left out), `split` (requests under 500 KB), `private_file` (0600, never through a symlink), `state` (the resumable
 //! state file), `upload` (the two API calls, with retries), `progress`, `report`, `config`
 //! (where to upload, and the Admin API key; its JWT is the endpoint crate's), `run` (the command).
 
@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod formats;
 pub mod plan;
+pub mod private_file;
 pub mod progress;
 pub mod record;
 pub mod report;

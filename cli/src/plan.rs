@@ -10,9 +10,77 @@ use serde::Serialize;
 use crate::formats::{PasswordSource, SourceUser};
 use crate::record::{self, Identifier, ImportRecord, Password};
 
+/// The identifiers of one import, in order of preference (`--identifier
+/// email,phone_number,preferred_username`): each user is imported under the first one they have,
+/// so that a base mixing email, phone-only and username users goes in with one command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identifiers(Vec<Identifier>);
+
+impl Identifiers {
+    /// `list` without repeats; an empty list means `email`, the default.
+    pub fn new(list: &[Identifier]) -> Self {
+        let mut unique = Vec::new();
+        for identifier in list {
+            if !unique.contains(identifier) {
+                unique.push(*identifier);
+            }
+        }
+        if unique.is_empty() {
+            unique.push(Identifier::Email);
+        }
+        Self(unique)
+    }
+
+    pub fn one(identifier: Identifier) -> Self {
+        Self(vec![identifier])
+    }
+
+    pub fn as_slice(&self) -> &[Identifier] {
+        &self.0
+    }
+
+    pub fn contains(&self, identifier: Identifier) -> bool {
+        self.0.contains(&identifier)
+    }
+
+    /// The names joined by `separator`, e.g. `email,phone_number`.
+    pub fn joined(&self, separator: &str) -> String {
+        let names: Vec<&str> = self
+            .0
+            .iter()
+            .map(|identifier| identifier.as_str())
+            .collect();
+        names.join(separator)
+    }
+
+    /// The first identifier the record has a value for (else the first of all, which then
+    /// names what is missing).
+    fn choose(&self, record: &ImportRecord) -> Identifier {
+        self.0
+            .iter()
+            .copied()
+            .find(|identifier| record.identifier(*identifier).is_some())
+            .unwrap_or(self.0[0])
+    }
+
+    /// Where a record's identifier ranks: records are sent grouped by it, one request each.
+    pub fn rank(&self, identifier: Identifier) -> usize {
+        self.0
+            .iter()
+            .position(|i| *i == identifier)
+            .unwrap_or(usize::MAX)
+    }
+}
+
+impl std::fmt::Display for Identifiers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.joined(" or "))
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct PlanOptions {
-    pub identifier: Identifier,
+    pub identifier: Identifiers,
     /// The custom attribute that receives the legacy user ID (it must exist in the project:
     /// Authgear ignores custom attributes it does not define).
     pub legacy_id_attribute: Option<String>,
@@ -26,7 +94,8 @@ pub struct Planned {
     /// Where it came from in the export (1-based).
     pub position: usize,
     pub legacy_id: Option<String>,
-    /// The normalized identifier value.
+    /// The identifier it is imported under, and its normalized value.
+    pub identifier: Identifier,
     pub login_id: String,
     pub record: ImportRecord,
 }
@@ -49,7 +118,7 @@ pub enum SkipReason {
 
 impl SkipReason {
     /// A short label to group by in the summary.
-    pub fn label(&self, identifier: Identifier) -> String {
+    pub fn label(&self, identifier: &Identifiers) -> String {
         match self {
             Self::Excluded { why } => why.clone(),
             Self::MissingIdentifier => format!("no {identifier}"),
@@ -115,8 +184,8 @@ pub fn plan(users: Vec<SourceUser>, options: &PlanOptions) -> Plan {
         read: users.len(),
         ..Plan::default()
     };
-    let identifier = options.identifier;
-    let mut first_by_login_id: HashMap<String, usize> = HashMap::new();
+    let identifiers = &options.identifier;
+    let mut first_by_login_id: HashMap<(&'static str, String), usize> = HashMap::new();
     // Secondary login IDs (an email when the identifier is the phone number, …) must be unique
     // too, or the later user fails at Authgear as a duplicated identity.
     let mut secondary: HashMap<(&'static str, String), usize> = HashMap::new();
@@ -158,6 +227,7 @@ pub fn plan(users: Vec<SourceUser>, options: &PlanOptions) -> Plan {
                 .custom_attributes
                 .insert(attribute.clone(), id.clone().into());
         }
+        let identifier = identifiers.choose(&record);
         let login_id = record.identifier(identifier).map(str::to_owned);
         let dropped = match record::validate(&mut record, identifier) {
             Ok(dropped) => dropped,
@@ -172,14 +242,16 @@ pub fn plan(users: Vec<SourceUser>, options: &PlanOptions) -> Plan {
             }
         };
         let login_id = login_id.expect("validated");
-        if let Some(&first_position) = first_by_login_id.get(&login_id) {
+        if let Some(&first_position) =
+            first_by_login_id.get(&(identifier.as_str(), login_id.clone()))
+        {
             plan.skipped.push(skip(
                 SkipReason::Duplicate { first_position },
                 Some(login_id),
             ));
             continue;
         }
-        first_by_login_id.insert(login_id.clone(), position);
+        first_by_login_id.insert((identifier.as_str(), login_id.clone()), position);
         for name in dropped {
             *plan.dropped_attributes.entry(name.to_owned()).or_default() += 1;
         }
@@ -218,10 +290,14 @@ pub fn plan(users: Vec<SourceUser>, options: &PlanOptions) -> Plan {
         plan.records.push(Planned {
             position,
             legacy_id,
+            identifier,
             login_id,
             record,
         });
     }
+    // One request has one identifier: the records go grouped by it, in export order within.
+    plan.records
+        .sort_by_key(|planned| identifiers.rank(planned.identifier));
     plan
 }
 
@@ -304,7 +380,7 @@ mod tests {
             ),
         ];
         let options = PlanOptions {
-            identifier: Identifier::Email,
+            identifier: Identifiers::one(Identifier::Email),
             legacy_id_attribute: Some("legacy_user_id".into()),
             passwords: true,
         };
@@ -333,6 +409,53 @@ mod tests {
         assert_eq!(plan.passwords.imported, 1);
         assert_eq!(plan.passwords.left_out["argon2"], 1);
         assert_eq!(plan.passwords.left_out["malformed bcrypt"], 1);
+    }
+
+    #[test]
+    fn a_mixed_base_is_imported_each_user_under_the_identifier_they_have() {
+        let mut phone_only = user(2, "", PasswordSource::None);
+        phone_only.record.phone_number = Some("+1 415 555 0100".into());
+        let mut username_only = user(3, "", PasswordSource::None);
+        username_only.record.preferred_username = Some("Dora".into());
+        let mut both = user(4, "erin@example.com", PasswordSource::None);
+        both.record.phone_number = Some("+14155550101".into());
+        let nothing = user(5, "", PasswordSource::None);
+        let users = vec![
+            user(1, "carl@example.com", PasswordSource::None),
+            phone_only,
+            username_only,
+            both,
+            nothing,
+        ];
+        let options = PlanOptions {
+            identifier: Identifiers::new(&[
+                Identifier::Email,
+                Identifier::PhoneNumber,
+                Identifier::PreferredUsername,
+            ]),
+            legacy_id_attribute: None,
+            passwords: true,
+        };
+        let plan = plan(users, &options);
+        let chosen: Vec<(usize, Identifier, &str)> = plan
+            .records
+            .iter()
+            .map(|r| (r.position, r.identifier, r.login_id.as_str()))
+            .collect();
+        assert_eq!(
+            chosen,
+            [
+                (1, Identifier::Email, "carl@example.com"),
+                (4, Identifier::Email, "erin@example.com"),
+                (2, Identifier::PhoneNumber, "+14155550100"),
+                (3, Identifier::PreferredUsername, "dora"),
+            ]
+        );
+        assert_eq!(plan.skipped.len(), 1);
+        assert_eq!(
+            plan.skipped[0].reason.label(&options.identifier),
+            "no email or phone_number or preferred_username"
+        );
     }
 
     #[test]

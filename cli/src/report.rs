@@ -8,8 +8,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::plan::Plan;
-use crate::record::Identifier;
+use crate::plan::{Identifiers, Plan};
 use crate::split::Batch;
 use crate::state::{State, Summary};
 use crate::upload::describe_api_error;
@@ -28,7 +27,7 @@ pub struct ReportEntry {
 }
 
 /// The users left out before upload.
-pub fn skipped_entries(plan: &Plan, identifier: Identifier) -> Vec<ReportEntry> {
+pub fn skipped_entries(plan: &Plan, identifier: &Identifiers) -> Vec<ReportEntry> {
     plan.skipped
         .iter()
         .map(|skipped| ReportEntry {
@@ -99,14 +98,17 @@ pub fn write_report(path: &Path, entries: &[ReportEntry]) -> Result<(), String> 
             .map_err(|error| error.to_string())?;
         for entry in entries {
             writer
-                .write_record([
-                    entry.position.to_string(),
-                    entry.legacy_id.clone().unwrap_or_default(),
-                    entry.login_id.clone().unwrap_or_default(),
-                    entry.stage.to_owned(),
-                    entry.reason.clone(),
-                    entry.detail.clone(),
-                ])
+                .write_record(
+                    [
+                        entry.position.to_string(),
+                        entry.legacy_id.clone().unwrap_or_default(),
+                        entry.login_id.clone().unwrap_or_default(),
+                        entry.stage.to_owned(),
+                        entry.reason.clone(),
+                        entry.detail.clone(),
+                    ]
+                    .map(|cell| spreadsheet_safe(&cell)),
+                )
                 .map_err(|error| error.to_string())?;
         }
         writer.into_inner().map_err(|error| error.to_string())?
@@ -115,7 +117,19 @@ pub fn write_report(path: &Path, entries: &[ReportEntry]) -> Result<(), String> 
         json.push(b'\n');
         json
     };
-    std::fs::write(path, bytes).map_err(|error| format!("report {}: {error}", path.display()))
+    crate::private_file::write(path, &bytes)
+        .map_err(|error| format!("report {}: {error}", path.display()))
+}
+
+/// A cell a spreadsheet will not run as a formula: one that begins with `=`, `+`, `-` or `@`
+/// (or a tab or carriage return, which some strip first) gets a leading `'` (OWASP's CSV
+/// injection advice). Legacy IDs and login IDs come from the export, i.e. from users.
+fn spreadsheet_safe(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
 }
 
 /// The first `limit` entries, one line each, for the terminal.
@@ -168,16 +182,29 @@ fn count(n: usize) -> String {
 /// What the export gave and what will be sent.
 pub fn plan_summary(
     plan: &Plan,
-    identifier: Identifier,
+    identifier: &Identifiers,
     source: &str,
     batches: &[Batch],
     max_bytes: usize,
 ) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Read {} users from {source}", count(plan.read));
+    let by_identifier = if identifier.as_slice().len() == 1 {
+        format!("identifier: {identifier}")
+    } else {
+        let counts: Vec<String> = identifier
+            .as_slice()
+            .iter()
+            .map(|id| {
+                let n = plan.records.iter().filter(|r| r.identifier == *id).count();
+                format!("{id} {}", count(n))
+            })
+            .collect();
+        format!("identifiers: {}", counts.join(", "))
+    };
     let _ = writeln!(
         out,
-        "  to import:   {} (identifier: {identifier})",
+        "  to import:   {} ({by_identifier})",
         count(plan.records.len())
     );
     let mut by_reason: BTreeMap<String, usize> = BTreeMap::new();
@@ -316,6 +343,42 @@ mod tests {
         let json: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join("r.json")).unwrap()).unwrap();
         assert_eq!(json[0]["legacy_id"], "auth0|3");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_run_are_escaped() {
+        let dir = std::env::temp_dir().join(format!("agm-report-csv-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let entries: Vec<ReportEntry> = ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "plain"]
+            .into_iter()
+            .enumerate()
+            .map(|(position, login_id)| ReportEntry {
+                position,
+                legacy_id: None,
+                login_id: Some(login_id.into()),
+                stage: "validation",
+                reason: "r".into(),
+                detail: "d".into(),
+            })
+            .collect();
+        write_report(&dir.join("r.csv"), &entries).unwrap();
+        let csv = std::fs::read_to_string(dir.join("r.csv")).unwrap();
+        let cells: Vec<&str> = csv
+            .lines()
+            .skip(1)
+            .map(|line| line.split(',').nth(2).unwrap())
+            .collect();
+        assert_eq!(
+            cells,
+            [
+                "\"'=HYPERLINK(\"\"x\"\")\"",
+                "'+1",
+                "'-2",
+                "'@SUM(A1)",
+                "plain"
+            ]
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::cli::ImportArgs;
 use crate::config::Settings;
 use crate::formats::{self, Format, Mapping, ReadOptions};
-use crate::plan::{self, PlanOptions};
+use crate::plan::{self, Identifiers, PlanOptions};
 use crate::progress::Progress;
 use crate::record::Identifier;
 use crate::report;
@@ -48,7 +48,8 @@ pub async fn import(args: ImportArgs) -> Result<Finish, String> {
     };
     let mut users =
         formats::read(args.format, &args.input, &options).map_err(|error| error.to_string())?;
-    if args.format == Format::Cognito && args.identifier == Identifier::PreferredUsername {
+    let identifiers = Identifiers::new(&args.identifier);
+    if args.format == Format::Cognito && identifiers.contains(Identifier::PreferredUsername) {
         users
             .iter_mut()
             .for_each(formats::cognito::username_as_preferred_username);
@@ -56,29 +57,26 @@ pub async fn import(args: ImportArgs) -> Result<Finish, String> {
     let mut plan = plan::plan(
         users,
         &PlanOptions {
-            identifier: args.identifier,
+            identifier: identifiers.clone(),
             legacy_id_attribute: args.legacy_id_attribute.clone(),
             passwords: !args.no_passwords,
         },
     );
-    split::set_aside_oversize(
-        &mut plan,
-        args.identifier,
-        args.upsert,
-        args.max_request_bytes,
-    );
-    let batches = split::split(
-        &plan.records,
-        args.identifier,
-        args.upsert,
-        args.max_request_bytes,
-    );
+    // The longest identifier's envelope: a record that fits with it fits with any.
+    let widest = identifiers
+        .as_slice()
+        .iter()
+        .copied()
+        .max_by_key(|identifier| identifier.as_str().len())
+        .unwrap_or(Identifier::Email);
+    split::set_aside_oversize(&mut plan, widest, args.upsert, args.max_request_bytes);
+    let batches = batches_by_identifier(&plan.records, args.upsert, args.max_request_bytes);
     let source = format!("{} ({})", args.input.display(), args.format.name());
     print!(
         "{}",
         report::plan_summary(
             &plan,
-            args.identifier,
+            &identifiers,
             &source,
             &batches,
             args.max_request_bytes
@@ -94,7 +92,7 @@ pub async fn import(args: ImportArgs) -> Result<Finish, String> {
         .report
         .clone()
         .unwrap_or_else(|| sibling(&args.input, "import-report.json"));
-    let skipped = report::skipped_entries(&plan, args.identifier);
+    let skipped = report::skipped_entries(&plan, &identifiers);
     if args.dry_run {
         print!("{}", report::listing(&skipped, 20));
         if args.report.is_some() {
@@ -115,6 +113,7 @@ pub async fn import(args: ImportArgs) -> Result<Finish, String> {
         admin_key_id: args.admin_key_id.clone(),
         admin_key_file: args.admin_key_file.clone(),
         admin_key_pem: std::env::var("AUTHGEAR_ADMIN_KEY_PEM").ok(),
+        allow_insecure: args.allow_insecure_upstreams,
     }
     .connection()?;
     let state_path = args
@@ -123,7 +122,7 @@ pub async fn import(args: ImportArgs) -> Result<Finish, String> {
         .unwrap_or_else(|| sibling(&args.input, "import-state.json"));
     let expected = State::new(
         connection.endpoint.as_str(),
-        args.identifier,
+        &identifiers,
         args.upsert,
         &batches,
     );
@@ -332,6 +331,21 @@ fn upload_error(index: usize, total: usize, error: &UploadError, state_path: &Pa
     )
 }
 
+/// The requests: one run of them per identifier (a request names one), each record's index
+/// into the plan's records kept, as the plan grouped them.
+fn batches_by_identifier(records: &[plan::Planned], upsert: bool, max_bytes: usize) -> Vec<Batch> {
+    let mut batches = Vec::new();
+    let mut start = 0;
+    for group in records.chunk_by(|a, b| a.identifier == b.identifier) {
+        for mut batch in split::split(group, group[0].identifier, upsert, max_bytes) {
+            batch.first += start;
+            batches.push(batch);
+        }
+        start += group.len();
+    }
+    batches
+}
+
 fn save(state: &State, path: &Path) -> Result<(), String> {
     state.save(path).map_err(|error| error.to_string())
 }
@@ -350,7 +364,8 @@ fn write_records(path: &Path, plan: &plan::Plan) -> Result<(), String> {
         out.extend_from_slice(&split::serialize(&planned.record));
         out.push(b'\n');
     }
-    std::fs::write(path, out).map_err(|error| format!("--output {}: {error}", path.display()))
+    crate::private_file::write(path, &out)
+        .map_err(|error| format!("--output {}: {error}", path.display()))
 }
 
 /// Writes the report when asked for, or when there is anything in it.
@@ -369,4 +384,56 @@ fn finish_report(
         path.display()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::ImportRecord;
+
+    fn planned(identifier: Identifier, login_id: &str) -> plan::Planned {
+        let mut record = ImportRecord::default();
+        match identifier {
+            Identifier::Email => record.email = Some(login_id.into()),
+            Identifier::PhoneNumber => record.phone_number = Some(login_id.into()),
+            Identifier::PreferredUsername => record.preferred_username = Some(login_id.into()),
+        }
+        plan::Planned {
+            position: 1,
+            legacy_id: None,
+            identifier,
+            login_id: login_id.into(),
+            record,
+        }
+    }
+
+    #[test]
+    fn each_request_names_the_identifier_of_its_records() {
+        let records = [
+            planned(Identifier::Email, "a@example.com"),
+            planned(Identifier::Email, "b@example.com"),
+            planned(Identifier::PhoneNumber, "+14155550100"),
+            planned(Identifier::PreferredUsername, "dora"),
+        ];
+        let batches = batches_by_identifier(&records, false, 500_000);
+        let shape: Vec<(usize, usize, String)> = batches
+            .iter()
+            .map(|batch| {
+                let body: serde_json::Value = serde_json::from_slice(&batch.body).unwrap();
+                (
+                    batch.first,
+                    batch.count,
+                    body["identifier"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                (0, 2, "email".to_owned()),
+                (2, 1, "phone_number".to_owned()),
+                (3, 1, "preferred_username".to_owned()),
+            ]
+        );
+    }
 }

@@ -135,6 +135,7 @@ mod tests {
         Planned {
             position: n + 1,
             legacy_id: None,
+            identifier: Identifier::Email,
             login_id: format!("user{n}@example.com"),
             record: ImportRecord {
                 email: Some(format!("user{n}@example.com")),

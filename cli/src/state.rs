@@ -13,13 +13,12 @@
 //! it. An `accepted` batch is never sent again while its job can be read; it is polled.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::record::Identifier;
+use crate::plan::Identifiers;
 use crate::split::{Batch, hex_sha256};
 
 const VERSION: u32 = 1;
@@ -103,7 +102,8 @@ pub struct State {
     /// options make a different upload.
     pub fingerprint: String,
     pub endpoint: String,
-    pub identifier: Identifier,
+    /// The identifiers, comma-separated in their order (`email` for a plain email import).
+    pub identifier: String,
     pub upsert: bool,
     pub batches: Vec<BatchState>,
 }
@@ -146,7 +146,7 @@ impl std::fmt::Display for StateError {
 
 impl std::error::Error for StateError {}
 
-pub fn fingerprint(identifier: Identifier, upsert: bool, batches: &[Batch]) -> String {
+pub fn fingerprint(identifier: &str, upsert: bool, batches: &[Batch]) -> String {
     let mut text = format!("v{VERSION}|{identifier}|upsert={upsert}");
     for batch in batches {
         text.push('|');
@@ -156,10 +156,11 @@ pub fn fingerprint(identifier: Identifier, upsert: bool, batches: &[Batch]) -> S
 }
 
 impl State {
-    pub fn new(endpoint: &str, identifier: Identifier, upsert: bool, batches: &[Batch]) -> Self {
+    pub fn new(endpoint: &str, identifier: &Identifiers, upsert: bool, batches: &[Batch]) -> Self {
+        let identifier = identifier.joined(",");
         Self {
             version: VERSION,
-            fingerprint: fingerprint(identifier, upsert, batches),
+            fingerprint: fingerprint(&identifier, upsert, batches),
             endpoint: endpoint.to_owned(),
             identifier,
             upsert,
@@ -222,32 +223,13 @@ impl State {
         Ok(())
     }
 
-    /// Writes the state atomically: a temporary file beside it, synced, then renamed.
+    /// Writes the state atomically, as the owner's file alone ([`crate::private_file`]).
     pub fn save(&self, path: &Path) -> Result<(), StateError> {
-        let io = |error| StateError::Io {
+        let json = serde_json::to_vec_pretty(self).expect("the state serializes");
+        crate::private_file::write(path, &json).map_err(|error| StateError::Io {
             path: path.to_owned(),
             error,
-        };
-        let mut temporary = path.as_os_str().to_owned();
-        temporary.push(".tmp");
-        let temporary = PathBuf::from(temporary);
-        let json = serde_json::to_vec_pretty(self).expect("the state serializes");
-        {
-            let mut file = std::fs::File::create(&temporary).map_err(io)?;
-            file.write_all(&json).map_err(io)?;
-            file.sync_all().map_err(io)?;
-        }
-        std::fs::rename(&temporary, path).map_err(io)?;
-        // Make the rename itself durable.
-        if let Some(parent) = path
-            .parent()
-            .filter(|parent| !parent.as_os_str().is_empty())
-        {
-            if let Ok(directory) = std::fs::File::open(parent) {
-                let _ = directory.sync_all();
-            }
-        }
-        Ok(())
+        })
     }
 
     pub fn records_completed(&self) -> usize {
@@ -281,7 +263,7 @@ mod tests {
         assert!(State::load(&path).unwrap().is_none());
         let mut state = State::new(
             "https://a.example",
-            Identifier::Email,
+            &Identifiers::one(crate::record::Identifier::Email),
             false,
             &[batch(1), batch(2)],
         );
@@ -292,7 +274,7 @@ mod tests {
         assert!(loaded.check_matches(&path, &state).is_ok());
         let other = State::new(
             "https://a.example",
-            Identifier::Email,
+            &Identifiers::one(crate::record::Identifier::Email),
             true,
             &[batch(1), batch(2)],
         );
@@ -302,7 +284,7 @@ mod tests {
         ));
         let elsewhere = State::new(
             "https://b.example",
-            Identifier::Email,
+            &Identifiers::one(crate::record::Identifier::Email),
             false,
             &[batch(1), batch(2)],
         );

@@ -124,6 +124,8 @@ impl Client {
     pub fn new(import_url: Url, jwt: AdminJwt, policy: RetryPolicy) -> Result<Self, String> {
         let http = reqwest::Client::builder()
             .timeout(policy.timeout)
+            // A redirect would carry the admin JWT and the records elsewhere: refused, loudly.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("authgear-migrate/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|error| format!("cannot build the HTTP client: {error}"))?;
@@ -277,6 +279,10 @@ impl Client {
                 why: what,
                 after: retry_after,
             },
+            status if status.is_redirection() => Attempt::Stop(UploadError::Refused(format!(
+                "{what}: a redirect is never followed (it would carry the admin JWT and the \
+                 records elsewhere); set AUTHGEAR_ENDPOINT to the URL that answers"
+            ))),
             _ => Attempt::Stop(UploadError::Refused(what)),
         })
     }

@@ -150,3 +150,54 @@ async fn bad_input_and_missing_settings_are_named() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A base mixing email, phone-only and username users, imported in one command: each under the
+/// first identifier it has, in requests of one identifier each.
+#[tokio::test]
+async fn a_mixed_base_goes_in_with_one_command() {
+    let dir = scratch("mixed");
+    let input = dir.join("users.csv");
+    std::fs::write(
+        &input,
+        "id,email,phone,username\n\
+         u1,carl@example.com,,\n\
+         u2,,+1 415 555 0100,\n\
+         u3,,,Dora\n\
+         u4,erin@example.com,+14155550101,erin\n\
+         u5,,,\n",
+    )
+    .unwrap();
+    let output = cli_command(
+        None,
+        &[
+            "import",
+            input.to_str().unwrap(),
+            "--format",
+            "generic",
+            "--map",
+            "legacy_id=id",
+            "--map",
+            "email=email",
+            "--map",
+            "phone_number=phone",
+            "--map",
+            "preferred_username=username",
+            "--identifier",
+            "email,phone_number,preferred_username",
+            "--dry-run",
+        ],
+    )
+    .output()
+    .await
+    .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for line in [
+        "to import:   4 (identifiers: email 2, phone_number 1, preferred_username 1)",
+        "no email or phone_number or preferred_username: 1",
+        "requests:    3 of at most",
+    ] {
+        assert!(stdout.contains(line), "missing `{line}` in\n{stdout}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use authgear_migrate_cli::formats::{self, Format, InputKind, Mapping, ReadOptions};
-use authgear_migrate_cli::plan::{self, Plan, PlanOptions, Planned, SkipReason};
+use authgear_migrate_cli::plan::{self, Identifiers, Plan, PlanOptions, Planned, SkipReason};
 use authgear_migrate_cli::record::Identifier;
 
 fn fixture(name: &str) -> PathBuf {
@@ -18,7 +18,7 @@ fn planned(format: Format, file: &str, options: ReadOptions) -> Plan {
     plan::plan(
         users,
         &PlanOptions {
-            identifier: Identifier::Email,
+            identifier: Identifiers::one(Identifier::Email),
             legacy_id_attribute: Some("legacy_user_id".into()),
             passwords: true,
         },
@@ -150,7 +150,7 @@ fn firebase_phone_users_by_phone_number() {
     let plan = plan::plan(
         users,
         &PlanOptions {
-            identifier: Identifier::PhoneNumber,
+            identifier: Identifiers::one(Identifier::PhoneNumber),
             legacy_id_attribute: None,
             passwords: true,
         },
@@ -267,7 +267,7 @@ fn supabase_auth_users_csv() {
     let why: Vec<String> = plan
         .skipped
         .iter()
-        .map(|skipped| skipped.reason.label(Identifier::Email))
+        .map(|skipped| skipped.reason.label(&Identifiers::one(Identifier::Email)))
         .collect();
     assert_eq!(
         why,

@@ -10,11 +10,16 @@ use axum::extract::Request;
 use axum::response::Response;
 use tower::{Service, ServiceExt, service_fn};
 
+use crate::authgear::hooks::WEBHOOK_SECRET;
 use crate::authgear::keys::{ADMIN_KEY_ID, ADMIN_KEY_PEM};
 use crate::config::PublicConfig;
+use crate::legacy::{AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET, PROVISION_SECRET};
 
 /// Where the app origin serves the endpoint (same-origin for the demo page).
 pub const APP_PATH: &str = "/api/authgear-migrate";
+
+/// Where the endpoint origin's instance receives the Authgear stand-in's webhooks.
+pub const WEBHOOK_PATH: &str = "/authgear-events";
 
 /// Overrides any variable below: `DEVSTACK_ENDPOINT_LEGACY_ALGORITHMS=RS256,ES256` sets
 /// `LEGACY_ALGORITHMS`. The plain names are never read from the environment, so that a shell
@@ -57,6 +62,20 @@ fn variables(public: &PublicConfig) -> Vec<(&'static str, String)> {
         // defaults (60/1m, 10/1h) would trip the demo and the end-to-end tests.
         ("RATE_LIMIT_PER_IP", "1000/1m".to_owned()),
         ("RATE_LIMIT_PER_SUBJECT", "100/1m".to_owned()),
+        // The rolling migration: Authgear sign-ups get a legacy account, through the generic
+        // contract (or, with DEVSTACK_ENDPOINT_LEGACY_PROVISION_TARGET=auth0, the legacy
+        // stand-in's slice of Auth0's Management API).
+        ("AUTHGEAR_WEBHOOK_SECRET", WEBHOOK_SECRET.to_owned()),
+        ("WEBHOOK_PATH", WEBHOOK_PATH.to_owned()),
+        ("LEGACY_PROVISION_TARGET", "generic".to_owned()),
+        (
+            "LEGACY_PROVISION_URL",
+            format!("{}/provision", public.legacy),
+        ),
+        ("LEGACY_PROVISION_SECRET", PROVISION_SECRET.to_owned()),
+        ("AUTH0_DOMAIN", public.legacy.clone()),
+        ("AUTH0_CLIENT_ID", AUTH0_CLIENT_ID.to_owned()),
+        ("AUTH0_CLIENT_SECRET", AUTH0_CLIENT_SECRET.to_owned()),
     ]
 }
 
@@ -115,7 +134,11 @@ impl Endpoints {
 fn instances(config: &Config) -> (Router, Router) {
     let app = Endpoint::new(config).router();
     let cross_origin = Endpoint::new(config);
-    (app, cross_origin.router().merge(cross_origin.ops_router()))
+    let cross_origin_routes = cross_origin
+        .router()
+        .merge(cross_origin.ops_router())
+        .merge(cross_origin.webhook_router());
+    (app, cross_origin_routes)
 }
 
 /// Forwards each request to whichever router the slot holds when it arrives.

@@ -51,6 +51,11 @@ pub use config::{
     THIRD_PARTY_CLIENT_ID, USAGE,
 };
 
+pub use authgear::hooks::{WEBHOOK_SECRET, hmac_sha256_hex};
+pub use legacy::{AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET, PROVISION_SECRET};
+
+use authgear::hooks::Handler;
+use authgear::signup::SignUps;
 use authgear::{ApplicationType, Authgear, AuthgearSetup, OAuthClient};
 use counters::Counters;
 use faults::{Faults, Origin};
@@ -158,6 +163,7 @@ impl Devstack {
         };
 
         let counters = Arc::new(Counters::default());
+        let signups = Arc::new(SignUps::default());
         let faults = Arc::new(Faults::default());
         let authgear = Authgear::new(AuthgearSetup {
             project_id: PROJECT_ID.into(),
@@ -175,6 +181,12 @@ impl Devstack {
             ],
             users: users.clone(),
             counters: counters.clone(),
+            // Authgear's portal default: every event, to the endpoint origin's receiver.
+            hook_handlers: vec![Handler {
+                events: vec!["*".into()],
+                url: format!("{}{}", public.endpoint, endpoint::WEBHOOK_PATH),
+            }],
+            signups: signups.clone(),
         })
         .map_err(StartError::Keys)?;
         let legacy = Legacy::new(LegacySetup {
@@ -183,6 +195,7 @@ impl Devstack {
             audience: LEGACY_AUDIENCE.into(),
             users: users.clone(),
             counters: counters.clone(),
+            signups,
         })
         .map_err(StartError::Keys)?;
         let endpoints = endpoint::Endpoints::new(&public).map_err(StartError::Endpoint)?;
@@ -197,6 +210,8 @@ impl Devstack {
             users,
             endpoints,
         })
+        .merge(authgear::signup::control_router(authgear.clone()))
+        .merge(legacy::provision::control_router(legacy.clone()))
         .merge(app_endpoint)
         .fallback({
             let (www, pkg) = (options.www.clone(), options.pkg.clone());

@@ -10,9 +10,10 @@
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::Endpoint;
 use crate::authgear::{AdminError, LoginIdKey, Lookup, SessionProbe};
+use crate::config::{AccessTokenVerifier, Config};
 use crate::upstream::Causes;
+use crate::{Endpoint, wire::SubjectTokenType};
 
 /// How a check came out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,10 +124,12 @@ impl Endpoint {
             ));
         }
 
-        checks.push(check(
-            "Authgear Admin API (AUTHGEAR_ENDPOINT, admin key, LEGACY_LOGIN_ID_KEY)",
-            self.check_admin_api().await,
-        ));
+        for &key in &self.login_id_keys {
+            checks.push(check(
+                format!("Authgear Admin API (AUTHGEAR_ENDPOINT, admin key, login ID key `{key}`)"),
+                self.check_admin_api(key).await,
+            ));
+        }
         for client_id in self.shared.exchange.authgear.client_ids() {
             checks.push(check(
                 format!("Authgear createSession for client `{client_id}` (AUTHGEAR_CLIENT_IDS)"),
@@ -144,9 +147,8 @@ impl Endpoint {
         checks
     }
 
-    async fn check_admin_api(&self) -> Result<String, String> {
+    async fn check_admin_api(&self, key: LoginIdKey) -> Result<String, String> {
         let authgear = &self.shared.exchange.authgear;
-        let key = self.login_id_key;
         // A login ID nobody has, valid for its kind, so that Authgear looks it up.
         let probe = match key {
             LoginIdKey::Email => "authgear-migrate-check@example.com",
@@ -238,5 +240,86 @@ async fn reachable(url: &url::Url) -> Result<String, String> {
         )),
         Ok(response) => Err(format!("HTTP {}", response.status())),
         Err(error) => Err(format!("unreachable ({})", Causes(&error))),
+    }
+}
+
+impl Config {
+    /// Settings that are valid but leave a door open, one line each naming the risk.
+    pub fn warnings(&self) -> Vec<String> {
+        let legacy = &self.legacy;
+        let mut warnings = Vec::new();
+        if !legacy.require_verified {
+            warnings.push(
+                "LEGACY_REQUIRE_VERIFIED=false: an email or phone number the legacy IdP did not \
+                 verify finds the Authgear user who owns it; anyone who can put that address in \
+                 their own legacy token takes over that account (no user is ever created from one)"
+                    .to_owned(),
+            );
+        }
+        let flagless: Vec<&str> = legacy
+            .login_ids
+            .iter()
+            .filter(|source| source.verified_claim().is_none())
+            .map(|source| source.claim.as_str())
+            .collect();
+        if !flagless.is_empty() && legacy.subject_binding.is_none() {
+            warnings.push(format!(
+                "login ID claim `{}` has no verified flag and LEGACY_SUBJECT_ATTRIBUTE is unset: \
+                 a user who can change that claim at the legacy IdP can take over the account \
+                 of whoever has the new value",
+                flagless.join("`, `")
+            ));
+        }
+        if legacy.subject_binding.is_none() {
+            warnings.push(
+                "LEGACY_SUBJECT_ATTRIBUTE is unset: a verified login ID alone picks the Authgear \
+                 user; an address that moved between legacy accounts picks its new owner"
+                    .to_owned(),
+            );
+        }
+        if legacy
+            .subject_binding
+            .as_ref()
+            .is_some_and(|binding| binding.when_present)
+        {
+            warnings.push(
+                "LEGACY_SUBJECT_BINDING=when-present: users imported without the subject \
+                 attribute are found by login ID alone"
+                    .to_owned(),
+            );
+        }
+        let tokens = legacy.credentials.iter().any(|kind| {
+            matches!(
+                kind,
+                SubjectTokenType::AccessToken
+                    | SubjectTokenType::IdToken
+                    | SubjectTokenType::RefreshToken
+            )
+        });
+        if tokens && legacy.allowed_client_ids.is_empty() {
+            warnings.push(
+                "LEGACY_ALLOWED_CLIENT_IDS is unset: a token any application of the legacy tenant \
+                 received becomes a first-party Authgear session"
+                    .to_owned(),
+            );
+        }
+        if matches!(
+            legacy.access_token_verifier,
+            AccessTokenVerifier::Userinfo(_)
+        ) {
+            warnings.push(
+                "LEGACY_ACCESS_TOKEN_VERIFIER=userinfo: userinfo checks neither audience nor \
+                 client; an access token of any application of the tenant is exchanged"
+                    .to_owned(),
+            );
+        }
+        if self.allow_insecure_upstreams {
+            warnings.push(
+                "ALLOW_INSECURE_UPSTREAMS=true: tokens and the admin JWT may travel in plain \
+                 text; for development only"
+                    .to_owned(),
+            );
+        }
+        warnings
     }
 }

@@ -4,8 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use authgear_migrate::wire::{
-    ErrorCode, ErrorResponse, FORM_CONTENT_TYPE, FormError, GrantRefusal, LegacyTokens,
-    SubjectTokenType,
+    ErrorCode, FORM_CONTENT_TYPE, FormError, GrantRefusal, LegacyTokens, SubjectTokenType,
 };
 use axum::Json;
 use axum::http::StatusCode;
@@ -13,11 +12,12 @@ use axum::http::header::RETRY_AFTER;
 use axum::response::{IntoResponse, Response};
 
 use crate::authgear::AdminError;
-use crate::legacy::LegacyError;
+use crate::legacy::{IdentityError, LegacyError};
 use crate::legacy_jwt::VerifyError;
 use crate::limits::Scope;
 use crate::store::StoreError;
 use crate::{MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY_BYTES, no_store};
+use serde::Serialize;
 
 /// How long to ask clients to wait when a service is down and did not say.
 const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(10);
@@ -57,11 +57,13 @@ pub(crate) enum ExchangeError {
     IdempotencyConflict,
     /// The first request with this idempotency key is still running.
     StillRunning,
+    /// The subject token is not an RFC 6750 `b64token` (whitespace, padding in the middle, …).
+    NotABearerToken,
     /// The legacy credential was exchanged already.
     Replayed,
     Legacy(LegacyError),
-    /// The verified credential lacks the configured login ID claim.
-    NoLoginId(String),
+    /// The verified credential does not speak for the user it names, or for an allowed client.
+    Identity(IdentityError),
     UserNotFound,
     UserDisabled,
     Authgear(AdminError),
@@ -71,15 +73,67 @@ pub(crate) enum ExchangeError {
 /// An error answer: status, body, and `Retry-After` for a 429 or 503.
 pub(crate) struct Answer {
     pub(crate) status: StatusCode,
-    pub(crate) body: ErrorResponse,
+    pub(crate) body: ErrorBody,
     pub(crate) retry_after: Option<Duration>,
 }
+
+/// The wire's error answer (RFC 6749 §5.2 with `reason` and `legacy_session`), with the
+/// endpoint's own refusal reasons beside the engine's [`GrantRefusal`]s.
+#[derive(Serialize)]
+pub(crate) struct ErrorBody {
+    pub(crate) error: ErrorCode,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) error_description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) reason: Option<Refusal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) legacy_session: Option<LegacyTokens>,
+}
+
+/// Why an `invalid_grant`: one stable name each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub(crate) enum Refusal {
+    Grant(GrantRefusal),
+    /// The login ID is one the legacy IdP did not mark verified.
+    UnverifiedLoginId,
+    /// The user with the login ID is bound to another legacy subject (or to none).
+    SubjectMismatch,
+}
+
+impl Refusal {
+    pub(crate) const fn as_str(self) -> &'static str {
+        match self {
+            Self::Grant(reason) => reason.as_str(),
+            Self::UnverifiedLoginId => "unverified_login_id",
+            Self::SubjectMismatch => "subject_mismatch",
+        }
+    }
+}
+
+impl Serialize for Refusal {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// What a 500 says: the cause (a URL, an Authgear message, a key ID) is the operator's to read
+/// in the log, not the client's.
+const SERVER_ERROR_DESCRIPTION: &str =
+    "the migration endpoint cannot complete the exchange; its operator finds the cause in its log";
 
 impl ExchangeError {
     pub(crate) fn answer(&self) -> Answer {
         use ExchangeError as E;
         let described = |status, error| Answer::new(status, error, self.to_string());
         let bad_request = |error| described(StatusCode::BAD_REQUEST, error);
+        let server_error = || {
+            Answer::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::ServerError,
+                SERVER_ERROR_DESCRIPTION.to_owned(),
+            )
+        };
         match self {
             E::KillSwitch(retry_after) => Answer::unavailable(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -109,6 +163,7 @@ impl ExchangeError {
                 IN_FLIGHT_RETRY_AFTER,
             ),
             E::Replayed => self.refusal(GrantRefusal::Replayed),
+            E::NotABearerToken => self.refusal(GrantRefusal::Invalid),
             E::NoSessionCookie => self.refusal(GrantRefusal::Invalid),
             E::Legacy(LegacyError::Jwt(VerifyError::KeySetUnavailable(error))) => {
                 Answer::unavailable(
@@ -130,9 +185,20 @@ impl ExchangeError {
                 clamped(*retry_after),
             ),
             E::Legacy(LegacyError::Misconfigured { .. } | LegacyError::NotConfigured(_)) => {
-                described(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::ServerError)
+                server_error()
             }
-            E::NoLoginId(_) | E::UserNotFound => self.refusal(GrantRefusal::UserNotFound),
+            E::Identity(IdentityError::NoLoginId(_)) | E::UserNotFound => {
+                self.refusal(GrantRefusal::UserNotFound)
+            }
+            E::Identity(IdentityError::Unverified(_) | IdentityError::UnverifiedCreation) => {
+                self.refused(Refusal::UnverifiedLoginId)
+            }
+            E::Identity(
+                IdentityError::SubjectMismatch
+                | IdentityError::Unbound(_)
+                | IdentityError::NoSubject,
+            ) => self.refused(Refusal::SubjectMismatch),
+            E::Identity(_) => self.refusal(GrantRefusal::Invalid),
             E::UserDisabled => self.refusal(GrantRefusal::UserDisabled),
             E::Authgear(AdminError::Unavailable { retry_after, .. }) => Answer::unavailable(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -140,8 +206,8 @@ impl ExchangeError {
                 clamped(*retry_after),
             ),
             // A misconfiguration (CreateSession disabled, unknown client, refused admin key):
-            // the description names it, so that whoever reads the client's report can fix it.
-            E::Authgear(_) => described(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::ServerError),
+            // the log line names it.
+            E::Authgear(_) => server_error(),
             E::Store(_) => Answer::unavailable(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the endpoint's shared state is unavailable; retry later",
@@ -176,6 +242,7 @@ impl ExchangeError {
             E::NoSessionCookie => "no_session_cookie",
             E::IdempotencyConflict => "idempotency_conflict",
             E::StillRunning => "in_flight",
+            E::NotABearerToken => "not_a_bearer_token",
             E::Replayed => "replayed",
             E::Legacy(LegacyError::Jwt(VerifyError::KeySetUnavailable(_))) => "jwks_unavailable",
             E::Legacy(LegacyError::Jwt(VerifyError::Expired)) => "expired",
@@ -189,7 +256,16 @@ impl ExchangeError {
             E::Legacy(LegacyError::Misconfigured { .. } | LegacyError::NotConfigured(_)) => {
                 "legacy_error"
             }
-            E::NoLoginId(_) | E::UserNotFound => "user_not_found",
+            E::Identity(IdentityError::NoLoginId(_)) | E::UserNotFound => "user_not_found",
+            E::Identity(IdentityError::Unverified(_) | IdentityError::UnverifiedCreation) => {
+                "unverified_login_id"
+            }
+            E::Identity(
+                IdentityError::SubjectMismatch
+                | IdentityError::Unbound(_)
+                | IdentityError::NoSubject,
+            ) => "subject_mismatch",
+            E::Identity(_) => "wrong_client",
             E::UserDisabled => "user_disabled",
             E::Authgear(AdminError::Unavailable { .. }) => "authgear_unavailable",
             E::Authgear(_) => "authgear_error",
@@ -198,6 +274,10 @@ impl ExchangeError {
     }
 
     fn refusal(&self, reason: GrantRefusal) -> Answer {
+        self.refused(Refusal::Grant(reason))
+    }
+
+    fn refused(&self, reason: Refusal) -> Answer {
         let mut answer = Answer::new(
             StatusCode::BAD_REQUEST,
             ErrorCode::InvalidGrant,
@@ -218,7 +298,7 @@ impl Answer {
     fn new(status: StatusCode, error: ErrorCode, description: String) -> Self {
         Self {
             status,
-            body: ErrorResponse {
+            body: ErrorBody {
                 error,
                 error_description: Some(rfc6749_text(&description)),
                 reason: None,
@@ -305,14 +385,12 @@ impl fmt::Display for ExchangeError {
             Self::StillRunning => {
                 f.write_str("a request with this idempotency key is still running")
             }
+            Self::NotABearerToken => f.write_str(
+                "`subject_token` is not an RFC 6750 bearer token (b64token characters only)",
+            ),
             Self::Replayed => f.write_str("this legacy credential was exchanged already"),
             Self::Legacy(error) => error.fmt(f),
-            Self::NoLoginId(claim) => {
-                write!(
-                    f,
-                    "the legacy credential has no `{claim}` claim to find the user by"
-                )
-            }
+            Self::Identity(error) => error.fmt(f),
             Self::UserNotFound => {
                 f.write_str("no Authgear user has the legacy credential's login ID")
             }
@@ -334,6 +412,12 @@ impl From<VerifyError> for ExchangeError {
 impl From<LegacyError> for ExchangeError {
     fn from(error: LegacyError) -> Self {
         Self::Legacy(error)
+    }
+}
+
+impl From<IdentityError> for ExchangeError {
+    fn from(error: IdentityError) -> Self {
+        Self::Identity(error)
     }
 }
 

@@ -6,8 +6,10 @@
 //!    request still running with it is waited for;
 //! 4. the credential, verified by its kind's verifier (a refresh token is redeemed first, after
 //!    it is claimed in the replay cache, since redeeming spends it);
-//! 5. the per-subject rate limit, then the replay cache's claim;
-//! 6. the Authgear user (found by login ID, or created when configured), then `createSession`;
+//! 5. whose it is: issued to an allowed legacy client, with a login ID the IdP vouched for;
+//!    then the per-subject rate limit, then the replay cache's claim;
+//! 6. the Authgear user (found by login ID, bound to the credential's `sub` when configured,
+//!    or created when configured and the login ID is vouched for), then `createSession`;
 //! 7. the answer, kept in the idempotency cache when it is final, logged and counted.
 
 use std::collections::HashSet;
@@ -25,12 +27,14 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 
-use crate::authgear::{AdminClient, LoginIdKey, Lookup};
+use crate::authgear::{AdminClient, Lookup};
 use crate::config::Config;
 use crate::digest::{Digests, sha256_hex};
 use crate::error::ExchangeError;
 use crate::idempotency::{Begin, Idempotency, StoredAnswer};
-use crate::legacy::{Legacy, Verified};
+use crate::legacy::{
+    IdentityError, IdentityRules, Legacy, LoginId, Verified, is_b64token, opaque_replay_id,
+};
 use crate::limits::{KillSwitch, RateLimits, Scope};
 use crate::metrics::Metrics;
 use crate::replay::{Claimed, ReplayCache};
@@ -39,8 +43,7 @@ use crate::{MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY_BYTES, no_store};
 
 pub(crate) struct Exchange {
     client_ids: HashSet<String>,
-    login_id_claim: String,
-    login_id_key: LoginIdKey,
+    identity: IdentityRules,
     create_users: bool,
     leeway: Duration,
     replay_ttl: Duration,
@@ -84,8 +87,7 @@ impl Exchange {
         let store = Arc::new(Store::new(&config.store));
         Self {
             client_ids: config.authgear.client_ids.iter().cloned().collect(),
-            login_id_claim: config.legacy.login_id_claim.clone(),
-            login_id_key: config.authgear.login_id_key,
+            identity: IdentityRules::new(&config.legacy),
             create_users: config.authgear.create_users,
             leeway: config.legacy.leeway,
             replay_ttl: config.store.replay_ttl,
@@ -100,6 +102,7 @@ impl Exchange {
             idempotency: Idempotency::new(
                 Arc::clone(&store),
                 config.store.idempotency_ttl,
+                config.store.in_flight_ttl,
                 Arc::clone(&metrics),
             ),
             limits: RateLimits::new(&config.limits, Arc::clone(&store)),
@@ -145,7 +148,10 @@ impl Exchange {
             }
         };
 
-        let result = self.run(&request, &credential, &digests, &mut trace).await;
+        let result = tokio::select! {
+            result = self.run(&request, &credential, &mut trace) => result,
+            never = self.idempotency.keep_in_flight(&in_flight) => match never {},
+        };
         let (answer, keep) = match &result {
             Ok(session) => (
                 StoredAnswer {
@@ -241,10 +247,17 @@ impl Exchange {
                     .session_cookies(headers)
                     .ok_or(ExchangeError::NoSessionCookie)?
             }
-            _ => request
-                .subject_token
-                .clone()
-                .ok_or(ExchangeError::Form(FormError::Missing("subject_token")))?,
+            _ => {
+                let token = request
+                    .subject_token
+                    .clone()
+                    .ok_or(ExchangeError::Form(FormError::Missing("subject_token")))?;
+                // One token, one spelling: a padded or re-spaced copy is not a second one.
+                if !is_b64token(&token) {
+                    return Err(ExchangeError::NotABearerToken);
+                }
+                token
+            }
         };
         Ok((request, credential))
     }
@@ -254,13 +267,12 @@ impl Exchange {
         &self,
         request: &ExchangeRequest,
         credential: &str,
-        digests: &Digests,
         trace: &mut Trace,
     ) -> Result<TokenResponse, Failure> {
         let now = now();
         if request.subject_token_type == SubjectTokenType::RefreshToken {
             // Redeeming spends the token: claim it first, so that two requests cannot both.
-            let claimed = self.claim(digests, None, now).await?;
+            let claimed = self.claim(&opaque_replay_id(credential), None, now).await?;
             let spent = match self.legacy.redeem(credential).await {
                 Ok(spent) => spent,
                 Err(error) => {
@@ -270,7 +282,7 @@ impl Exchange {
             };
             // From here on, the replacement tokens are the user's legacy session.
             let result = match self.legacy.verify_redeemed(&spent, now).await {
-                Ok(verified) => self.create(request, &verified, None, trace, now).await,
+                Ok(verified) => self.create(request, &verified, false, trace, now).await,
                 Err(error) => Err(error.into()),
             };
             return result.map_err(|error| Failure {
@@ -285,27 +297,26 @@ impl Exchange {
             _ => self.legacy.check_session(credential).await,
         }
         .map_err(ExchangeError::from)?;
-        Ok(self
-            .create(request, &verified, Some(digests), trace, now)
-            .await?)
+        Ok(self.create(request, &verified, true, trace, now).await?)
     }
 
-    /// Step 5 and 6 for a verified credential. `claim` is the credential to claim in the replay
-    /// cache (already claimed when `None`); the claim is released when no session results.
+    /// Step 5 and 6 for a verified credential, claimed in the replay cache when `claim` (a
+    /// redeemed refresh token was claimed before); the claim is released when no session
+    /// results.
     async fn create(
         &self,
         request: &ExchangeRequest,
         verified: &Verified,
-        claim: Option<&Digests>,
+        claim: bool,
         trace: &mut Trace,
         now: f64,
     ) -> Result<TokenResponse, ExchangeError> {
         let claims = &verified.claims;
-        let login_id = claims
-            .string(&self.login_id_claim)
-            .filter(|id| !id.is_empty())
-            .ok_or_else(|| ExchangeError::NoLoginId(self.login_id_claim.clone()))?;
-        let subject = claims.string("sub").unwrap_or(login_id);
+        // Whose it is, from what the IdP vouched for, before anything is looked up.
+        self.identity.check_client(verified)?;
+        let login_id = self.identity.login_id(claims)?;
+        let legacy_subject = claims.string("sub");
+        let subject = legacy_subject.unwrap_or(login_id.value);
         trace.subject = Some(sha256_hex(subject)[..12].to_owned());
         if let Some(retry_after) = self
             .limits
@@ -318,11 +329,17 @@ impl Exchange {
                 retry_after,
             });
         }
-        let claimed = match claim {
-            Some(digests) => Some(self.claim(digests, verified.expires_at, now).await?),
-            None => None,
+        let claimed = if claim {
+            Some(
+                self.claim(&verified.replay_id, verified.expires_at, now)
+                    .await?,
+            )
+        } else {
+            None
         };
-        let result = self.create_session(request, login_id, trace, now).await;
+        let result = self
+            .create_session(request, &login_id, legacy_subject, trace, now)
+            .await;
         if let (Err(_), Some(claimed)) = (&result, claimed) {
             self.replay.release(claimed).await;
         }
@@ -336,7 +353,7 @@ impl Exchange {
     /// Claims the credential in the replay cache, for its lifetime when known.
     async fn claim(
         &self,
-        digests: &Digests,
+        replay_id: &str,
         expires_at: Option<f64>,
         now: f64,
     ) -> Result<Claimed, ExchangeError> {
@@ -345,7 +362,7 @@ impl Exchange {
             None => self.replay_ttl,
         };
         self.replay
-            .claim(digests, ttl)
+            .claim(replay_id, ttl)
             .await
             .inspect_err(|_| self.metrics.store_error())?
             .ok_or(ExchangeError::Replayed)
@@ -354,26 +371,46 @@ impl Exchange {
     async fn create_session(
         &self,
         request: &ExchangeRequest,
-        login_id: &str,
+        login_id: &LoginId<'_>,
+        legacy_subject: Option<&str>,
         trace: &mut Trace,
         now: f64,
     ) -> Result<TokenResponse, ExchangeError> {
         let seconds = now as u64;
         let slot = self.authgear.slot().await?;
+        let (key, value) = (login_id.key, login_id.value);
         let mut user = self
             .authgear
-            .user_by_login_id(&slot, self.login_id_key, login_id, seconds)
+            .user_by_login_id(&slot, key, value, seconds)
             .await?;
         if matches!(user, Lookup::Nobody) && self.create_users {
+            // An address nobody proved they own never becomes an account, whatever
+            // LEGACY_REQUIRE_VERIFIED says.
+            if !login_id.vouched {
+                return Err(IdentityError::UnverifiedCreation.into());
+            }
             user = self
                 .authgear
-                .create_user(&slot, self.login_id_key, login_id, seconds)
+                .create_user(&slot, key, value, seconds)
                 .await?;
+            if let (Lookup::Found(created), Some(attribute), Some(subject)) =
+                (&mut user, self.identity.subject_attribute(), legacy_subject)
+            {
+                // The new user is bound as an imported one is, before its first session.
+                if !created.custom_attributes.contains_key(attribute) {
+                    created.custom_attributes = self
+                        .authgear
+                        .set_custom_attribute(&slot, &created.id, attribute, subject, seconds)
+                        .await?;
+                }
+            }
             trace.user_created = matches!(user, Lookup::Found(_));
         }
         let Lookup::Found(user) = user else {
             return Err(ExchangeError::UserNotFound);
         };
+        self.identity
+            .check_subject(legacy_subject, &user.custom_attributes)?;
         if user.is_disabled {
             return Err(ExchangeError::UserDisabled);
         }

@@ -30,13 +30,17 @@ pub(crate) async fn healthz(State(shared): State<Arc<Shared>>) -> Response {
                 StatusCode::OK,
                 json!({ "status": "ok", "store": store, "kill_switch": kill_switch }),
             ),
-            Err(error) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                json!({
-                    "status": "unavailable", "store": store, "kill_switch": kill_switch,
-                    "problem": error.to_string(),
-                }),
-            ),
+            Err(error) => {
+                // The Redis error may name hosts and ports: the log has it, the probe does not.
+                tracing::warn!(%error, "healthz: the shared state does not answer");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    json!({
+                        "status": "unavailable", "store": store, "kill_switch": kill_switch,
+                        "problem": "the shared state does not answer",
+                    }),
+                )
+            }
         }
     };
     (status, [(CACHE_CONTROL, "no-store")], Json(body)).into_response()

@@ -3,7 +3,10 @@
 //! retry that presents the same key and the same token. A lost response then never costs a
 //! second Authgear session, nor a second spend of a rotating legacy refresh token.
 //!
-//! - A request finds the key free: it marks it "in flight" and runs the exchange.
+//! - A request finds the key free: it marks it "in flight" and runs the exchange, renewing the
+//!   marker while it runs, so that no exchange, however slow, outlives its own marker (a retry
+//!   would then run it again and be told "replayed"); a crashed instance's marker still ends
+//!   within its short lifetime.
 //! - It finds it in flight (the first request is still running, on this instance or another):
 //!   it waits for the answer, polling, up to [`WAIT_LIMIT`]; then it is answered 503.
 //! - It finds an answer: the same status, `Retry-After` and body, byte for byte.
@@ -27,9 +30,6 @@ use crate::digest::{Digests, hex, sha256_hex};
 use crate::metrics::Metrics;
 use crate::store::{Claim, Store, StoreError};
 
-/// How long an "in flight" marker lives: longer than any exchange (every upstream call is
-/// bounded by 10 s), short enough that a crashed instance's marker does not block retries long.
-const IN_FLIGHT_TTL: Duration = Duration::from_secs(60);
 /// How long a retry waits for the request in flight before it is answered 503.
 const WAIT_LIMIT: Duration = Duration::from_secs(15);
 const FIRST_POLL: Duration = Duration::from_millis(20);
@@ -38,6 +38,7 @@ const MAX_POLL: Duration = Duration::from_millis(250);
 pub(crate) struct Idempotency {
     store: Arc<Store>,
     ttl: Duration,
+    in_flight_ttl: Duration,
     metrics: Arc<Metrics>,
     rng: SystemRandom,
 }
@@ -77,10 +78,16 @@ pub(crate) struct InFlight {
 }
 
 impl Idempotency {
-    pub(crate) fn new(store: Arc<Store>, ttl: Duration, metrics: Arc<Metrics>) -> Self {
+    pub(crate) fn new(
+        store: Arc<Store>,
+        ttl: Duration,
+        in_flight_ttl: Duration,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         Self {
             store,
             ttl,
+            in_flight_ttl,
             metrics,
             rng: SystemRandom::new(),
         }
@@ -107,7 +114,7 @@ impl Idempotency {
         let mut pause = FIRST_POLL;
         let mut waited = false;
         loop {
-            let found = match self.store.claim(&key, &marker, IN_FLIGHT_TTL).await? {
+            let found = match self.store.claim(&key, &marker, self.in_flight_ttl).await? {
                 Claim::Claimed => {
                     self.metrics.cache("idempotency", "miss");
                     return Ok(Begin::Run(InFlight { key, marker }));
@@ -148,6 +155,32 @@ impl Idempotency {
             }
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(MAX_POLL);
+        }
+    }
+
+    /// Renews this request's marker every third of its lifetime, for as long as it is polled
+    /// (beside the exchange it marks). Never completes.
+    pub(crate) async fn keep_in_flight(&self, in_flight: &InFlight) -> std::convert::Infallible {
+        let period = self.in_flight_ttl / 3;
+        loop {
+            tokio::time::sleep(period).await;
+            let renewed = self
+                .store
+                .replace_if(
+                    &in_flight.key,
+                    &in_flight.marker,
+                    &in_flight.marker,
+                    self.in_flight_ttl,
+                )
+                .await;
+            match renewed {
+                Ok(true) => {}
+                Ok(false) => tracing::warn!("an idempotency marker expired before it was renewed"),
+                Err(error) => {
+                    self.metrics.store_error();
+                    tracing::warn!(%error, "cannot renew an idempotency marker");
+                }
+            }
         }
     }
 

@@ -23,7 +23,9 @@
 //! `error` (every failure and its wire answer), `legacy` (one verifier per credential kind),
 //! `legacy_jwt` (JWT verification), `authgear` (the Admin API), `store` (shared state, memory or
 //! Redis), `replay`, `idempotency`, `limits` (rate limits, kill switch), `metrics`, `health`,
-//! `check` (`--check-config`), `progress`, `cors`, and `upstream` (the outgoing HTTP client).
+//! `check` (`--check-config`), `progress`, `cors`, `upstream` (the outgoing HTTP client), and
+//! for the rolling migration `webhook` (Authgear's `user.created`), `provision` (the legacy
+//! targets) and `reconcile` (the guarantee: [`reconcile()`]).
 
 mod authgear;
 mod check;
@@ -37,16 +39,21 @@ mod idempotency;
 mod legacy;
 mod legacy_jwt;
 mod limits;
+mod listener;
 mod metrics;
 mod progress;
+mod provision;
+mod reconcile;
 mod replay;
 mod store;
 mod upstream;
+mod webhook;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::http::header::{ALLOW, CACHE_CONTROL, HeaderName, PRAGMA};
 use axum::response::IntoResponse;
@@ -56,13 +63,18 @@ pub use authgear::{AdminJwt, AdminKey, LoginIdKey, SigningFailed};
 pub use authgear_migrate::wire;
 pub use check::{Check, Status};
 pub use config::{
-    AccessTokenVerifier, AuthgearConfig, ClientIpSource, Config, ConfigError, JwtConfig,
-    LegacyClient, LegacyConfig, LimitsConfig, Origin, ProgressConfig, RateLimit, RedisUrl,
-    SessionCheckConfig, StoreConfig,
+    AccessTokenVerifier, Auth0Target, AuthgearConfig, ClientIpSource, Config, ConfigError,
+    JwtConfig, LegacyClient, LegacyConfig, LimitsConfig, LoginIdSource, Origin, ProgressConfig,
+    ProvisionTarget, RateLimit, RedisUrl, RollingConfig, Secret, SessionCheckConfig, StoreConfig,
+    SubjectBinding, WebhookConfig,
 };
 pub use legacy_jwt::Algorithm;
+pub use listener::{HEADER_READ_TIMEOUT, serve};
+pub use reconcile::{ReconcileError, ReconcileOptions, ReconcileReport, reconcile};
 
 use exchange::Exchange;
+use provision::Provisioner;
+use webhook::Webhook;
 
 /// The largest request body read. A legacy JWT is a few KiB at most; the form adds little.
 pub(crate) const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -81,8 +93,10 @@ pub(crate) struct Shared {
 pub struct Endpoint {
     shared: Arc<Shared>,
     cors: Vec<Origin>,
-    login_id_key: LoginIdKey,
+    login_id_keys: Vec<LoginIdKey>,
     imported_users: Option<u64>,
+    /// The webhook receiver and its path, when `AUTHGEAR_WEBHOOK_SECRET` is set.
+    webhook: Option<(String, Arc<Webhook>)>,
 }
 
 impl Endpoint {
@@ -92,14 +106,40 @@ impl Endpoint {
             metrics.imported_users(imported);
         }
         let metrics = Arc::new(metrics);
+        let exchange = Arc::new(Exchange::new(config, metrics));
+        let rolling = &config.rolling;
+        let webhook =
+            rolling
+                .webhook
+                .as_ref()
+                .zip(rolling.target.as_ref())
+                .map(|(hook, target)| {
+                    let provisioner = Provisioner::new(target, upstream::client());
+                    let receiver = Webhook::new(
+                        hook.secret.clone(),
+                        Arc::clone(&exchange.store),
+                        Arc::new(provisioner),
+                    );
+                    (hook.path.clone(), Arc::new(receiver))
+                });
         Self {
             shared: Arc::new(Shared {
-                exchange: Arc::new(Exchange::new(config, metrics)),
+                exchange,
                 draining: AtomicBool::new(false),
             }),
             cors: config.cors_allowed_origins.clone(),
-            login_id_key: config.authgear.login_id_key,
+            login_id_keys: config
+                .legacy
+                .login_ids
+                .iter()
+                .fold(Vec::new(), |mut keys, source| {
+                    if !keys.contains(&source.key) {
+                        keys.push(source.key);
+                    }
+                    keys
+                }),
             imported_users: config.progress.imported_users,
+            webhook,
         }
     }
 
@@ -114,6 +154,18 @@ impl Endpoint {
             router
         } else {
             router.layer(cors::layer(&self.cors))
+        }
+    }
+
+    /// `POST WEBHOOK_PATH`: Authgear's webhooks, when `AUTHGEAR_WEBHOOK_SECRET` is set (else
+    /// no route at all). Serve it beside the exchange, at the root.
+    pub fn webhook_router(&self) -> Router {
+        match &self.webhook {
+            None => Router::new(),
+            Some((path, receiver)) => Router::new()
+                .route(path, post(webhook::receive))
+                .layer(DefaultBodyLimit::max(webhook::MAX_BODY_BYTES))
+                .with_state(Arc::clone(receiver)),
         }
     }
 

@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use authgear_migrate_server::{Check, Config, Endpoint};
+use authgear_migrate_server::{Check, Config, Endpoint, ReconcileError, ReconcileOptions};
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -14,6 +14,8 @@ use tracing_subscriber::EnvFilter;
 
 const USAGE: &str = "\
 usage: authgear-migrate-server [--check-config]
+       authgear-migrate-server reconcile [--state FILE] [--since TIME] [--dry-run] [--limit N]
+                                         [--settle-seconds N]
 
 Serves the migration endpoint, configured by environment variables (see server/README.md).
 
@@ -22,12 +24,27 @@ Serves the migration endpoint, configured by environment variables (see server/R
                   exit: 0 when all are fine, 1 when one is not, 2 when the configuration is
                   invalid
   --help          print this
-  --version       print the version";
+  --version       print the version
+
+reconcile: provisions in the legacy system the Authgear users created since the stored
+watermark that it lacks (the webhook's guarantee), prints a JSON report, and exits: 0 when
+every user was handled, 1 when some were not (run it again), 2 on a bad setting.
+  --state FILE    where the watermark is kept (default reconcile-state.json)
+  --since TIME    start here (RFC 3339) instead of the stored watermark; a first run needs it
+  --dry-run       list the users it would provision; change nothing
+  --limit N       handle at most N users this run
+  --settle-seconds N
+                  keep the watermark N seconds behind the run's start (default 60): users
+                  whose creation commits late are not skipped";
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    if arguments.first().map(String::as_str) == Some("reconcile") {
+        return reconcile(&arguments[1..]).await;
+    }
     let mut check_only = false;
-    for argument in std::env::args().skip(1) {
+    for argument in arguments {
         match argument.as_str() {
             "--check-config" => check_only = true,
             "--help" | "-h" => {
@@ -45,6 +62,31 @@ async fn main() -> ExitCode {
         }
     }
 
+    let config = match configured() {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    let endpoint = Endpoint::new(&config);
+    if check_only {
+        return check(&config, &endpoint).await;
+    }
+    for warning in config.warnings() {
+        tracing::warn!(warning, "configuration");
+    }
+    serve(&config, endpoint).await
+}
+
+/// Logs on, and the configuration read; a bad one is said and exits with 2.
+fn configured() -> Result<Config, ExitCode> {
+    init_logs();
+    Config::from_env().map_err(|error| {
+        eprintln!("authgear-migrate-server: {error}");
+        ExitCode::from(2)
+    })
+}
+
+/// JSON lines on stderr (stdout is for `--check-config`'s and `reconcile`'s output).
+fn init_logs() {
     tracing_subscriber::fmt()
         .json()
         .with_env_filter(
@@ -52,23 +94,93 @@ async fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+}
 
-    let config = match Config::from_env() {
-        Ok(config) => config,
-        Err(error) => {
-            eprintln!("authgear-migrate-server: {error}");
+async fn reconcile(arguments: &[String]) -> ExitCode {
+    let options = match reconcile_options(arguments) {
+        Ok(options) => options,
+        Err(problem) => {
+            eprintln!("authgear-migrate-server reconcile: {problem}\n\n{USAGE}");
             return ExitCode::from(2);
         }
     };
-    let endpoint = Endpoint::new(&config);
-    if check_only {
-        return check(&endpoint).await;
+    let config = match configured() {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    match authgear_migrate_server::reconcile(&config, &options).await {
+        Ok(report) => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).expect("the report serializes")
+            );
+            if report.failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(error) => {
+            eprintln!("authgear-migrate-server reconcile: {error}");
+            match error {
+                ReconcileError::NoTarget
+                | ReconcileError::NoWatermark
+                | ReconcileError::BadTime(_) => ExitCode::from(2),
+                _ => ExitCode::FAILURE,
+            }
+        }
     }
-    serve(&config, endpoint).await
 }
 
-async fn check(endpoint: &Endpoint) -> ExitCode {
+fn reconcile_options(arguments: &[String]) -> Result<ReconcileOptions, String> {
+    let mut state = "reconcile-state.json".to_owned();
+    let (mut since, mut limit, mut settle, mut dry_run) = (None, None, None, false);
+    let mut rest = arguments.iter();
+    while let Some(argument) = rest.next() {
+        let mut value = || {
+            rest.next()
+                .cloned()
+                .ok_or_else(|| format!("{argument} needs a value"))
+        };
+        match argument.as_str() {
+            "--state" => state = value()?,
+            "--since" => since = Some(value()?),
+            "--limit" => {
+                let text = value()?;
+                limit = Some(
+                    text.parse::<usize>()
+                        .map_err(|_| format!("--limit takes a whole number, got `{text}`"))?,
+                );
+            }
+            "--settle-seconds" => {
+                let text = value()?;
+                settle =
+                    Some(text.parse::<u64>().map_err(|_| {
+                        format!("--settle-seconds takes a whole number, got `{text}`")
+                    })?);
+            }
+            "--dry-run" => dry_run = true,
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    let mut options = ReconcileOptions::new(state).dry_run(dry_run);
+    if let Some(since) = since {
+        options = options.since(since);
+    }
+    if let Some(limit) = limit {
+        options = options.limit(limit);
+    }
+    if let Some(seconds) = settle {
+        options = options.settle(std::time::Duration::from_secs(seconds));
+    }
+    Ok(options)
+}
+
+async fn check(config: &Config, endpoint: &Endpoint) -> ExitCode {
     println!("ok   configuration: every variable is valid");
+    for warning in config.warnings() {
+        println!("WARN {warning}");
+    }
     let checks = endpoint.check().await;
     for check in &checks {
         println!("{check}");
@@ -87,7 +199,8 @@ async fn serve(config: &Config, endpoint: Endpoint) -> ExitCode {
         endpoint.router()
     } else {
         Router::new().nest(path, endpoint.router())
-    };
+    }
+    .merge(endpoint.webhook_router());
     // `/healthz` is always beside the exchange (load balancers probe that port); `/metrics`
     // is on OPS_LISTEN_ADDR (loopback by default) unless it says beside-exchange.
     let (app, ops) = match config.ops_listen_addr {
@@ -149,16 +262,12 @@ async fn bind(addr: SocketAddr, variable: &str) -> Result<TcpListener, ExitCode>
     })
 }
 
+/// With the listener's header-read and idle timeouts (slow clients), until `stopped`.
 async fn run(listener: TcpListener, app: Router, mut stopped: watch::Receiver<bool>) {
-    let service = app.into_make_service_with_connect_info::<SocketAddr>();
-    let result = axum::serve(listener, service)
-        .with_graceful_shutdown(async move {
-            let _ = stopped.wait_for(|stop| *stop).await;
-        })
-        .await;
-    if let Err(error) = result {
-        tracing::error!(%error, "server failed");
-    }
+    authgear_migrate_server::serve(listener, app, async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    })
+    .await;
 }
 
 /// SIGINT (Ctrl-C) or SIGTERM (what container runtimes send).

@@ -1,6 +1,7 @@
 //! The replay cache: each legacy credential is exchanged at most once within its lifetime.
 //!
-//! A credential is claimed (by a hash of it, never the credential itself) just before the step
+//! A credential is claimed (by a hash of its replay identity, never the credential itself: a
+//! JWT's `iss` and `jti`, else its signed content; an opaque token as sent) just before the step
 //! that cannot be undone (`createSession`, or spending a refresh token). The claim stays when
 //! that step succeeded or spent the credential; it is released when the exchange failed before,
 //! so that a retry with a new idempotency key can still succeed. A retry with the *same* key is
@@ -11,7 +12,7 @@ use std::time::Duration;
 
 use ring::rand::{SecureRandom as _, SystemRandom};
 
-use crate::digest::Digests;
+use crate::digest::replay_key;
 use crate::metrics::Metrics;
 use crate::store::{Claim, Store, StoreError};
 
@@ -40,13 +41,14 @@ impl ReplayCache {
         }
     }
 
-    /// Claims the credential for `ttl`; `None` when it was exchanged already.
+    /// Claims the credential known by `replay_id` for `ttl`; `None` when it was exchanged
+    /// already.
     pub(crate) async fn claim(
         &self,
-        digests: &Digests,
+        replay_id: &str,
         ttl: Duration,
     ) -> Result<Option<Claimed>, StoreError> {
-        let key = format!("replay:{}", digests.replay);
+        let key = format!("replay:{}", replay_key(replay_id));
         let mut owner = vec![0; 16];
         // The system RNG fails only when the OS cannot give randomness; a fixed owner is then
         // still correct, merely unable to tell two claims of one key apart.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use authgear_migrate_server::{Algorithm, Config, ConfigError, LoginIdKey};
+use authgear_migrate_server::{Algorithm, Config, ConfigError, LoginIdKey, LoginIdSource};
 use common::key_path;
 
 fn minimal() -> HashMap<&'static str, String> {
@@ -34,18 +34,135 @@ fn load(env: &HashMap<&'static str, String>) -> Result<Config, ConfigError> {
     Config::from_lookup(|name| env.get(name).cloned())
 }
 
+fn sources(config: &Config) -> Vec<(&str, LoginIdKey)> {
+    config
+        .legacy
+        .login_ids
+        .iter()
+        .map(|LoginIdSource { claim, key, .. }| (claim.as_str(), *key))
+        .collect()
+}
+
+#[test]
+fn login_ids_come_from_an_ordered_list_of_sources() {
+    let mut env = minimal();
+    env.insert(
+        "LEGACY_LOGIN_ID_SOURCES",
+        "email, phone_number, preferred_username, custom_handle:username".to_owned(),
+    );
+    let config = load(&env).unwrap();
+    assert_eq!(
+        sources(&config),
+        [
+            ("email", LoginIdKey::Email),
+            ("phone_number", LoginIdKey::Phone),
+            ("preferred_username", LoginIdKey::Username),
+            ("custom_handle", LoginIdKey::Username),
+        ]
+    );
+    // The key a claim's name implies, for the single-claim form too.
+    let mut env = minimal();
+    env.insert("LEGACY_LOGIN_ID_CLAIM", "phone_number".to_owned());
+    assert_eq!(
+        sources(&load(&env).unwrap()),
+        [("phone_number", LoginIdKey::Phone)]
+    );
+}
+
+#[test]
+fn subject_binding_and_client_binding_are_read() {
+    let mut env = minimal();
+    env.extend([
+        ("LEGACY_SUBJECT_ATTRIBUTE", "/legacy_user_id".to_owned()),
+        ("LEGACY_ALLOWED_CLIENT_IDS", "spa, ios".to_owned()),
+        ("LEGACY_REQUIRE_VERIFIED", "false".to_owned()),
+    ]);
+    let config = load(&env).unwrap();
+    let binding = config.legacy.subject_binding.as_ref().unwrap();
+    assert_eq!(binding.attribute, "legacy_user_id");
+    assert!(!binding.when_present);
+    assert_eq!(config.legacy.allowed_client_ids, ["spa", "ios"]);
+    assert!(!config.legacy.require_verified);
+    env.insert("LEGACY_SUBJECT_BINDING", "when-present".to_owned());
+    assert!(
+        load(&env)
+            .unwrap()
+            .legacy
+            .subject_binding
+            .unwrap()
+            .when_present
+    );
+}
+
+#[test]
+fn check_config_warns_of_each_open_door() {
+    let warnings = load(&minimal()).unwrap().warnings().join("\n");
+    for named in ["LEGACY_SUBJECT_ATTRIBUTE", "LEGACY_ALLOWED_CLIENT_IDS"] {
+        assert!(warnings.contains(named), "{warnings}");
+    }
+    assert!(!warnings.contains("LEGACY_REQUIRE_VERIFIED"), "{warnings}");
+    let mut env = minimal();
+    env.extend([
+        ("LEGACY_REQUIRE_VERIFIED", "false".to_owned()),
+        ("LEGACY_LOGIN_ID_CLAIM", "preferred_username".to_owned()),
+        ("ALLOW_INSECURE_UPSTREAMS", "true".to_owned()),
+    ]);
+    let warnings = load(&env).unwrap().warnings().join("\n");
+    for named in [
+        "LEGACY_REQUIRE_VERIFIED=false",
+        "`preferred_username` has no verified flag",
+        "ALLOW_INSECURE_UPSTREAMS=true",
+    ] {
+        assert!(warnings.contains(named), "{warnings}");
+    }
+    let mut bound = minimal();
+    bound.extend([
+        ("LEGACY_SUBJECT_ATTRIBUTE", "legacy_user_id".to_owned()),
+        ("LEGACY_ALLOWED_CLIENT_IDS", "spa".to_owned()),
+    ]);
+    assert_eq!(load(&bound).unwrap().warnings(), Vec::<String>::new());
+}
+
+#[test]
+fn upstreams_are_https_unless_loopback_or_allowed() {
+    let plain = [
+        ("AUTHGEAR_ENDPOINT", "http://myapp.authgear.cloud"),
+        ("LEGACY_JWKS_URL", "http://legacy.example.com/jwks"),
+        ("REDIS_URL", "redis://redis.internal:6379"),
+    ];
+    for (variable, url) in plain {
+        let mut env = minimal();
+        env.insert(variable, url.to_owned());
+        let error = load(&env).expect_err(variable).to_string();
+        assert!(error.contains(&format!("{variable} is invalid")), "{error}");
+        assert!(error.contains("ALLOW_INSECURE_UPSTREAMS"), "{error}");
+        env.insert("ALLOW_INSECURE_UPSTREAMS", "true".to_owned());
+        assert!(load(&env).is_ok(), "{variable} with the opt-out");
+    }
+    let mut env = minimal();
+    env.extend([
+        ("AUTHGEAR_ENDPOINT", "http://127.0.0.1:3001".to_owned()),
+        ("AUTHGEAR_PROJECT_ID", "p".to_owned()),
+        ("LEGACY_JWKS_URL", "http://localhost:3002/jwks".to_owned()),
+        ("REDIS_URL", "redis://127.0.0.1:6379".to_owned()),
+    ]);
+    assert!(load(&env).is_ok());
+}
+
 #[test]
 fn defaults_fill_in_what_is_not_set() {
     let config = load(&minimal()).unwrap();
     assert_eq!(config.authgear.project_id, "myapp");
     assert_eq!(config.authgear.client_ids, ["client-a"]);
     assert_eq!(config.authgear.admin_key.id(), "kid-1");
-    assert_eq!(config.authgear.login_id_key, LoginIdKey::Email);
     assert_eq!(
         config.legacy.jwt.as_ref().unwrap().algorithms,
         [Algorithm::Rs256]
     );
-    assert_eq!(config.legacy.login_id_claim, "email");
+    assert_eq!(sources(&config), [("email", LoginIdKey::Email)]);
+    // Secure by default: verified login IDs only, upstreams over TLS.
+    assert!(config.legacy.require_verified);
+    assert!(!config.allow_insecure_upstreams);
     assert_eq!(config.legacy.leeway, Duration::from_secs(60));
     assert!(config.cors_allowed_origins.is_empty());
     assert_eq!(
@@ -85,8 +202,10 @@ fn every_setting_is_read() {
         config.legacy.jwt.as_ref().unwrap().algorithms,
         [Algorithm::Es256, Algorithm::Rs256, Algorithm::EdDsa]
     );
-    assert_eq!(config.legacy.login_id_claim, "preferred_username");
-    assert_eq!(config.authgear.login_id_key, LoginIdKey::Username);
+    assert_eq!(
+        sources(&config),
+        [("preferred_username", LoginIdKey::Username)]
+    );
     assert_eq!(config.legacy.leeway, Duration::ZERO);
     let origins: Vec<&str> = config
         .cors_allowed_origins
@@ -380,6 +499,12 @@ fn opaque_tokens_need_no_jwks() {
         "LEGACY_USERINFO_URL",
         "https://legacy.example.com/userinfo".to_owned(),
     );
+    let error = load(&env).unwrap_err().to_string();
+    assert!(
+        error.contains("LEGACY_USERINFO_ACCEPTS_ANY_CLIENT is not set"),
+        "{error}"
+    );
+    env.insert("LEGACY_USERINFO_ACCEPTS_ANY_CLIENT", "true".to_owned());
     let config = load(&env).unwrap();
     use authgear_migrate_server::wire::SubjectTokenType as Kind;
     assert_eq!(config.legacy.credentials, [Kind::AccessToken]);
@@ -433,8 +558,41 @@ fn settings_that_need_others_name_both() {
             "LEGACY_CREDENTIALS is invalid",
         ),
         (
-            &[("LEGACY_ACCESS_TOKEN_VERIFIER", "userinfo")],
+            &[
+                ("LEGACY_ACCESS_TOKEN_VERIFIER", "userinfo"),
+                ("LEGACY_USERINFO_ACCEPTS_ANY_CLIENT", "true"),
+            ],
             "LEGACY_USERINFO_URL is not set",
+        ),
+        (
+            &[("LEGACY_ACCESS_TOKEN_VERIFIER", "userinfo")],
+            "LEGACY_USERINFO_ACCEPTS_ANY_CLIENT is not set",
+        ),
+        (
+            &[
+                ("LEGACY_LOGIN_ID_SOURCES", "email"),
+                ("LEGACY_LOGIN_ID_CLAIM", "email"),
+            ],
+            "LEGACY_LOGIN_ID_SOURCES",
+        ),
+        (
+            &[("LEGACY_LOGIN_ID_SOURCES", "email,phone_number:sms")],
+            "LEGACY_LOGIN_ID_SOURCES is invalid",
+        ),
+        (
+            &[("LEGACY_SUBJECT_BINDING", "when-present")],
+            "LEGACY_SUBJECT_ATTRIBUTE is not set",
+        ),
+        (
+            &[
+                ("LEGACY_SUBJECT_ATTRIBUTE", "legacy_user_id"),
+                ("LEGACY_SUBJECT_BINDING", "sometimes"),
+            ],
+            "LEGACY_SUBJECT_BINDING is invalid",
+        ),
+        (
+            &[("LEGACY_REQUIRE_VERIFIED", "mostly")],
+            "LEGACY_REQUIRE_VERIFIED is invalid",
         ),
         (
             &[("LEGACY_ACCESS_TOKEN_VERIFIER", "introspection")],
@@ -460,6 +618,7 @@ fn settings_that_need_others_name_both() {
             &[
                 ("LEGACY_USERINFO_URL", "https://user:pw@l.example/u"),
                 ("LEGACY_ACCESS_TOKEN_VERIFIER", "userinfo"),
+                ("LEGACY_USERINFO_ACCEPTS_ANY_CLIENT", "true"),
             ],
             "LEGACY_USERINFO_URL is invalid",
         ),

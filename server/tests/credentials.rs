@@ -62,15 +62,16 @@ async fn an_opaque_token_is_verified_by_userinfo() {
         .endpoint(&[
             ("LEGACY_ACCESS_TOKEN_VERIFIER", "userinfo"),
             ("LEGACY_USERINFO_URL", &userinfo),
+            ("LEGACY_USERINFO_ACCEPTS_ANY_CLIENT", "true"),
         ])
         .await;
     let opaque = stack
-        .mint(json!({ "user": "carol@example.com", "kind": "opaque" }))
+        .mint(json!({ "user": "alice@example.com", "kind": "opaque" }))
         .await;
     let answer = Ask::access(&opaque).send(&stack.http, &served.url).await;
     assert_eq!(
         answer.authgear_subject(),
-        stack.authgear_user_id("carol@example.com").await
+        stack.authgear_user_id("alice@example.com").await
     );
     // A JWT access token is a token like any other to userinfo.
     let jwt = stack.mint(json!({ "user": "bob@example.com" })).await;
@@ -230,7 +231,7 @@ async fn a_spent_refresh_token_comes_back_when_authgear_then_fails() {
 async fn a_session_cookie_is_checked_by_the_legacy_idp() {
     let stack = Stack::start().await;
     let served = stack.endpoint(&[]).await;
-    let cookie = stack.legacy_cookie("carol@example.com").await;
+    let cookie = stack.legacy_cookie("bob@example.com").await;
     let app = stack.config.app.clone();
     // The browser sends every cookie of the site; only the configured one is forwarded.
     let answer = Ask::cookie()
@@ -240,7 +241,7 @@ async fn a_session_cookie_is_checked_by_the_legacy_idp() {
         .await;
     assert_eq!(
         answer.authgear_subject(),
-        stack.authgear_user_id("carol@example.com").await
+        stack.authgear_user_id("bob@example.com").await
     );
 
     let invalid_request = (400, "invalid_request".to_owned(), None);

@@ -130,6 +130,16 @@ async fn a_login_id_authgear_cannot_read_belongs_to_nobody() {
     .await;
 }
 
+/// A 500 tells the client only that the operator has something to fix; the cause (an
+/// Authgear message, a variable name, a key ID) is in the log line, never in the body.
+fn assert_no_detail(description: Option<String>, causes: &[&str]) {
+    let description = description.unwrap();
+    assert!(description.contains("its log"), "{description}");
+    for cause in causes {
+        assert!(!description.contains(cause), "{cause} in {description}");
+    }
+}
+
 #[tokio::test]
 async fn a_login_id_key_authgear_does_not_have_is_a_server_error() {
     let (upstream, url) = setup().await;
@@ -140,11 +150,7 @@ async fn a_login_id_key_authgear_does_not_have_is_a_server_error() {
     ));
     let response = post_form(&url, form(&good_token(), SubjectTokenType::AccessToken)).await;
     let body = expect_error(response, 500, ErrorCode::ServerError, None).await;
-    assert!(
-        body.error_description
-            .unwrap()
-            .contains("invalid Login ID key")
-    );
+    assert_no_detail(body.error_description, &["Login ID", "getUserByLoginID"]);
 }
 
 #[tokio::test]
@@ -329,7 +335,7 @@ async fn authgear_unreachable_means_try_later() {
 }
 
 #[tokio::test]
-async fn authgear_refusals_are_server_errors_that_name_the_cause() {
+async fn authgear_refusals_are_server_errors_without_detail() {
     let (upstream, url) = setup().await;
     for (name, reason, message) in [
         ("Forbidden", "Forbidden", "CreateSession is disabled"),
@@ -338,14 +344,12 @@ async fn authgear_refusals_are_server_errors_that_name_the_cause() {
         upstream.set_admin_mode(AdminMode::CreateSessionError(name, reason, message));
         let response = post_form(&url, form(&good_token(), SubjectTokenType::AccessToken)).await;
         let body = expect_error(response, 500, ErrorCode::ServerError, None).await;
-        let description = body.error_description.unwrap();
-        assert!(description.contains(message), "{description}");
-        assert!(description.contains("createSession"), "{description}");
+        assert_no_detail(body.error_description, &[message, "createSession"]);
     }
 }
 
 #[tokio::test]
-async fn a_refused_admin_key_is_a_server_error_that_says_so() {
+async fn a_refused_admin_key_is_a_server_error_without_detail() {
     let upstream =
         Upstream::start(json!({ "keys": [Signer::rsa().jwk("legacy-rsa", None)] })).await;
     let mut env = upstream.env();
@@ -354,10 +358,9 @@ async fn a_refused_admin_key_is_a_server_error_that_says_so() {
 
     let response = post_form(&url, form(&good_token(), SubjectTokenType::AccessToken)).await;
     let body = expect_error(response, 500, ErrorCode::ServerError, None).await;
-    assert!(
-        body.error_description
-            .unwrap()
-            .contains("AUTHGEAR_ADMIN_KEY_ID")
+    assert_no_detail(
+        body.error_description,
+        &["AUTHGEAR_ADMIN_KEY_ID", "admin JWT", "403"],
     );
 }
 

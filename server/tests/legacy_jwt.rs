@@ -58,23 +58,32 @@ async fn accepts_every_allowed_algorithm_family() {
         &[("LEGACY_ALGORITHMS", "RS256,PS256,RS512,ES256,EdDSA")],
     )
     .await;
-    let claims = claims_for(USER_EMAIL);
+    // Each its own token (its own `jti`): one `iss` + `jti` is one credential, however signed.
+    let claims = || claims_for(USER_EMAIL);
     let tokens = [
-        mint(&Signer::rsa(), &rs256("legacy-rsa"), &claims),
+        mint(&Signer::rsa(), &rs256("legacy-rsa"), &claims()),
         mint(
             &Signer::rsa(),
             &json!({ "alg": "PS256", "kid": "legacy-rsa" }),
-            &claims,
+            &claims(),
         ),
         mint(
             &Signer::rsa(),
             &json!({ "alg": "RS512", "kid": "legacy-rsa" }),
-            &claims,
+            &claims(),
         ),
-        mint(&ec, &json!({ "alg": "ES256", "kid": "legacy-ec" }), &claims),
-        mint(&ed, &json!({ "alg": "EdDSA", "kid": "legacy-ed" }), &claims),
+        mint(
+            &ec,
+            &json!({ "alg": "ES256", "kid": "legacy-ec" }),
+            &claims(),
+        ),
+        mint(
+            &ed,
+            &json!({ "alg": "EdDSA", "kid": "legacy-ed" }),
+            &claims(),
+        ),
         // No `kid`: any key that fits the algorithm may have signed it.
-        mint(&ed, &json!({ "alg": "EdDSA" }), &claims),
+        mint(&ed, &json!({ "alg": "EdDSA" }), &claims()),
     ];
     for token in tokens {
         let response = exchange(&url, &token).await;
@@ -230,11 +239,14 @@ async fn refuses_critical_headers_and_garbage() {
         &claims_for(USER_EMAIL),
     );
     expect_refusal(exchange(&url, &crit).await, GrantRefusal::Invalid).await;
-    for garbage in ["not-a-jwt", "a.b", "a.b.c.d.e", "!!.??.##"] {
+    for garbage in ["not-a-jwt", "a.b", "a.b.c.d.e"] {
         let description =
             expect_refusal(exchange(&url, garbage).await, GrantRefusal::Invalid).await;
         assert!(description.contains("malformed"), "{description}");
     }
+    // Not even a bearer token's characters: refused before any parsing.
+    let description = expect_refusal(exchange(&url, "!!.??.##").await, GrantRefusal::Invalid).await;
+    assert!(description.contains("bearer token"), "{description}");
 }
 
 #[tokio::test]

@@ -236,13 +236,13 @@ async fn rate_limits_answer_429_with_retry_after() {
 
     let per_subject = stack.endpoint(&[("RATE_LIMIT_PER_SUBJECT", "2/1h")]).await;
     for n in 0..2 {
-        let token = stack.mint(json!({ "user": "carol@example.com" })).await;
+        let token = stack.mint(json!({ "user": "alice@example.com" })).await;
         let answer = Ask::access(&token)
             .send(&stack.http, &per_subject.url)
             .await;
         assert_eq!(answer.status, 200, "exchange {n}");
     }
-    let token = stack.mint(json!({ "user": "carol@example.com" })).await;
+    let token = stack.mint(json!({ "user": "alice@example.com" })).await;
     let limited = Ask::access(&token)
         .send(&stack.http, &per_subject.url)
         .await;

@@ -153,6 +153,7 @@ pub fn cli_command(authgear: Option<&str>, args: &[&str]) -> tokio::process::Com
         "AUTHGEAR_ADMIN_KEY_ID",
         "AUTHGEAR_ADMIN_KEY_FILE",
         "AUTHGEAR_ADMIN_KEY_PEM",
+        "ALLOW_INSECURE_UPSTREAMS",
     ] {
         command.env_remove(variable);
     }

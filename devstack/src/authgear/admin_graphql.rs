@@ -1,5 +1,6 @@
 //! `POST /_api/admin/graphql`: the Admin API operations a migration needs,
-//! `getUserByLoginID`, `createUser` (`create_user.rs`) and `createSession`, validated and
+//! `getUserByLoginID`, `users` (`user_list.rs`), `createUser` (`create_user.rs`, which fires
+//! `user.created` with `triggered_by: "admin_api"`) and `createSession`, validated and
 //! answered the way Authgear's graphql-go schema does. Anything else in the schema gets a
 //! GraphQL error saying it is not emulated.
 //!
@@ -22,8 +23,10 @@ use super::admin_schema::{
 use super::create_user::Refusal;
 use super::grants::NewOfflineGrant;
 use super::graphql::{self, Document, Field, Operation, OperationKind, ParseError, TypeRef};
-use super::import_record::ApiError;
+use super::hooks::TriggeredBy;
+use super::import_record::{ApiError, merge_custom_attributes};
 use super::tokens::CREATE_SESSION_SCOPES;
+use super::user_list::ListRefusal;
 use super::users::{node_id, standard_attributes, user_id_from_node_id};
 use super::{Authgear, RequestOrigin};
 use crate::jose::unb64;
@@ -357,33 +360,28 @@ impl Authgear {
             "createUser" => {
                 let created = self.create_user(&args["input"]);
                 self.counters.create_user(created.is_ok());
-                let user = created.map_err(|refusal| match refusal {
-                    Refusal::Api(error) => api_error(error, field),
-                    Refusal::NotEmulated(what) => {
-                        let mut error =
-                            GqlError::at(field, format!("devstack: {what} is not emulated"))
-                                .not_emulated();
-                        error.path = Some(field.response_key().to_owned());
-                        error
-                    }
-                })?;
+                if let Ok(user) = created {
+                    self.hooks.user_created(user, TriggeredBy::AdminApi);
+                }
+                let user = created.map_err(|refusal| refusal_error(refusal, field))?;
                 // pkg/admin/graphql/user_mutation.go: createUserPayload, `user: User!`.
-                Ok(Value::Object(
-                    selection
-                        .iter()
-                        .map(|child| {
-                            let value = match child.name.as_str() {
-                                "__typename" => "CreateUserPayload".into(),
-                                _ => user_object(
-                                    user,
-                                    child.selection.as_deref().unwrap_or_default(),
-                                ),
-                            };
-                            (child.response_key().to_owned(), value)
-                        })
-                        .collect(),
-                ))
+                Ok(user_payload("CreateUserPayload", user, selection))
             }
+            "updateUser" => {
+                let user = self
+                    .update_custom_attributes(&args["input"])
+                    .map_err(|refusal| refusal_error(refusal, field))?;
+                Ok(user_payload("UpdateUserPayload", user, selection))
+            }
+            "users" => self
+                .users_page(&args, selection, user_object)
+                .map_err(|refusal| match refusal {
+                    ListRefusal::Api(error) => api_error(error, field),
+                    ListRefusal::NotEmulated(what) => {
+                        GqlError::at(field, format!("devstack: {what} is not emulated"))
+                            .not_emulated()
+                    }
+                }),
             "createSession" => {
                 let payload = self.create_session(origin, &args["input"]);
                 self.counters.create_session(payload.is_ok());
@@ -415,6 +413,41 @@ impl Authgear {
         }
         let normalized = normalize_email(value).ok_or_else(|| invalid("invalid Login ID value"))?;
         Ok(self.users.by_normalized_email(&normalized))
+    }
+
+    /// pkg/admin/graphql/user_mutation.go: updateUser, `customAttributes` only: "whole custom
+    /// attributes to be set on the user" (UpdateAllCustomAttributes), checked as the import
+    /// checks them. `standardAttributes` is not emulated.
+    fn update_custom_attributes(&self, input: &Value) -> Result<&UserRecord, Refusal> {
+        if input
+            .get("standardAttributes")
+            .is_some_and(|v| !v.is_null())
+        {
+            return Err(Refusal::NotEmulated("updateUser with standardAttributes"));
+        }
+        let user_id = input["userID"]
+            .as_str()
+            .and_then(user_id_from_node_id)
+            .ok_or_else(|| invalid("invalid user ID"))?;
+        let user = self
+            .users
+            .by_authgear_id(&user_id)
+            .ok_or_else(|| ApiError::new("NotFound", "UserNotFound", "user not found"))?;
+        let Some(given) = input.get("customAttributes").filter(|v| !v.is_null()) else {
+            return Ok(user);
+        };
+        let mut seed = user.seed.clone();
+        seed.custom_attributes = Map::new();
+        merge_custom_attributes(
+            &mut seed.custom_attributes,
+            json!({ "custom_attributes": given })
+                .as_object()
+                .expect("an object"),
+        )?;
+        match self.users.update(&user_id, seed) {
+            Some(Ok(updated)) => Ok(updated),
+            _ => Err(ApiError::new("NotFound", "UserNotFound", "user not found").into()),
+        }
     }
 
     /// pkg/admin/graphql/session_mutation.go (the resolver) and pkg/admin/facade/oauth.go:
@@ -523,6 +556,34 @@ fn user_object(user: &UserRecord, selection: &[Field]) -> Value {
 }
 
 /// pkg/lib/authn/stdattrs/model.go: FormattedName.
+/// A `{ user }` payload (createUserPayload, updateUserPayload: `user: User!`).
+fn user_payload(type_name: &str, user: &UserRecord, selection: &[Field]) -> Value {
+    Value::Object(
+        selection
+            .iter()
+            .map(|child| {
+                let value = match child.name.as_str() {
+                    "__typename" => type_name.into(),
+                    _ => user_object(user, child.selection.as_deref().unwrap_or_default()),
+                };
+                (child.response_key().to_owned(), value)
+            })
+            .collect(),
+    )
+}
+
+fn refusal_error(refusal: Refusal, field: &Field) -> GqlError {
+    match refusal {
+        Refusal::Api(error) => api_error(error, field),
+        Refusal::NotEmulated(what) => {
+            let mut error =
+                GqlError::at(field, format!("devstack: {what} is not emulated")).not_emulated();
+            error.path = Some(field.response_key().to_owned());
+            error
+        }
+    }
+}
+
 fn formatted_name(attributes: &Map<String, Value>) -> Value {
     let text = |name: &str| attributes.get(name).and_then(Value::as_str).unwrap_or("");
     let name = if !text("name").is_empty() {

@@ -61,7 +61,11 @@ pub(super) enum ObjectType {
     Mutation,
     User,
     CreateUserPayload,
+    UpdateUserPayload,
     CreateSessionPayload,
+    UserConnection,
+    UserEdge,
+    PageInfo,
 }
 
 impl ObjectType {
@@ -71,7 +75,11 @@ impl ObjectType {
             Self::Mutation => "Mutation",
             Self::User => "User",
             Self::CreateUserPayload => "CreateUserPayload",
+            Self::UpdateUserPayload => "UpdateUserPayload",
             Self::CreateSessionPayload => "CreateSessionPayload",
+            Self::UserConnection => "UserConnection",
+            Self::UserEdge => "UserEdge",
+            Self::PageInfo => "PageInfo",
         }
     }
 }
@@ -116,7 +124,6 @@ pub(super) fn field_def(parent: ObjectType, name: &str) -> Option<FieldDef> {
     const QUERY_NOT_EMULATED: &[&str] = &[
         "node",
         "nodes",
-        "users",
         "roles",
         "groups",
         "auditLogs",
@@ -135,12 +142,52 @@ pub(super) fn field_def(parent: ObjectType, name: &str) -> Option<FieldDef> {
             type_name: "User",
             arguments: &[("loginIDKey", "String!"), ("loginIDValue", "String!")],
         },
+        // query.go: `users`, relay.NewConnectionArgs plus its own three.
+        (ObjectType::Query, "users") => FieldDef::Object {
+            object: ObjectType::UserConnection,
+            type_name: "UserConnection",
+            arguments: &[
+                ("before", "String"),
+                ("after", "String"),
+                ("first", "Int"),
+                ("last", "Int"),
+                ("searchKeyword", "String"),
+                ("sortBy", "UserSortBy"),
+                ("sortDirection", "SortDirection"),
+            ],
+        },
         (ObjectType::Query, other) if QUERY_NOT_EMULATED.contains(&other) => FieldDef::NotEmulated,
+        // graphqlutil.NewConnectionDef: relay's connection with `totalCount`.
+        (ObjectType::UserConnection, "edges") => FieldDef::Object {
+            object: ObjectType::UserEdge,
+            type_name: "[UserEdge]",
+            arguments: &[],
+        },
+        (ObjectType::UserConnection, "pageInfo") => FieldDef::Object {
+            object: ObjectType::PageInfo,
+            type_name: "PageInfo!",
+            arguments: &[],
+        },
+        (ObjectType::UserConnection, "totalCount") => FieldDef::Scalar("Int"),
+        (ObjectType::UserEdge, "node") => FieldDef::Object {
+            object: ObjectType::User,
+            type_name: "User",
+            arguments: &[],
+        },
+        (ObjectType::UserEdge, "cursor") => FieldDef::Scalar("String!"),
+        (ObjectType::PageInfo, "hasNextPage" | "hasPreviousPage") => FieldDef::Scalar("Boolean!"),
+        (ObjectType::PageInfo, "startCursor" | "endCursor") => FieldDef::Scalar("String"),
         // user_mutation.go.
         (ObjectType::Mutation, "createUser") => FieldDef::Object {
             object: ObjectType::CreateUserPayload,
             type_name: "CreateUserPayload!",
             arguments: &[("input", "CreateUserInput!")],
+        },
+        // user_mutation.go: updateUser, for its `customAttributes` (the legacy subject binding).
+        (ObjectType::Mutation, "updateUser") => FieldDef::Object {
+            object: ObjectType::UpdateUserPayload,
+            type_name: "UpdateUserPayload!",
+            arguments: &[("input", "UpdateUserInput!")],
         },
         (ObjectType::Mutation, "createSession") => FieldDef::Object {
             object: ObjectType::CreateSessionPayload,
@@ -173,11 +220,13 @@ pub(super) fn field_def(parent: ObjectType, name: &str) -> Option<FieldDef> {
         (ObjectType::User, "customAttributes") => FieldDef::Scalar("UserCustomAttributes!"),
         (ObjectType::User, "web3") => FieldDef::Scalar("Web3Claims!"),
         (ObjectType::User, other) if USER_NOT_EMULATED.contains(&other) => FieldDef::NotEmulated,
-        (ObjectType::CreateUserPayload, "user") => FieldDef::Object {
-            object: ObjectType::User,
-            type_name: "User!",
-            arguments: &[],
-        },
+        (ObjectType::CreateUserPayload | ObjectType::UpdateUserPayload, "user") => {
+            FieldDef::Object {
+                object: ObjectType::User,
+                type_name: "User!",
+                arguments: &[],
+            }
+        }
         (ObjectType::CreateSessionPayload, "refreshToken" | "accessToken" | "tokenType") => {
             FieldDef::Scalar("String!")
         }
@@ -198,6 +247,12 @@ fn input_fields(name: &str) -> Option<&'static [(&'static str, &'static str)]> {
             ("accountValidFrom", "DateTime"),
             ("accountValidUntil", "DateTime"),
         ],
+        // user_mutation.go: updateUserInput; each attributes object is "whole", when given.
+        "UpdateUserInput" => &[
+            ("userID", "ID!"),
+            ("standardAttributes", "UserStandardAttributes"),
+            ("customAttributes", "UserCustomAttributes"),
+        ],
         // identity_def.go: identityDef, "a union object".
         "IdentityDefinition" => &[("loginID", "IdentityDefinitionLoginID")],
         // identity_def.go: identityDefLoginID.
@@ -212,12 +267,29 @@ fn input_fields(name: &str) -> Option<&'static [(&'static str, &'static str)]> {
     })
 }
 
+/// query.go: the enums `users` takes, and their values.
+fn enum_values(name: &str) -> Option<&'static [&'static str]> {
+    Some(match name {
+        "UserSortBy" => &["CREATED_AT", "LAST_LOGIN_AT"],
+        "SortDirection" => &["ASC", "DESC"],
+        _ => return None,
+    })
+}
+
 /// Types a variable may be declared with, and how a value of each is checked.
 fn known_input_type(name: &str) -> bool {
     matches!(
         name,
-        "String" | "ID" | "Int" | "Float" | "Boolean" | "DateTime"
+        "String"
+            | "ID"
+            | "Int"
+            | "Float"
+            | "Boolean"
+            | "DateTime"
+            | "UserStandardAttributes"
+            | "UserCustomAttributes"
     ) || input_fields(name).is_some()
+        || enum_values(name).is_some()
 }
 
 pub(super) fn parse_type(text: &str) -> TypeRef {
@@ -253,9 +325,14 @@ pub(super) fn coerce(ty: &TypeRef, value: &Value) -> Result<Value, String> {
                 "DateTime" => value
                     .as_str()
                     .is_some_and(|text| check_date_time(text).is_ok()),
-                other => match input_fields(other) {
-                    Some(fields) => return coerce_input_object(other, fields, value),
-                    None => false,
+                // user.go: JSON-object scalars.
+                "UserStandardAttributes" | "UserCustomAttributes" => value.is_object(),
+                other => match (input_fields(other), enum_values(other)) {
+                    (Some(fields), _) => return coerce_input_object(other, fields, value),
+                    (None, Some(values)) => {
+                        value.as_str().is_some_and(|text| values.contains(&text))
+                    }
+                    (None, None) => false,
                 },
             };
             if !fits {
@@ -532,8 +609,8 @@ mod tests {
             ["Field \"user\" of type \"User!\" must have a sub selection."]
         );
         assert_eq!(
-            messages("mutation { updateUser(input: {}) { user { id } } }"),
-            ["devstack: field \"updateUser\" on type \"Mutation\" is not emulated"]
+            messages("mutation { deleteUser(input: {}) { deletedUserID } }"),
+            ["devstack: field \"deleteUser\" on type \"Mutation\" is not emulated"]
         );
     }
 

@@ -14,8 +14,8 @@
 //! `password` other than `null` (the password policy, generated passwords and `sendPassword`'s
 //! message), and `accountValidFrom` / `accountValidUntil` (account status other than
 //! `disabled`). `setPasswordExpired` and `sendPassword` change nothing without a password, as in
-//! Authgear. Hooks and events (`user.created`, `admin_api.mutation.create_user.executed`) are not
-//! emulated either.
+//! Authgear. The resolver fires `user.created` with `triggered_by: "admin_api"` (hooks.rs);
+//! `admin_api.mutation.create_user.executed` is not emulated.
 
 use authgear_migrate_admin::formats::check_email;
 use serde_json::{Map, Value, json};

@@ -542,7 +542,7 @@ fn merge_standard_attributes(into: &mut Map<String, Value>, record: &Map<String,
 /// pkg/lib/feature/customattrs/service_noevent.go: UpdateCustomAttributesWithList. Attributes
 /// the project does not define are ignored; defined ones are checked against their type
 /// (string here).
-fn merge_custom_attributes(
+pub(super) fn merge_custom_attributes(
     into: &mut Map<String, Value>,
     record: &Map<String, Value>,
 ) -> Result<(), ApiError> {

@@ -1,6 +1,8 @@
 //! The Authgear stand-in: OIDC discovery, the `refresh_token` grant, userinfo, revocation, JWKS,
 //! the Admin API's `getUserByLoginID`, `createUser` and `createSession`, and the User Import API
-//! (`import.rs`). Each file follows the authgear-server source it names.
+//! (`import.rs`), the Admin API's `users` list, non-blocking webhooks (`hooks.rs`) and the
+//! smallest sign-up that fires them (`signup.rs`). Each file follows the authgear-server source
+//! it names.
 
 mod admin_auth;
 mod admin_graphql;
@@ -11,6 +13,7 @@ mod create_user;
 mod discovery;
 mod grants;
 mod graphql;
+pub mod hooks;
 mod import;
 mod import_record;
 mod import_schema;
@@ -18,8 +21,10 @@ pub mod keys;
 mod protocol;
 mod revoke;
 mod settings;
+pub mod signup;
 mod token;
 mod tokens;
+mod user_list;
 mod userinfo;
 mod users;
 
@@ -51,6 +56,10 @@ pub struct Authgear {
     grants: Mutex<Grants>,
     /// User Import API jobs (import.rs).
     imports: import::Imports,
+    /// Non-blocking webhooks (hooks.rs).
+    hooks: hooks::Hooks,
+    /// Who signed up here rather than coming from the legacy system (signup.rs).
+    signups: Arc<signup::SignUps>,
 }
 
 pub struct AuthgearSetup {
@@ -58,12 +67,15 @@ pub struct AuthgearSetup {
     pub clients: Vec<OAuthClient>,
     pub users: Arc<Directory>,
     pub counters: Arc<Counters>,
+    /// `hook.non_blocking_handlers` at start and after a reset.
+    pub hook_handlers: Vec<hooks::Handler>,
+    pub signups: Arc<signup::SignUps>,
 }
 
 impl Authgear {
     pub fn new(setup: AuthgearSetup) -> Result<Arc<Self>, KeyError> {
         Ok(Arc::new(Self {
-            project_id: setup.project_id,
+            project_id: setup.project_id.clone(),
             keys: Keys::load()?,
             clients: Clients::new(setup.clients),
             users: setup.users,
@@ -71,6 +83,8 @@ impl Authgear {
             settings: Mutex::new(Settings::default()),
             grants: Mutex::new(Grants::default()),
             imports: import::Imports::default(),
+            hooks: hooks::Hooks::new(setup.project_id.clone(), setup.hook_handlers),
+            signups: setup.signups,
         }))
     }
 
@@ -145,6 +159,7 @@ impl Authgear {
     pub fn reset(&self) {
         self.grants.lock().expect("grants lock").clear();
         *self.settings.lock().expect("settings lock") = Settings::default();
+        self.hooks.reset();
     }
 
     pub fn clients(&self) -> &[OAuthClient] {

@@ -9,3 +9,4 @@ mod common;
 mod endpoint;
 mod faults;
 mod legacy;
+mod rolling;

@@ -32,12 +32,17 @@ use graphql::{Graphql, Transient};
 
 const GET_USER_BY_LOGIN_ID: &str = "\
 query getUserByLoginID($loginIDKey: String!, $loginIDValue: String!) {
-  getUserByLoginID(loginIDKey: $loginIDKey, loginIDValue: $loginIDValue) { id isDisabled }
+  getUserByLoginID(loginIDKey: $loginIDKey, loginIDValue: $loginIDValue) { id isDisabled customAttributes }
 }";
 
 const CREATE_USER: &str = "\
 mutation createUser($input: CreateUserInput!) {
-  createUser(input: $input) { user { id isDisabled } }
+  createUser(input: $input) { user { id isDisabled customAttributes } }
+}";
+
+const UPDATE_USER: &str = "\
+mutation updateUser($input: UpdateUserInput!) {
+  updateUser(input: $input) { user { customAttributes } }
 }";
 
 const CREATE_SESSION: &str = "\
@@ -113,6 +118,10 @@ pub(crate) struct User {
     /// refresh.
     #[serde(rename = "isDisabled")]
     pub(crate) is_disabled: bool,
+    /// `UserCustomAttributes!`: the custom attributes by name (pkg/admin/graphql/user.go), for
+    /// the legacy subject binding.
+    #[serde(rename = "customAttributes", default)]
+    pub(crate) custom_attributes: serde_json::Map<String, serde_json::Value>,
 }
 
 /// What `getUserByLoginID` found.
@@ -178,7 +187,7 @@ impl AdminClient {
     }
 
     /// Runs an operation, timed, and opens the gate's backoff when Authgear answers 429.
-    async fn run<D: serde::de::DeserializeOwned>(
+    pub(crate) async fn run<D: serde::de::DeserializeOwned>(
         &self,
         _slot: &Slot<'_>,
         operation: &'static str,
@@ -283,6 +292,44 @@ impl AdminClient {
             }
             Err(error) => Err(error),
         }
+    }
+
+    /// Sets one custom attribute of a user who has none yet (a user just created), and
+    /// answers the attributes Authgear now holds. `updateUser`'s `customAttributes` replaces
+    /// them all (user_mutation.go), so this is only for a user without any.
+    pub(crate) async fn set_custom_attribute(
+        &self,
+        slot: &Slot<'_>,
+        user_id: &str,
+        attribute: &str,
+        value: &str,
+        now: u64,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, AdminError> {
+        #[derive(Deserialize)]
+        struct Attributes {
+            #[serde(rename = "customAttributes")]
+            custom_attributes: serde_json::Map<String, serde_json::Value>,
+        }
+        #[derive(Deserialize)]
+        struct Payload {
+            user: Attributes,
+        }
+        #[derive(Deserialize)]
+        struct Data {
+            #[serde(rename = "updateUser")]
+            payload: Payload,
+        }
+        let input = json!({ "userID": user_id, "customAttributes": { attribute: value } });
+        let data: Data = self
+            .run(
+                slot,
+                "updateUser",
+                UPDATE_USER,
+                json!({ "input": input }),
+                now,
+            )
+            .await?;
+        Ok(data.payload.user.custom_attributes)
     }
 
     /// Asks for a session for a user who does not exist, to see which check refuses it.

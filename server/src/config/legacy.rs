@@ -7,6 +7,7 @@ use authgear_migrate::wire::SubjectTokenType;
 use url::Url;
 
 use super::parse::{ConfigError, Vars, parse_http_url, split_list};
+use crate::authgear::LoginIdKey;
 use crate::legacy_jwt::Algorithm;
 
 /// The legacy IdP whose credentials are exchanged.
@@ -28,10 +29,53 @@ pub struct LegacyConfig {
     pub token_url: Option<Url>,
     /// `LEGACY_SESSION_CHECK_URL` and `LEGACY_SESSION_COOKIES`: cookie mode.
     pub session_check: Option<SessionCheckConfig>,
-    /// `LEGACY_LOGIN_ID_CLAIM`: the claim holding the login ID.
-    pub login_id_claim: String,
+    /// `LEGACY_LOGIN_ID_SOURCES` (else `LEGACY_LOGIN_ID_CLAIM` with `LEGACY_LOGIN_ID_KEY`): where
+    /// the login ID comes from, the first usable source winning.
+    pub login_ids: Vec<LoginIdSource>,
+    /// `LEGACY_REQUIRE_VERIFIED` (default true): an `email` or `phone_number` counts only when
+    /// the IdP vouched for it (`email_verified` / `phone_number_verified` true).
+    pub require_verified: bool,
+    /// `LEGACY_SUBJECT_ATTRIBUTE` and `LEGACY_SUBJECT_BINDING`: the found user must carry the
+    /// credential's `sub` in this custom attribute.
+    pub subject_binding: Option<SubjectBinding>,
+    /// `LEGACY_ALLOWED_CLIENT_IDS`: the legacy applications whose tokens are exchanged (a
+    /// JWT's `azp`, else `client_id`, else `cid`, else a single `aud`; introspection's
+    /// `client_id`). Empty: any client of the tenant.
+    pub allowed_client_ids: Vec<String>,
     /// `LEEWAY_SECONDS`: clock skew tolerated on `exp` and `nbf`.
     pub leeway: Duration,
+}
+
+/// One place a login ID may come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LoginIdSource {
+    /// The claim that holds it (`email`, `phone_number`, `preferred_username`, …).
+    pub claim: String,
+    /// The Authgear `loginIDKey` it is looked up (and created) as.
+    pub key: LoginIdKey,
+}
+
+impl LoginIdSource {
+    /// The OIDC claim by which the IdP vouches for this one (OpenID Connect Core §5.1), when
+    /// there is such a claim.
+    pub fn verified_claim(&self) -> Option<&'static str> {
+        match self.claim.as_str() {
+            "email" => Some("email_verified"),
+            "phone_number" => Some("phone_number_verified"),
+            _ => None,
+        }
+    }
+}
+
+/// The legacy subject each imported user carries, so that a login ID alone is not enough.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SubjectBinding {
+    /// The custom attribute (its name, as in the portal and `--legacy-id-attribute`).
+    pub attribute: String,
+    /// `LEGACY_SUBJECT_BINDING=when-present`: a user without the attribute passes.
+    pub when_present: bool,
 }
 
 /// How an access token is checked.
@@ -40,7 +84,9 @@ pub struct LegacyConfig {
 pub enum AccessTokenVerifier {
     /// A JWT, against the JWKS ([`JwtConfig`]).
     Jwt,
-    /// Any token, by the legacy OIDC userinfo endpoint (`LEGACY_USERINFO_URL`).
+    /// Any token, by the legacy OIDC userinfo endpoint (`LEGACY_USERINFO_URL`). Userinfo says
+    /// nothing of the client a token was issued to, so this needs
+    /// `LEGACY_USERINFO_ACCEPTS_ANY_CLIENT=true`.
     Userinfo(Url),
     /// Any token, by RFC 7662 introspection (`LEGACY_INTROSPECTION_URL`).
     Introspection(Url),
@@ -125,6 +171,12 @@ const EXPECT_ALGORITHMS: &str =
 const EXPECT_LEEWAY: &str = "a whole number of seconds from 0 to 300";
 const EXPECT_URL: &str = "an http(s) URL of the legacy IdP";
 const EXPECT_CLIENT_ID: &str = "the legacy OAuth client ID";
+const EXPECT_SOURCES: &str = "a comma-separated list of claims, each optionally with its \
+                              Authgear login ID key, such as email,phone_number:phone,preferred_username:username";
+const EXPECT_LOGIN_ID_KEY: &str = "email, phone or username";
+const EXPECT_BINDING: &str = "required or when-present";
+const EXPECT_ATTRIBUTE: &str = "the name of an Authgear custom attribute, such as legacy_user_id";
+const EXPECT_CLIENT_IDS: &str = "a comma-separated list of legacy OAuth client IDs";
 const EXPECT_COOKIES: &str = "a comma-separated list of cookie names, such as legacy_session";
 
 pub(super) fn read<F: Fn(&str) -> Option<String>>(
@@ -142,12 +194,22 @@ pub(super) fn read<F: Fn(&str) -> Option<String>>(
         .as_deref()
     {
         None | Some("jwt") => AccessTokenVerifier::Jwt,
-        Some("userinfo") => AccessTokenVerifier::Userinfo(vars.required_by(
-            "LEGACY_USERINFO_URL",
-            EXPECT_URL,
-            "LEGACY_ACCESS_TOKEN_VERIFIER is userinfo",
-            parse_http_url,
-        )?),
+        Some("userinfo") => {
+            // Any application's token of the tenant passes userinfo: an explicit choice.
+            if vars.flag("LEGACY_USERINFO_ACCEPTS_ANY_CLIENT")? != Some(true) {
+                return Err(ConfigError::Needed {
+                    variable: "LEGACY_USERINFO_ACCEPTS_ANY_CLIENT",
+                    expected: "true, to accept that userinfo checks no audience and no client",
+                    because: "LEGACY_ACCESS_TOKEN_VERIFIER is userinfo".to_owned(),
+                });
+            }
+            AccessTokenVerifier::Userinfo(vars.required_by(
+                "LEGACY_USERINFO_URL",
+                EXPECT_URL,
+                "LEGACY_ACCESS_TOKEN_VERIFIER is userinfo",
+                parse_http_url,
+            )?)
+        }
         Some(_) => AccessTokenVerifier::Introspection(vars.required_by(
             "LEGACY_INTROSPECTION_URL",
             EXPECT_URL,
@@ -266,9 +328,14 @@ pub(super) fn read<F: Fn(&str) -> Option<String>>(
         None
     };
 
-    let login_id_claim = vars
-        .get("LEGACY_LOGIN_ID_CLAIM")
-        .unwrap_or_else(|| "email".to_owned());
+    let login_ids = login_id_sources(vars)?;
+    let require_verified = vars.flag("LEGACY_REQUIRE_VERIFIED")?.unwrap_or(true);
+    let subject_binding = subject_binding(vars)?;
+    let allowed_client_ids = vars
+        .parsed("LEGACY_ALLOWED_CLIENT_IDS", EXPECT_CLIENT_IDS, |list| {
+            Ok(split_list(list).map(str::to_owned).collect())
+        })?
+        .unwrap_or_default();
     let leeway = vars
         .seconds("LEEWAY_SECONDS", EXPECT_LEEWAY, (0, MAX_LEEWAY_SECONDS))?
         .unwrap_or(DEFAULT_LEEWAY);
@@ -283,9 +350,139 @@ pub(super) fn read<F: Fn(&str) -> Option<String>>(
         }),
         token_url,
         session_check,
-        login_id_claim,
+        login_ids,
+        require_verified,
+        subject_binding,
+        allowed_client_ids,
         leeway,
     })
+}
+
+impl LegacyConfig {
+    /// Every legacy IdP URL the endpoint calls, with the variable that names it.
+    pub(crate) fn upstreams(&self) -> Vec<(&'static str, &Url)> {
+        let mut urls = Vec::new();
+        if let Some(jwt) = &self.jwt {
+            urls.push(("LEGACY_JWKS_URL", &jwt.jwks_url));
+        }
+        match &self.access_token_verifier {
+            AccessTokenVerifier::Userinfo(url) => urls.push(("LEGACY_USERINFO_URL", url)),
+            AccessTokenVerifier::Introspection(url) => {
+                urls.push(("LEGACY_INTROSPECTION_URL", url));
+            }
+            AccessTokenVerifier::Jwt => {}
+        }
+        if let Some(url) = &self.token_url {
+            urls.push(("LEGACY_TOKEN_URL", url));
+        }
+        if let Some(session) = &self.session_check {
+            urls.push(("LEGACY_SESSION_CHECK_URL", &session.url));
+        }
+        urls
+    }
+}
+
+/// `LEGACY_LOGIN_ID_SOURCES`, or the one source of `LEGACY_LOGIN_ID_CLAIM` (default `email`)
+/// and `LEGACY_LOGIN_ID_KEY` (default: the key the claim's name implies).
+fn login_id_sources<F: Fn(&str) -> Option<String>>(
+    vars: &Vars<F>,
+) -> Result<Vec<LoginIdSource>, ConfigError> {
+    const SOURCES: &str = "LEGACY_LOGIN_ID_SOURCES";
+    if vars.is_set(SOURCES) {
+        for single in ["LEGACY_LOGIN_ID_CLAIM", "LEGACY_LOGIN_ID_KEY"] {
+            if vars.is_set(single) {
+                return Err(ConfigError::Conflict {
+                    variable: SOURCES,
+                    other: single,
+                });
+            }
+        }
+    }
+    if let Some(sources) = vars.parsed(SOURCES, EXPECT_SOURCES, parse_sources)? {
+        return Ok(sources);
+    }
+    let claim = vars
+        .get("LEGACY_LOGIN_ID_CLAIM")
+        .unwrap_or_else(|| "email".to_owned());
+    let key = vars
+        .parsed("LEGACY_LOGIN_ID_KEY", EXPECT_LOGIN_ID_KEY, |key| {
+            key.parse().map_err(|()| format!("got `{key}`"))
+        })?
+        .unwrap_or_else(|| key_of_claim(&claim));
+    Ok(vec![LoginIdSource { claim, key }])
+}
+
+fn parse_sources(list: &str) -> Result<Vec<LoginIdSource>, String> {
+    let mut sources: Vec<LoginIdSource> = Vec::new();
+    for item in split_list(list) {
+        let (claim, key) = match item.split_once(':') {
+            Some((claim, key)) => {
+                let key = key
+                    .trim()
+                    .parse()
+                    .map_err(|()| format!("`{item}`: `{key}` is not email, phone or username"))?;
+                (claim.trim(), key)
+            }
+            None => (item, key_of_claim(item)),
+        };
+        if claim.is_empty() {
+            return Err(format!("`{item}` names no claim"));
+        }
+        if sources.iter().any(|source| source.claim == claim) {
+            return Err(format!("`{claim}` is listed twice"));
+        }
+        sources.push(LoginIdSource {
+            claim: claim.to_owned(),
+            key,
+        });
+    }
+    if sources.is_empty() {
+        return Err("it lists no claim".to_owned());
+    }
+    Ok(sources)
+}
+
+/// The login ID key a claim's name implies: OIDC's `phone_number` is a phone, its
+/// `preferred_username` (and a plain `username`) a username, anything else an email.
+fn key_of_claim(claim: &str) -> LoginIdKey {
+    match claim {
+        "phone_number" | "phone" => LoginIdKey::Phone,
+        "preferred_username" | "username" | "cognito:username" => LoginIdKey::Username,
+        _ => LoginIdKey::Email,
+    }
+}
+
+fn subject_binding<F: Fn(&str) -> Option<String>>(
+    vars: &Vars<F>,
+) -> Result<Option<SubjectBinding>, ConfigError> {
+    let attribute = vars.parsed("LEGACY_SUBJECT_ATTRIBUTE", EXPECT_ATTRIBUTE, |name| {
+        // Authgear's custom attribute pointers are `/name`; the name is what is compared.
+        let name = name.strip_prefix('/').unwrap_or(name);
+        if name.is_empty() || name.contains('/') {
+            return Err(format!("got `{name}`"));
+        }
+        Ok(name.to_owned())
+    })?;
+    let when_present = vars.parsed("LEGACY_SUBJECT_BINDING", EXPECT_BINDING, |mode| match mode
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "required" => Ok(false),
+        "when-present" => Ok(true),
+        _ => Err(format!("got `{mode}`")),
+    })?;
+    match (attribute, when_present) {
+        (Some(attribute), when_present) => Ok(Some(SubjectBinding {
+            attribute,
+            when_present: when_present.unwrap_or(false),
+        })),
+        (None, Some(_)) => Err(ConfigError::Needed {
+            variable: "LEGACY_SUBJECT_ATTRIBUTE",
+            expected: EXPECT_ATTRIBUTE,
+            because: "LEGACY_SUBJECT_BINDING is set".to_owned(),
+        }),
+        (None, None) => Ok(None),
+    }
 }
 
 fn parse_credentials(list: &str) -> Result<Vec<SubjectTokenType>, String> {

@@ -6,6 +6,7 @@
 mod legacy;
 mod ops;
 mod parse;
+mod rolling;
 mod safety;
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
@@ -14,12 +15,16 @@ use std::time::Duration;
 
 use url::{Host, Url};
 
-use crate::authgear::{AdminKey, LoginIdKey};
+use crate::authgear::AdminKey;
 use parse::{Vars, parse_http_url, parse_origin, split_list};
 
-pub use legacy::{AccessTokenVerifier, JwtConfig, LegacyClient, LegacyConfig, SessionCheckConfig};
+pub use legacy::{
+    AccessTokenVerifier, JwtConfig, LegacyClient, LegacyConfig, LoginIdSource, SessionCheckConfig,
+    SubjectBinding,
+};
 pub use ops::ProgressConfig;
 pub use parse::ConfigError;
+pub use rolling::{Auth0Target, ProvisionTarget, RollingConfig, Secret, WebhookConfig};
 pub use safety::{ClientIpSource, LimitsConfig, RateLimit, RedisUrl, StoreConfig};
 
 /// Everything the endpoint needs to know, checked.
@@ -31,6 +36,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub store: StoreConfig,
     pub progress: ProgressConfig,
+    /// The rolling migration: the webhook receiver and the legacy provisioning target.
+    pub rolling: RollingConfig,
     /// Origins allowed to call the endpoint from a browser (`CORS_ALLOWED_ORIGINS`); in cookie
     /// mode, also the only origins whose requests are exchanged.
     pub cors_allowed_origins: Vec<Origin>,
@@ -44,6 +51,9 @@ pub struct Config {
     /// How long the binary lets requests in flight finish after SIGTERM
     /// (`SHUTDOWN_GRACE_SECONDS`).
     pub shutdown_grace: Duration,
+    /// `ALLOW_INSECURE_UPSTREAMS`: plain-text upstreams off loopback are accepted (development
+    /// only).
+    pub allow_insecure_upstreams: bool,
 }
 
 /// The Authgear project the sessions are created in.
@@ -63,8 +73,6 @@ pub struct AuthgearConfig {
     pub admin_key: AdminKey,
     /// `AUTHGEAR_CLIENT_IDS`: the only `client_id`s an exchange may name.
     pub client_ids: Vec<String>,
-    /// `LEGACY_LOGIN_ID_KEY`: the kind of login ID the users were imported with.
-    pub login_id_key: LoginIdKey,
     /// `AUTHGEAR_CREATE_USERS`: create the user (Admin API `createUser`) when none has the
     /// login ID, instead of refusing with `user_not_found`.
     pub create_users: bool,
@@ -116,6 +124,7 @@ impl Config {
         let legacy = legacy::read(&vars)?;
         let limits = safety::limits(&vars)?;
         let store = safety::store(&vars)?;
+        let rolling = rolling::read(&vars)?;
 
         let cors_allowed_origins: Vec<Origin> = vars
             .parsed("CORS_ALLOWED_ORIGINS", EXPECT_ORIGINS, |list| {
@@ -144,16 +153,39 @@ impl Config {
         let exchange_path = vars
             .parsed("EXCHANGE_PATH", EXPECT_PATH, parse_exchange_path)?
             .unwrap_or_else(|| "/".to_owned());
+        if let Some(webhook) = &rolling.webhook {
+            if webhook.path == exchange_path {
+                return Err(ConfigError::Invalid {
+                    variable: "WEBHOOK_PATH",
+                    expected: "a path other than EXCHANGE_PATH's",
+                    problem: format!("got `{}`, where the exchange is served", webhook.path),
+                });
+            }
+        }
         let shutdown_grace = vars
             .seconds("SHUTDOWN_GRACE_SECONDS", EXPECT_GRACE, (0, 600))?
             .unwrap_or(DEFAULT_SHUTDOWN_GRACE);
 
+        let allow_insecure_upstreams = vars.flag("ALLOW_INSECURE_UPSTREAMS")?.unwrap_or(false);
+        if !allow_insecure_upstreams {
+            let mut upstreams = legacy.upstreams();
+            upstreams.push(("AUTHGEAR_ENDPOINT", &authgear.endpoint));
+            for (variable, url) in upstreams {
+                safety::require_tls(variable, url)?;
+            }
+            if let Some(redis) = &store.redis_url {
+                safety::require_tls_redis(redis)?;
+            }
+        }
+
         Ok(Self {
+            allow_insecure_upstreams,
             authgear,
             legacy,
             limits,
             store,
             progress,
+            rolling,
             cors_allowed_origins,
             listen_addr,
             exchange_path,
@@ -183,11 +215,6 @@ fn authgear<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<AuthgearCon
         }
         Ok(ids)
     })?;
-    let login_id_key = vars
-        .parsed("LEGACY_LOGIN_ID_KEY", EXPECT_LOGIN_ID_KEY, |key| {
-            key.parse().map_err(|()| format!("got `{key}`"))
-        })?
-        .unwrap_or(LoginIdKey::Email);
     let max_concurrency = vars
         .parsed(
             "AUTHGEAR_MAX_CONCURRENCY",
@@ -214,7 +241,6 @@ fn authgear<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<AuthgearCon
         project_id,
         admin_key,
         client_ids,
-        login_id_key,
         create_users: vars.flag("AUTHGEAR_CREATE_USERS")?.unwrap_or(false),
         max_concurrency,
         queue_timeout,
@@ -230,7 +256,6 @@ const EXPECT_KEY: &str = "the Admin API private key: the PEM file the portal dow
                           or PKCS#8) in AUTHGEAR_ADMIN_KEY_FILE, or its text in \
                           AUTHGEAR_ADMIN_KEY_PEM";
 const EXPECT_CLIENT_IDS: &str = "a comma-separated list of the Authgear client IDs to serve";
-const EXPECT_LOGIN_ID_KEY: &str = "email, phone or username";
 const EXPECT_CONCURRENCY: &str = "a whole number from 1 to 1024";
 const EXPECT_QUEUE_TIMEOUT: &str = "a whole number of milliseconds from 0 to 30000";
 const EXPECT_ORIGINS: &str = "a comma-separated list of origins such as https://app.example.com";

@@ -66,6 +66,10 @@ pub struct StoreConfig {
     pub replay_ttl: Duration,
     /// `IDEMPOTENCY_TTL_SECONDS`: how long an answer is kept for retries with its key.
     pub idempotency_ttl: Duration,
+    /// How long an "in flight" marker lives unless its exchange renews it (it does, a few
+    /// times per lifetime, for as long as it runs): how soon a crashed instance's marker stops
+    /// blocking retries. Not read from the environment.
+    pub in_flight_ttl: Duration,
 }
 
 /// A Redis URL. Its password never reaches a log line through `{:?}` or `{}`.
@@ -98,6 +102,60 @@ impl fmt::Display for RedisUrl {
     }
 }
 
+/// Whether `url`'s host is this machine: traffic to it never crosses a network.
+pub(crate) fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        // A URL of a scheme the URL standard does not know (`redis:`) keeps an IPv4 address
+        // as a name.
+        Some(url::Host::Domain(name)) => {
+            name.eq_ignore_ascii_case("localhost")
+                || name
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+        None => false,
+    }
+}
+
+const EXPECT_TLS: &str = "an https URL (http only for a loopback host, or with \
+                          ALLOW_INSECURE_UPSTREAMS=true for development)";
+
+/// Tokens, admin JWTs and user data travel to every upstream: in plain text only on loopback.
+pub(super) fn require_tls(variable: &'static str, url: &url::Url) -> Result<(), ConfigError> {
+    if url.scheme() == "https" || is_loopback(url) {
+        return Ok(());
+    }
+    Err(ConfigError::Invalid {
+        variable,
+        expected: EXPECT_TLS,
+        problem: format!(
+            "`{}` is plain http to a host off this machine",
+            url.origin().ascii_serialization()
+        ),
+    })
+}
+
+/// Redis holds the sealed answers and the replay claims: `rediss://` unless on loopback or a
+/// Unix socket.
+pub(super) fn require_tls_redis(redis: &RedisUrl) -> Result<(), ConfigError> {
+    let Ok(url) = url::Url::parse(redis.as_str()) else {
+        return Ok(());
+    };
+    if url.scheme() != "redis" || is_loopback(&url) {
+        return Ok(());
+    }
+    Err(ConfigError::Invalid {
+        variable: "REDIS_URL",
+        expected: "a rediss:// URL (redis:// only for a loopback host, or with \
+                   ALLOW_INSECURE_UPSTREAMS=true)",
+        problem: "it is plain-text redis:// to a host off this machine".to_owned(),
+    })
+}
+
+const DEFAULT_IN_FLIGHT_TTL: Duration = Duration::from_secs(60);
+
 #[cfg(test)]
 impl LimitsConfig {
     pub(crate) fn for_tests() -> Self {
@@ -120,6 +178,7 @@ impl StoreConfig {
             key_prefix: DEFAULT_KEY_PREFIX.to_owned(),
             replay_ttl: DEFAULT_REPLAY_TTL,
             idempotency_ttl: DEFAULT_IDEMPOTENCY_TTL,
+            in_flight_ttl: DEFAULT_IN_FLIGHT_TTL,
         }
     }
 }
@@ -225,6 +284,7 @@ pub(super) fn store<F: Fn(&str) -> Option<String>>(
         idempotency_ttl: vars
             .seconds("IDEMPOTENCY_TTL_SECONDS", EXPECT_TTL, ttl_range)?
             .unwrap_or(DEFAULT_IDEMPOTENCY_TTL),
+        in_flight_ttl: DEFAULT_IN_FLIGHT_TTL,
     })
 }
 

@@ -13,7 +13,7 @@ use reqwest::header::ACCEPT;
 use url::Url;
 
 use super::call::{self, unexpected};
-use super::{LegacyError, Verified};
+use super::{IssuedTo, LegacyError, Verified};
 use crate::config::SessionCheckConfig;
 use crate::legacy_jwt::Claims;
 use crate::metrics::Metrics;
@@ -83,6 +83,8 @@ impl SessionCheck {
                 claims: Claims::from_object(answer.object(CALL)?),
                 // The session's own end is the IdP's business; REPLAY_TTL_SECONDS stands in.
                 expires_at: None,
+                replay_id: format!("cookie\0{cookies}"),
+                issued_to: IssuedTo::Unknown,
             }),
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(LegacyError::Refused {
                 reason: GrantRefusal::Invalid,

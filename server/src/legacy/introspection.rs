@@ -2,8 +2,9 @@
 //! what it knows about it.
 //!
 //! The endpoint authenticates as the legacy client (HTTP Basic with `LEGACY_CLIENT_SECRET`,
-//! else `client_id` in the form). `iss` and `aud`, when the answer has them and the
-//! configuration names them, are checked as a JWT's would be; `exp` with the leeway.
+//! else `client_id` in the form). `iss`, when the answer has it, is checked as a JWT's would
+//! be; `aud` must be there and name `LEGACY_AUDIENCE` when that is set; `exp` with the leeway.
+//! The answer's `client_id` is checked against `LEGACY_ALLOWED_CLIENT_IDS` by the exchange.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +16,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::call::{self, unexpected};
-use super::{LegacyError, Verified};
+use super::{IssuedTo, LegacyError, Verified, opaque_replay_id};
 use crate::config::{LegacyClient, LegacyConfig};
 use crate::legacy_jwt::Claims;
 use crate::metrics::Metrics;
@@ -97,10 +98,11 @@ impl Introspection {
                 );
             }
         }
-        if let (Some(audience), Some(aud)) = (&self.audience, claims.get("aud")) {
-            let names = match aud {
-                Value::String(aud) => aud == audience,
-                Value::Array(auds) => auds.iter().any(|aud| aud.as_str() == Some(audience)),
+        if let Some(audience) = &self.audience {
+            // Absent is not "any": a token for another resource server must not pass.
+            let names = match claims.get("aud") {
+                Some(Value::String(aud)) => aud == audience,
+                Some(Value::Array(auds)) => auds.iter().any(|aud| aud.as_str() == Some(audience)),
                 _ => false,
             };
             if !names {
@@ -116,6 +118,11 @@ impl Introspection {
                 return refused(GrantRefusal::Expired, "the legacy token has expired");
             }
         }
-        Ok(Verified::new(claims))
+        Ok(Verified {
+            expires_at: claims.expires_at(),
+            claims,
+            replay_id: opaque_replay_id(token),
+            issued_to: IssuedTo::Introspection,
+        })
     }
 }

@@ -13,6 +13,7 @@
 
 mod call;
 mod cookie;
+mod identity;
 mod introspection;
 mod refresh;
 mod userinfo;
@@ -32,19 +33,46 @@ use introspection::Introspection;
 use refresh::TokenEndpoint;
 use userinfo::Userinfo;
 
+pub(crate) use identity::{IdentityError, IdentityRules, LoginId};
+
 /// What a verified credential says.
 #[derive(Debug)]
 pub(crate) struct Verified {
     pub(crate) claims: Claims,
     /// When the credential expires (seconds since the epoch), when the IdP says.
     pub(crate) expires_at: Option<f64>,
+    /// What the replay cache knows the credential by: the same for every encoding of it.
+    pub(crate) replay_id: String,
+    /// Where the claims say which legacy application the credential was issued to.
+    pub(crate) issued_to: IssuedTo,
 }
 
-impl Verified {
-    fn new(claims: Claims) -> Self {
-        let expires_at = claims.expires_at();
-        Self { claims, expires_at }
-    }
+/// Which claims name the application a credential was issued to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum IssuedTo {
+    /// A JWT: `azp`, else `client_id`, else `cid`, else a single `aud`.
+    Jwt,
+    /// An RFC 7662 answer: `client_id`.
+    Introspection,
+    /// Userinfo (accepted for any client by configuration) and session checks say nothing.
+    Unknown,
+}
+
+/// The replay identity of an opaque credential: the token itself, which [`is_b64token`] has
+/// already held to one spelling.
+pub(crate) fn opaque_replay_id(token: &str) -> String {
+    format!("token\0{token}")
+}
+
+/// RFC 6750 §2.1 `b64token`: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+/// Nothing else (no space, tab or line break, inside or around) is a bearer token, so one
+/// token has one spelling and one replay-cache entry.
+pub(crate) fn is_b64token(token: &str) -> bool {
+    let body = token.trim_end_matches('=');
+    !body.is_empty()
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
 }
 
 /// A JWT verifier bound to the audience its kind of token must name.
@@ -55,8 +83,13 @@ struct Jwt {
 
 impl Jwt {
     async fn verify(&self, token: &str, now: f64) -> Result<Verified, LegacyError> {
-        let claims = self.verifier.verify(token, &self.audience, now).await?;
-        Ok(Verified::new(claims))
+        let (claims, replay_id) = self.verifier.verify(token, &self.audience, now).await?;
+        Ok(Verified {
+            expires_at: claims.expires_at(),
+            claims,
+            replay_id,
+            issued_to: IssuedTo::Jwt,
+        })
     }
 }
 

@@ -1,5 +1,9 @@
 //! An access token checked by the legacy IdP's OIDC userinfo endpoint (OpenID Connect Core
 //! §5.3): a token the IdP still honours answers the user's claims.
+//!
+//! Userinfo honours a token of any application of the tenant, and says nothing of its
+//! audience or client: this verifier runs only when `LEGACY_USERINFO_ACCEPTS_ANY_CLIENT=true`
+//! says that is accepted.
 
 use std::sync::Arc;
 
@@ -9,7 +13,7 @@ use reqwest::header::ACCEPT;
 use url::Url;
 
 use super::call::{self, unexpected};
-use super::{LegacyError, Verified};
+use super::{IssuedTo, LegacyError, Verified, opaque_replay_id};
 use crate::legacy_jwt::Claims;
 use crate::metrics::Metrics;
 
@@ -51,6 +55,8 @@ impl Userinfo {
                 Ok(Verified {
                     claims: Claims::from_object(claims),
                     expires_at: None,
+                    replay_id: opaque_replay_id(token),
+                    issued_to: IssuedTo::Unknown,
                 })
             }
             // RFC 6750 §3.1: `invalid_token` (401) for an expired, revoked or unknown token;

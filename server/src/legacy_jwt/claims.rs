@@ -37,6 +37,11 @@ impl Claims {
         self.0.get("exp").and_then(Value::as_f64)
     }
 
+    /// A claim, whatever its type.
+    pub(crate) fn get(&self, name: &str) -> Option<&Value> {
+        self.0.get(name)
+    }
+
     /// A claim that holds a string; `None` when it is absent or not a string.
     pub(crate) fn string(&self, name: &str) -> Option<&str> {
         self.0.get(name).and_then(Value::as_str)

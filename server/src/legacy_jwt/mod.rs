@@ -65,13 +65,17 @@ impl Verifier {
     }
 
     /// Verifies `token` at `now` (seconds since the epoch), for a token whose `aud` must
-    /// contain `audience`, and returns its claims.
+    /// contain `audience`, and returns its claims and its replay identity.
+    ///
+    /// The replay identity is `iss` and `jti` when the token has a `jti`, else the signed
+    /// content (`header.payload`): never the signature's encoding, which a holder can vary
+    /// without the key (an ECDSA `(r, n - s)` twin verifies as well as `(r, s)`).
     pub(crate) async fn verify(
         &self,
         token: &str,
         audience: &str,
         now: f64,
-    ) -> Result<Claims, VerifyError> {
+    ) -> Result<(Claims, String), VerifyError> {
         let jws = CompactJws::parse(token)?;
         // `jku`, `x5u` and `jwk` headers are ignored on purpose: keys come from the configured
         // JWKS only, never from the token that is to be checked with them.
@@ -102,7 +106,11 @@ impl Verifier {
 
         let claims = Claims::parse(&jws.payload)?;
         claims.validate(&self.rules, audience, now)?;
-        Ok(claims)
+        let replay_id = match claims.string("jti").filter(|jti| !jti.is_empty()) {
+            Some(jti) => format!("jti\0{}\0{jti}", self.rules.issuer),
+            None => format!("jws\0{}", jws.signing_input),
+        };
+        Ok((claims, replay_id))
     }
 }
 

@@ -4,7 +4,9 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of the harness.
 
+pub mod logs;
 pub mod redis;
+pub mod rolling;
 pub mod stack;
 
 use std::collections::HashMap;
@@ -168,6 +170,8 @@ pub fn claims_for(email: &str) -> Value {
         "aud": AUDIENCE,
         "sub": format!("legacy|{email}"),
         "email": email,
+        // What a real IdP mints for a user who proved the address.
+        "email_verified": true,
         "iat": now,
         "exp": now + 600,
         "jti": unique("jti"),
@@ -298,9 +302,13 @@ pub fn config_from(env: &HashMap<&'static str, String>) -> Config {
 pub async fn serve(app: Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    // As the binary does: the per-address rate limit reads the peer address.
-    let service = app.into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
+    // The binary's own listener: its timeouts, and the peer address the per-address rate
+    // limit reads.
+    tokio::spawn(authgear_migrate_server::serve(
+        listener,
+        app,
+        std::future::pending(),
+    ));
     addr
 }
 

@@ -105,11 +105,24 @@ impl Stack {
 
     /// Serves an endpoint configured by [`Stack::env`] with `overrides` (an empty value unsets).
     pub async fn endpoint(&self, overrides: &[(&'static str, &str)]) -> Served {
+        serve_config(self.config_with(overrides)).await
+    }
+
+    /// The configuration [`Stack::endpoint`] serves, for a test to adjust what the
+    /// environment does not set.
+    pub fn config_with(&self, overrides: &[(&'static str, &str)]) -> Config {
         let mut env = self.env();
         for (name, value) in overrides {
             env.insert(name, (*value).to_owned());
         }
-        serve_endpoint(&env).await
+        config_of(&env)
+    }
+
+    /// How many times `createUser` ran.
+    pub async fn users_created(&self) -> u64 {
+        self.state().await["counters"]["create_user"]["total"]
+            .as_u64()
+            .unwrap_or(0)
     }
 
     pub fn app(&self, path: &str) -> String {
@@ -265,10 +278,22 @@ impl Stack {
 
 /// Serves a new endpoint configured by `env`, with the connect info the binary gives it.
 pub async fn serve_endpoint(env: &HashMap<&'static str, String>) -> Served {
-    let config = Config::from_lookup(|name| env.get(name).cloned().filter(|v| !v.is_empty()))
-        .unwrap_or_else(|error| panic!("test configuration: {error}"));
+    serve_config(config_of(env)).await
+}
+
+fn config_of(env: &HashMap<&'static str, String>) -> Config {
+    Config::from_lookup(|name| env.get(name).cloned().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|error| panic!("test configuration: {error}"))
+}
+
+/// Serves a new endpoint with `config`, on the binary's listener.
+pub async fn serve_config(config: Config) -> Served {
     let endpoint = Endpoint::new(&config);
-    let addr: SocketAddr = serve(endpoint.router().merge(endpoint.ops_router())).await;
+    let app = endpoint
+        .router()
+        .merge(endpoint.ops_router())
+        .merge(endpoint.webhook_router());
+    let addr: SocketAddr = serve(app).await;
     Served {
         url: format!("http://{addr}/"),
         endpoint,
