@@ -316,6 +316,10 @@ pub enum GrantRefusal {
     Replayed,
     UserNotFound,
     UserDisabled,
+    /// The login ID is one the legacy IdP did not mark verified.
+    UnverifiedLoginId,
+    /// The Authgear user with the login ID is bound to another legacy subject (or to none).
+    SubjectMismatch,
     #[serde(other)]
     Other,
 }
@@ -329,6 +333,8 @@ impl GrantRefusal {
             Self::Replayed => "replayed",
             Self::UserNotFound => "user_not_found",
             Self::UserDisabled => "user_disabled",
+            Self::UnverifiedLoginId => "unverified_login_id",
+            Self::SubjectMismatch => "subject_mismatch",
             Self::Other => "other",
         }
     }

@@ -8,6 +8,8 @@ export type RejectReason =
   | "replayed"
   | "user_not_found"
   | "user_disabled"
+  | "unverified_login_id"
+  | "subject_mismatch"
   | "wrong_issuer"
   | "wrong_audience"
   | "dpop_bound"

@@ -77,44 +77,16 @@ pub(crate) struct Answer {
     pub(crate) retry_after: Option<Duration>,
 }
 
-/// The wire's error answer (RFC 6749 §5.2 with `reason` and `legacy_session`), with the
-/// endpoint's own refusal reasons beside the engine's [`GrantRefusal`]s.
+/// The wire's error answer (RFC 6749 §5.2 with `reason` and `legacy_session`).
 #[derive(Serialize)]
 pub(crate) struct ErrorBody {
     pub(crate) error: ErrorCode,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) error_description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) reason: Option<Refusal>,
+    pub(crate) reason: Option<GrantRefusal>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) legacy_session: Option<LegacyTokens>,
-}
-
-/// Why an `invalid_grant`: one stable name each.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub(crate) enum Refusal {
-    Grant(GrantRefusal),
-    /// The login ID is one the legacy IdP did not mark verified.
-    UnverifiedLoginId,
-    /// The user with the login ID is bound to another legacy subject (or to none).
-    SubjectMismatch,
-}
-
-impl Refusal {
-    pub(crate) const fn as_str(self) -> &'static str {
-        match self {
-            Self::Grant(reason) => reason.as_str(),
-            Self::UnverifiedLoginId => "unverified_login_id",
-            Self::SubjectMismatch => "subject_mismatch",
-        }
-    }
-}
-
-impl Serialize for Refusal {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
 }
 
 /// What a 500 says: the cause (a URL, an Authgear message, a key ID) is the operator's to read
@@ -191,13 +163,13 @@ impl ExchangeError {
                 self.refusal(GrantRefusal::UserNotFound)
             }
             E::Identity(IdentityError::Unverified(_) | IdentityError::UnverifiedCreation) => {
-                self.refused(Refusal::UnverifiedLoginId)
+                self.refusal(GrantRefusal::UnverifiedLoginId)
             }
             E::Identity(
                 IdentityError::SubjectMismatch
                 | IdentityError::Unbound(_)
                 | IdentityError::NoSubject,
-            ) => self.refused(Refusal::SubjectMismatch),
+            ) => self.refusal(GrantRefusal::SubjectMismatch),
             E::Identity(_) => self.refusal(GrantRefusal::Invalid),
             E::UserDisabled => self.refusal(GrantRefusal::UserDisabled),
             E::Authgear(AdminError::Unavailable { retry_after, .. }) => Answer::unavailable(
@@ -274,10 +246,6 @@ impl ExchangeError {
     }
 
     fn refusal(&self, reason: GrantRefusal) -> Answer {
-        self.refused(Refusal::Grant(reason))
-    }
-
-    fn refused(&self, reason: Refusal) -> Answer {
         let mut answer = Answer::new(
             StatusCode::BAD_REQUEST,
             ErrorCode::InvalidGrant,

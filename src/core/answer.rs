@@ -99,6 +99,8 @@ fn grant_refusal(reason: Option<GrantRefusal>) -> RejectReason {
         Some(GrantRefusal::Replayed) => RejectReason::Replayed,
         Some(GrantRefusal::UserNotFound) => RejectReason::UserNotFound,
         Some(GrantRefusal::UserDisabled) => RejectReason::UserDisabled,
+        Some(GrantRefusal::UnverifiedLoginId) => RejectReason::UnverifiedLoginId,
+        Some(GrantRefusal::SubjectMismatch) => RejectReason::SubjectMismatch,
         Some(GrantRefusal::Invalid | GrantRefusal::Other) | None => RejectReason::Invalid,
     }
 }
@@ -199,6 +201,8 @@ mod tests {
             ("replayed", RejectReason::Replayed),
             ("user_not_found", RejectReason::UserNotFound),
             ("user_disabled", RejectReason::UserDisabled),
+            ("unverified_login_id", RejectReason::UnverifiedLoginId),
+            ("subject_mismatch", RejectReason::SubjectMismatch),
             ("something_new", RejectReason::Invalid),
         ] {
             let body = format!(r#"{{"error":"invalid_grant","reason":"{reason}"}}"#);

@@ -137,6 +137,10 @@ reason_codes! {
         /// No Authgear user has this login ID: import the user first.
         UserNotFound = "user_not_found",
         UserDisabled = "user_disabled",
+        /// The endpoint found the login ID unverified by the legacy IdP: sign in with Authgear.
+        UnverifiedLoginId = "unverified_login_id",
+        /// The Authgear user with this login ID belongs to another legacy subject.
+        SubjectMismatch = "subject_mismatch",
         /// A legacy JWT from another issuer than `legacy.issuer`; not sent.
         WrongIssuer = "wrong_issuer",
         /// A legacy JWT for another audience than `legacy.audience`; not sent.
