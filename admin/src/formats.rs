@@ -186,11 +186,21 @@ pub fn check_timezone(text: &str) -> Result<(), String> {
 /// FormatBCP47: `language.Parse`, and the tag must already be canonical: language lowercase,
 /// script title case, region uppercase (or three digits), anything after lowercase.
 pub fn check_bcp47(text: &str) -> Result<(), String> {
+    match canonical_bcp47(text) {
+        None => Err("invalid BCP 47 tag: language: tag is not well-formed".into()),
+        Some(canonical) if canonical == text => Ok(()),
+        Some(canonical) => Err(format!("non-canonical BCP 47 tag: {text} != {canonical}")),
+    }
+}
+
+/// The canonical case of a well-formed BCP 47 tag (`EN-us` becomes `en-US`), `None` for one
+/// that is not well formed: the form FormatBCP47 accepts.
+pub fn canonical_bcp47(text: &str) -> Option<String> {
     let subtags: Vec<&str> = text.split('-').collect();
     let alpha = |s: &str| s.bytes().all(|b| b.is_ascii_alphabetic());
     let language = subtags[0];
     if !(2..=8).contains(&language.len()) || language.len() == 4 || !alpha(language) {
-        return Err("invalid BCP 47 tag: language: tag is not well-formed".into());
+        return None;
     }
     let mut canonical = vec![language.to_ascii_lowercase()];
     let mut position = 1;
@@ -210,16 +220,11 @@ pub fn check_bcp47(text: &str) -> Result<(), String> {
     }
     for rest in &subtags[position..] {
         if rest.is_empty() || rest.len() > 8 || !rest.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err("invalid BCP 47 tag: language: tag is not well-formed".into());
+            return None;
         }
         canonical.push(rest.to_ascii_lowercase());
     }
-    let canonical = canonical.join("-");
-    if canonical == text {
-        Ok(())
-    } else {
-        Err(format!("non-canonical BCP 47 tag: {text} != {canonical}"))
-    }
+    Some(canonical.join("-"))
 }
 
 /// FormatDateTime: RFC 3339.

@@ -12,7 +12,8 @@
 use std::fmt;
 
 use authgear_migrate_admin::formats::{
-    check_birthdate, check_email, check_phone, check_picture, check_timezone, check_uri,
+    canonical_bcp47, check_birthdate, check_email, check_phone, check_picture, check_timezone,
+    check_uri,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -277,35 +278,7 @@ pub type Invalid = String;
 /// A BCP 47 tag in canonical case (Authgear's FormatBCP47 refuses non-canonical tags); `en_us`
 /// and `EN-us` become `en-US`. `None` when it is not a tag at all.
 pub fn canonical_locale(text: &str) -> Option<String> {
-    let subtags: Vec<&str> = text.split(['-', '_']).collect();
-    let alpha = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphabetic());
-    let language = subtags[0];
-    if !(2..=8).contains(&language.len()) || language.len() == 4 || !alpha(language) {
-        return None;
-    }
-    let mut out = vec![language.to_ascii_lowercase()];
-    let mut position = 1;
-    if let Some(script) = subtags.get(position).filter(|s| s.len() == 4 && alpha(s)) {
-        out.push(format!(
-            "{}{}",
-            script[..1].to_ascii_uppercase(),
-            script[1..].to_ascii_lowercase()
-        ));
-        position += 1;
-    }
-    if let Some(region) = subtags.get(position).filter(|s| {
-        (s.len() == 2 && alpha(s)) || (s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit()))
-    }) {
-        out.push(region.to_ascii_uppercase());
-        position += 1;
-    }
-    for rest in &subtags[position..] {
-        if rest.is_empty() || rest.len() > 8 || !rest.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return None;
-        }
-        out.push(rest.to_ascii_lowercase());
-    }
-    Some(out.join("-"))
+    canonical_bcp47(&text.replace('_', "-"))
 }
 
 /// Checks every member against Authgear's schema for `identifier`. The identifier's own value
