@@ -264,7 +264,7 @@ pub fn js() -> String {
         .collect();
     let _ = writeln!(
         text,
-        "\n/**\n * Where each preset looks first (src/core/presets/), per set of the options that change it:\n * `options` lists those, `probes` maps the ones given (in that order, joined by \",\") to the\n * places, `<area>=<key>` or `<area>*<prefix>`, with `PLACEHOLDER[option]` standing for the\n * option's value; a set left out: only the engine can tell.\n */\nexport const PLACEHOLDER = {};\nexport const PRESET_PROBES = {};",
+        "\n/**\n * Where each preset looks first (src/core/presets/), per set of the options that change it:\n * `options` lists those, `probes` maps the ones given (in that order, joined by \",\") to the\n * places, `<area>=<key>`, `<area>*<prefix>` or `<area>~<part>`, with `PLACEHOLDER[option]`\n * standing for the option's value (lowercased: for the value lowercased, as MSAL's keys are); a\n * set left out: only the engine can tell.\n */\nexport const PLACEHOLDER = {};\nexport const PRESET_PROBES = {};",
         json(&placeholder_of),
         json(&probes)
     );

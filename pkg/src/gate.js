@@ -66,7 +66,12 @@ export function probeFor(source) {
   }
   if (places.length === 0) return undefined;
   const fill = (text) => {
-    for (const [option, value] of values) text = text.replaceAll(PLACEHOLDER[option], value);
+    for (const [option, value] of values) {
+      // A preset that lowercases its keys (MSAL) lowercases the placeholder with them.
+      text = text
+        .replaceAll(PLACEHOLDER[option], value)
+        .replaceAll(PLACEHOLDER[option].toLowerCase(), String(value).toLowerCase());
+    }
     return text;
   };
   const kinds = { "=": "key", "*": "prefix", "~": "contains" };

@@ -90,6 +90,10 @@ test("the probes are the engine's, placeholders filled with the app's options", 
     probeFor({ preset: { preset: "oidc-client-ts", authority: "https://idp", clientId: "c" } }).map((p) => p.key),
     ["oidc.user:https://idp:c", "oidc.user:https://idp:c"],
   );
+  // MSAL lowercases its keys, and the placeholder with them: the value is lowercased too.
+  const msal = probeFor({ preset: { preset: "msal", clientId: "AbC-123" } });
+  assert.ok(msal.some((place) => place.area === "sessionStorage" && place.contains === "-abc-123-"), JSON.stringify(msal));
+  assert.ok(!JSON.stringify(msal).includes("\\u0001"), "a placeholder left unfilled");
   // Cookie mode with nothing readable: only the endpoint knows.
   assert.equal(probeFor({ preset: { preset: "auth0-spa", cookie: {} } }), undefined);
   assert.equal(probeFor({ preset: { preset: "authjs", cookie: {} } }), undefined);
