@@ -139,6 +139,16 @@ fn upstreams_are_https_unless_loopback_or_allowed() {
         env.insert("ALLOW_INSECURE_UPSTREAMS", "true".to_owned());
         assert!(load(&env).is_ok(), "{variable} with the opt-out");
     }
+    // The provisioning target of a rolling migration is held to the same rule.
+    let mut env = minimal();
+    env.extend([
+        ("LEGACY_PROVISION_URL", "http://legacy.example/p".to_owned()),
+        ("LEGACY_PROVISION_SECRET", "0123456789abcdef".to_owned()),
+    ]);
+    let error = load(&env).expect_err("LEGACY_PROVISION_URL").to_string();
+    assert!(error.contains("LEGACY_PROVISION_URL is invalid"), "{error}");
+    env.insert("ALLOW_INSECURE_UPSTREAMS", "true".to_owned());
+    assert!(load(&env).is_ok(), "LEGACY_PROVISION_URL with the opt-out");
     let mut env = minimal();
     env.extend([
         ("AUTHGEAR_ENDPOINT", "http://127.0.0.1:3001".to_owned()),

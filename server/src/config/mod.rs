@@ -169,6 +169,7 @@ impl Config {
         let allow_insecure_upstreams = vars.flag("ALLOW_INSECURE_UPSTREAMS")?.unwrap_or(false);
         if !allow_insecure_upstreams {
             let mut upstreams = legacy.upstreams();
+            upstreams.extend(rolling.upstreams());
             upstreams.push(("AUTHGEAR_ENDPOINT", &authgear.endpoint));
             for (variable, url) in upstreams {
                 safety::require_tls(variable, url)?;

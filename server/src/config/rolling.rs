@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use url::{Host, Url};
+use url::Url;
 
 use super::parse::{ConfigError, Vars, parse_http_url};
 
@@ -17,6 +17,17 @@ pub struct RollingConfig {
     pub webhook: Option<WebhookConfig>,
     /// `None` when no target is configured (then neither the receiver nor `reconcile` runs).
     pub target: Option<ProvisionTarget>,
+}
+
+impl RollingConfig {
+    /// The upstreams secrets and user data travel to, for the one TLS rule of `config`.
+    pub(crate) fn upstreams(&self) -> Vec<(&'static str, &Url)> {
+        match &self.target {
+            Some(ProvisionTarget::Generic { url, .. }) => vec![("LEGACY_PROVISION_URL", url)],
+            Some(ProvisionTarget::Auth0(auth0)) => vec![("AUTH0_DOMAIN", &auth0.domain)],
+            None => Vec::new(),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -147,7 +158,7 @@ fn target<F: Fn(&str) -> Option<String>>(
                 "LEGACY_PROVISION_URL",
                 EXPECT_PROVISION_URL,
                 &because(kind),
-                parse_secure_url,
+                parse_http_url,
             )?,
             secret: vars.required_by(
                 "LEGACY_PROVISION_SECRET",
@@ -211,37 +222,17 @@ fn parse_path(path: &str) -> Result<String, String> {
     Ok(path.to_owned())
 }
 
-/// Secrets and user data travel in these calls: https, except to this machine.
-fn parse_secure_url(text: &str) -> Result<Url, String> {
-    let url = parse_http_url(text)?;
-    if url.scheme() == "http" && !is_loopback(&url) {
-        return Err(format!(
-            "got `{text}`, which is plain http to another machine"
-        ));
-    }
-    Ok(url)
-}
-
 fn parse_auth0_domain(text: &str) -> Result<Url, String> {
     let with_scheme = if text.contains("://") {
         text.to_owned()
     } else {
         format!("https://{text}")
     };
-    let url = parse_secure_url(&with_scheme)?;
+    let url = parse_http_url(&with_scheme)?;
     if url.path() != "/" || url.query().is_some() {
         return Err(format!("got `{text}`, which is more than a domain"));
     }
     Ok(url)
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(Host::Domain(domain)) => domain == "localhost",
-        None => false,
-    }
 }
 
 #[cfg(test)]
@@ -279,15 +270,18 @@ mod tests {
     }
 
     #[test]
-    fn the_generic_target_is_signed_and_not_plain_http_abroad() {
+    fn the_generic_target_is_signed_and_held_to_the_tls_rule() {
         let error = read_from(&[("LEGACY_PROVISION_URL", "https://legacy.example/p")]).unwrap_err();
         assert_eq!(error.variable(), "LEGACY_PROVISION_SECRET");
-        let error = read_from(&[
+        // Plain http abroad is refused by the one rule for every upstream (tests/config.rs).
+        let abroad = read_from(&[
             ("LEGACY_PROVISION_URL", "http://legacy.example/p"),
             ("LEGACY_PROVISION_SECRET", "0123456789abcdef"),
         ])
-        .unwrap_err();
-        assert_eq!(error.variable(), "LEGACY_PROVISION_URL");
+        .unwrap();
+        let listed = abroad.upstreams();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].0, "LEGACY_PROVISION_URL");
         let config = read_from(&[
             ("AUTHGEAR_WEBHOOK_SECRET", "0123456789abcdef"),
             ("LEGACY_PROVISION_URL", "http://127.0.0.1:9/p"),
