@@ -5,6 +5,7 @@ pub mod answer;
 pub mod choice;
 pub mod cookie;
 pub mod event;
+pub mod json;
 pub mod keys;
 pub mod options;
 pub mod outcome;

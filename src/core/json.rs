@@ -1,0 +1,669 @@
+//! JSON, read and written by one small walker instead of one serde deserialiser per shape.
+//!
+//! Every shape the engine reads (options, legacy SDK records, the state record, the endpoint's
+//! answer, JWT claims) is parsed into a [`Json`] tree and read with [`Json::get`] and the `as_*`
+//! accessors. One parser, instantiated once, is what keeps the Wasm small (issue 15): serde_json
+//! cost a monomorphised deserialiser per struct, and float formatting besides.
+//!
+//! The grammar is RFC 8259's, as strict as `JSON.parse`: no trailing commas, no leading zeros,
+//! no comments. Two choices differ from a general-purpose library, both on purpose:
+//! - numbers keep their text. A record the engine rewrites (a legacy SDK's, after the endpoint
+//!   hands back rotated tokens) is written back byte for byte in every field it did not change,
+//!   and the engine itself only ever reads integers ([`Json::as_i64`]), so there is no float code.
+//! - a duplicate key reads as its last value, as `JSON.parse` and so the legacy SDKs read it.
+
+use core::fmt;
+
+/// A parsed JSON value. Objects keep their keys in document order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Json {
+    Null,
+    Bool(bool),
+    /// The number's text exactly as written (already checked against the grammar).
+    Number(String),
+    String(String),
+    Array(Vec<Json>),
+    Object(Vec<(String, Json)>),
+}
+
+/// Why a text is not JSON: what was wrong, and the byte offset where it was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JsonError {
+    pub at: usize,
+    pub what: &'static str,
+}
+
+impl fmt::Display for JsonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at byte {}", self.what, self.at)
+    }
+}
+
+impl std::error::Error for JsonError {}
+
+/// Deeper than any record an SDK writes; a bound so hostile storage cannot exhaust the stack.
+const MAX_DEPTH: usize = 64;
+
+impl Json {
+    /// Parses a whole text: one value, surrounded by nothing but whitespace.
+    pub fn parse(text: &str) -> Result<Self, JsonError> {
+        let mut parser = Parser {
+            bytes: text.as_bytes(),
+            text,
+            at: 0,
+        };
+        let value = parser.value(0)?;
+        parser.skip_whitespace();
+        if parser.at != parser.bytes.len() {
+            return Err(parser.error("text after the JSON value"));
+        }
+        Ok(value)
+    }
+
+    /// An object from `(key, value)` pairs, in order.
+    pub fn object<K: Into<String>>(pairs: impl IntoIterator<Item = (K, Json)>) -> Self {
+        Self::Object(
+            pairs
+                .into_iter()
+                .map(|(key, value)| (key.into(), value))
+                .collect(),
+        )
+    }
+
+    /// The member `key` of an object (its last occurrence); `None` for a missing key or a
+    /// value that is not an object.
+    pub fn get(&self, key: &str) -> Option<&Json> {
+        match self {
+            Self::Object(members) => members
+                .iter()
+                .rev()
+                .find(|(name, _)| name == key)
+                .map(|(_, value)| value),
+            _ => None,
+        }
+    }
+
+    /// [`get`](Self::get), with `null` read as absent: how every optional field is read.
+    pub fn field(&self, key: &str) -> Option<&Json> {
+        self.get(key).filter(|value| !value.is_null())
+    }
+
+    pub fn str(&self, key: &str) -> Option<&str> {
+        self.get(key)?.as_str()
+    }
+
+    pub fn int(&self, key: &str) -> Option<i64> {
+        self.get(key)?.as_i64()
+    }
+
+    pub fn bool(&self, key: &str) -> Option<bool> {
+        self.get(key)?.as_bool()
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Self::Null)
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Self::String(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Self::Bool(value) => Some(*value),
+            _ => None,
+        }
+    }
+
+    pub fn as_array(&self) -> Option<&[Json]> {
+        match self {
+            Self::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_object(&self) -> Option<&[(String, Json)]> {
+        match self {
+            Self::Object(members) => Some(members),
+            _ => None,
+        }
+    }
+
+    /// A number as a whole number, its fraction cut toward zero (`1712345678.9` is
+    /// `1712345678`, `1.5e3` is `1500`); `None` for a non-number or one outside `i64`.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Self::Number(text) => whole_number(text),
+            _ => None,
+        }
+    }
+
+    /// Sets `key` of an object, in place of its value if present (every occurrence but the
+    /// first is dropped) or at the end. Does nothing to a non-object.
+    pub fn set(&mut self, key: &str, value: Json) {
+        if let Self::Object(members) = self {
+            let mut found = false;
+            members.retain_mut(|(name, slot)| {
+                if name != key {
+                    return true;
+                }
+                if found {
+                    return false;
+                }
+                found = true;
+                *slot = value.clone();
+                true
+            });
+            if !found {
+                members.push((key.to_owned(), value));
+            }
+        }
+    }
+
+    /// Removes every occurrence of `key` from an object.
+    pub fn remove(&mut self, key: &str) {
+        if let Self::Object(members) = self {
+            members.retain(|(name, _)| name != key);
+        }
+    }
+
+    /// The compact text, as `JSON.stringify` writes it.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        self.write(&mut out);
+        out
+    }
+
+    pub fn write(&self, out: &mut String) {
+        match self {
+            Self::Null => out.push_str("null"),
+            Self::Bool(true) => out.push_str("true"),
+            Self::Bool(false) => out.push_str("false"),
+            Self::Number(text) => out.push_str(text),
+            Self::String(text) => write_string(text, out),
+            Self::Array(items) => {
+                out.push('[');
+                for (index, item) in items.iter().enumerate() {
+                    if index > 0 {
+                        out.push(',');
+                    }
+                    item.write(out);
+                }
+                out.push(']');
+            }
+            Self::Object(members) => {
+                out.push('{');
+                for (index, (key, value)) in members.iter().enumerate() {
+                    if index > 0 {
+                        out.push(',');
+                    }
+                    write_string(key, out);
+                    out.push(':');
+                    value.write(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+}
+
+impl From<&str> for Json {
+    fn from(text: &str) -> Self {
+        Self::String(text.to_owned())
+    }
+}
+
+impl From<String> for Json {
+    fn from(text: String) -> Self {
+        Self::String(text)
+    }
+}
+
+impl From<bool> for Json {
+    fn from(value: bool) -> Self {
+        Self::Bool(value)
+    }
+}
+
+impl From<i64> for Json {
+    fn from(value: i64) -> Self {
+        Self::Number(value.to_string())
+    }
+}
+
+impl From<u64> for Json {
+    fn from(value: u64) -> Self {
+        Self::Number(value.to_string())
+    }
+}
+
+impl From<u32> for Json {
+    fn from(value: u32) -> Self {
+        Self::Number(value.to_string())
+    }
+}
+
+impl<T: Into<Json>> From<Option<T>> for Json {
+    fn from(value: Option<T>) -> Self {
+        value.map_or(Self::Null, Into::into)
+    }
+}
+
+/// A JSON string literal of `text`, escaped as `JSON.stringify` escapes it.
+pub fn write_string(text: &str, out: &mut String) {
+    out.push('"');
+    let mut start = 0;
+    for (index, byte) in text.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..0x20 => "",
+            _ => continue,
+        };
+        out.push_str(&text[start..index]);
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(HEX[usize::from(byte >> 4)] as char);
+            out.push(HEX[usize::from(byte & 0xf)] as char);
+        } else {
+            out.push_str(escape);
+        }
+        start = index + 1;
+    }
+    out.push_str(&text[start..]);
+    out.push('"');
+}
+
+/// See [`Json::as_i64`]. `text` has passed the grammar: `-? int frac? exp?`.
+fn whole_number(text: &str) -> Option<i64> {
+    let (negative, rest) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (mantissa, exponent) = match rest.find(['e', 'E']) {
+        Some(at) => (&rest[..at], rest[at + 1..].parse::<i32>().ok()?),
+        None => (rest, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    // The digits, and how far the decimal point moves right of the last one.
+    let shift = exponent.checked_sub(i32::try_from(fraction.len()).ok()?)?;
+    let digits = whole.bytes().chain(fraction.bytes());
+    let keep = if shift >= 0 {
+        whole.len() + fraction.len()
+    } else {
+        (whole.len() + fraction.len()).saturating_sub(shift.unsigned_abs() as usize)
+    };
+    let mut value: i64 = 0;
+    for digit in digits.take(keep) {
+        value = value
+            .checked_mul(10)?
+            .checked_sub(i64::from(digit - b'0'))?;
+    }
+    for _ in 0..shift.max(0) {
+        if value == 0 {
+            break;
+        }
+        value = value.checked_mul(10)?;
+    }
+    // Accumulated as a negative number, so `i64::MIN` fits.
+    if negative {
+        Some(value)
+    } else {
+        value.checked_neg()
+    }
+}
+
+struct Parser<'a> {
+    bytes: &'a [u8],
+    text: &'a str,
+    at: usize,
+}
+
+impl Parser<'_> {
+    fn error(&self, what: &'static str) -> JsonError {
+        JsonError { at: self.at, what }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.at).copied()
+    }
+
+    fn skip_whitespace(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.at += 1;
+        }
+    }
+
+    fn eat(&mut self, byte: u8) -> bool {
+        let found = self.peek() == Some(byte);
+        if found {
+            self.at += 1;
+        }
+        found
+    }
+
+    fn literal(&mut self, word: &str, value: Json) -> Result<Json, JsonError> {
+        if self.bytes[self.at..].starts_with(word.as_bytes()) {
+            self.at += word.len();
+            Ok(value)
+        } else {
+            Err(self.error("an unknown word"))
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Json, JsonError> {
+        self.skip_whitespace();
+        match self.peek() {
+            None => Err(self.error("the text ends where a value was expected")),
+            Some(b'n') => self.literal("null", Json::Null),
+            Some(b't') => self.literal("true", Json::Bool(true)),
+            Some(b'f') => self.literal("false", Json::Bool(false)),
+            Some(b'"') => self.string().map(Json::String),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(open @ (b'[' | b'{')) => {
+                if depth == MAX_DEPTH {
+                    return Err(self.error("nested too deep"));
+                }
+                self.at += 1;
+                if open == b'[' {
+                    self.array(depth + 1)
+                } else {
+                    self.object(depth + 1)
+                }
+            }
+            Some(_) => Err(self.error("an unexpected character")),
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Result<Json, JsonError> {
+        let mut items = Vec::new();
+        self.skip_whitespace();
+        if self.eat(b']') {
+            return Ok(Json::Array(items));
+        }
+        loop {
+            items.push(self.value(depth)?);
+            self.skip_whitespace();
+            if self.eat(b']') {
+                return Ok(Json::Array(items));
+            }
+            if !self.eat(b',') {
+                return Err(self.error("an array missing a comma or ']'"));
+            }
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<Json, JsonError> {
+        let mut members = Vec::new();
+        self.skip_whitespace();
+        if self.eat(b'}') {
+            return Ok(Json::Object(members));
+        }
+        loop {
+            self.skip_whitespace();
+            if self.peek() != Some(b'"') {
+                return Err(self.error("an object key that is not a string"));
+            }
+            let key = self.string()?;
+            self.skip_whitespace();
+            if !self.eat(b':') {
+                return Err(self.error("an object key without ':'"));
+            }
+            members.push((key, self.value(depth)?));
+            self.skip_whitespace();
+            if self.eat(b'}') {
+                return Ok(Json::Object(members));
+            }
+            if !self.eat(b',') {
+                return Err(self.error("an object missing a comma or '}'"));
+            }
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.at;
+        while matches!(self.peek(), Some(b'0'..=b'9')) {
+            self.at += 1;
+        }
+        self.at - start
+    }
+
+    fn number(&mut self) -> Result<Json, JsonError> {
+        let start = self.at;
+        self.eat(b'-');
+        let leading_zero = self.peek() == Some(b'0');
+        let whole = self.digits();
+        if whole == 0 || (leading_zero && whole > 1) {
+            return Err(self.error("a malformed number"));
+        }
+        if self.eat(b'.') && self.digits() == 0 {
+            return Err(self.error("a malformed number"));
+        }
+        if self.eat(b'e') || self.eat(b'E') {
+            let _ = self.eat(b'+') || self.eat(b'-');
+            if self.digits() == 0 {
+                return Err(self.error("a malformed number"));
+            }
+        }
+        Ok(Json::Number(self.text[start..self.at].to_owned()))
+    }
+
+    fn hex4(&mut self) -> Result<u32, JsonError> {
+        let digits = self
+            .bytes
+            .get(self.at..self.at + 4)
+            .ok_or_else(|| self.error("a short \\u escape"))?;
+        let mut value = 0;
+        for &digit in digits {
+            let nibble = (digit as char)
+                .to_digit(16)
+                .ok_or_else(|| self.error("a malformed \\u escape"))?;
+            value = value * 16 + nibble;
+        }
+        self.at += 4;
+        Ok(value)
+    }
+
+    /// A string literal; `self.at` is on its opening quote.
+    fn string(&mut self) -> Result<String, JsonError> {
+        self.at += 1;
+        let mut out = String::new();
+        let mut run = self.at;
+        loop {
+            match self.peek() {
+                None => return Err(self.error("an unterminated string")),
+                Some(b'"') => {
+                    out.push_str(&self.text[run..self.at]);
+                    self.at += 1;
+                    return Ok(out);
+                }
+                Some(0..0x20) => return Err(self.error("a control character in a string")),
+                Some(b'\\') => {
+                    out.push_str(&self.text[run..self.at]);
+                    self.at += 1;
+                    let escaped = self
+                        .peek()
+                        .ok_or_else(|| self.error("an unterminated string"))?;
+                    self.at += 1;
+                    match escaped {
+                        b'"' => out.push('"'),
+                        b'\\' => out.push('\\'),
+                        b'/' => out.push('/'),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        b'n' => out.push('\n'),
+                        b'r' => out.push('\r'),
+                        b't' => out.push('\t'),
+                        b'u' => out.push(self.escaped_char()?),
+                        _ => return Err(self.error("an unknown escape")),
+                    }
+                    run = self.at;
+                }
+                Some(_) => self.at += 1,
+            }
+        }
+    }
+
+    /// The character of a `\u` escape (after the `u`), a surrogate pair read as one. A lone
+    /// surrogate, which `JSON.parse` would keep, has no place in a Rust string: refused.
+    fn escaped_char(&mut self) -> Result<char, JsonError> {
+        let first = self.hex4()?;
+        let code = if (0xd800..0xdc00).contains(&first) {
+            if !(self.eat(b'\\') && self.eat(b'u')) {
+                return Err(self.error("a lone surrogate in a \\u escape"));
+            }
+            let second = self.hex4()?;
+            if !(0xdc00..0xe000).contains(&second) {
+                return Err(self.error("a lone surrogate in a \\u escape"));
+            }
+            0x10000 + ((first - 0xd800) << 10) + (second - 0xdc00)
+        } else {
+            first
+        };
+        char::from_u32(code).ok_or_else(|| self.error("a lone surrogate in a \\u escape"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Json {
+        Json::parse(text).unwrap_or_else(|error| panic!("{text}: {error}"))
+    }
+
+    #[test]
+    fn reads_what_json_parse_reads() {
+        let value = parse(
+            r#" { "a" : [1, -2.5e1, true, false, null], "b": "x\"\\\/\n\u00e9\ud83d\ude00", "c": {} } "#,
+        );
+        assert_eq!(
+            value.get("a").and_then(Json::as_array).map(<[Json]>::len),
+            Some(5)
+        );
+        assert_eq!(value.str("b"), Some("x\"\\/\né😀"));
+        assert_eq!(value.get("c"), Some(&Json::Object(vec![])));
+        assert_eq!(value.get("missing"), None);
+        assert_eq!(parse("[]"), Json::Array(vec![]));
+        assert_eq!(parse("\"\""), Json::String(String::new()));
+    }
+
+    #[test]
+    fn refuses_what_json_parse_refuses() {
+        for text in [
+            "",
+            " ",
+            "[1,]",
+            "{\"a\":1,}",
+            "01",
+            "-",
+            "1.",
+            "1e",
+            ".5",
+            "+1",
+            "tru",
+            "nul",
+            "[1 2]",
+            "{\"a\" 1}",
+            "{a:1}",
+            "'a'",
+            "\"\t\"",
+            "\"\\x\"",
+            "\"\\u12\"",
+            "\"\\ud800\"",
+            "\"\\udc00\"",
+            "\"\\ud800\\u0041\"",
+            "\"abc",
+            "[",
+            "{",
+            "1 2",
+            "NaN",
+            "Infinity",
+            "// no\n1",
+            "[1]]",
+        ] {
+            assert!(Json::parse(text).is_err(), "accepted {text:?}");
+        }
+    }
+
+    #[test]
+    fn a_duplicate_key_reads_as_its_last_value() {
+        assert_eq!(parse(r#"{"a":1,"a":2}"#).int("a"), Some(2));
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let deep = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
+        assert!(Json::parse(&deep).is_ok());
+        let deeper = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
+        assert_eq!(Json::parse(&deeper).unwrap_err().what, "nested too deep");
+        assert!(Json::parse(&"[".repeat(100_000)).is_err());
+    }
+
+    #[test]
+    fn numbers_read_as_whole_numbers() {
+        for (text, whole) in [
+            ("0", Some(0)),
+            ("-0", Some(0)),
+            ("1712345678", Some(1_712_345_678)),
+            ("1712345678.999", Some(1_712_345_678)),
+            ("-1.9", Some(-1)),
+            ("1.5e3", Some(1500)),
+            ("15E-1", Some(1)),
+            ("1e-400", Some(0)),
+            ("0e999999", Some(0)),
+            ("9223372036854775807", Some(i64::MAX)),
+            ("-9223372036854775808", Some(i64::MIN)),
+            ("9223372036854775808", None),
+            ("1e19", None),
+            ("1e99999999999", None),
+        ] {
+            assert_eq!(parse(text).as_i64(), whole, "{text}");
+        }
+        assert_eq!(Json::from("1").as_i64(), None);
+    }
+
+    #[test]
+    fn writes_what_json_stringify_writes() {
+        let value = Json::object([
+            ("s", Json::from("q\"b\\n\n\u{1}\u{1f}é/")),
+            ("n", Json::from(-5_i64)),
+            ("o", Json::from(None::<bool>)),
+            (
+                "a",
+                Json::Array(vec![Json::Bool(true), Json::Number("1.50".into())]),
+            ),
+        ]);
+        assert_eq!(
+            value.to_text(),
+            r#"{"s":"q\"b\\n\n\u0001\u001fé/","n":-5,"o":null,"a":[true,1.50]}"#
+        );
+    }
+
+    #[test]
+    fn round_trips_byte_for_byte_in_compact_form() {
+        let text = r#"{"access_token":"a.b.c","expires_at":1712345678.25,"user":{"id":"u","tags":[1e3,-0.0,null]},"s":"\u2028é"}"#;
+        let value = parse(text);
+        assert_eq!(value.to_text(), text.replace(r"\u2028", "\u{2028}"));
+        assert_eq!(parse(&value.to_text()), value);
+    }
+
+    #[test]
+    fn set_replaces_in_place_and_remove_removes() {
+        let mut value = parse(r#"{"a":1,"b":2,"a":3}"#);
+        value.set("a", Json::from(9_i64));
+        value.set("c", Json::Null);
+        assert_eq!(value.to_text(), r#"{"a":9,"b":2,"c":null}"#);
+        value.remove("b");
+        assert_eq!(value.to_text(), r#"{"a":9,"c":null}"#);
+    }
+}
