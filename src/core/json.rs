@@ -41,6 +41,17 @@ impl fmt::Display for JsonError {
 
 impl std::error::Error for JsonError {}
 
+/// A closed set of names (an enum written as its name), read back with [`Named::from_name`].
+pub trait Named: Copy + 'static {
+    const ALL: &'static [Self];
+
+    fn name(self) -> &'static str;
+
+    fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|value| value.name() == name)
+    }
+}
+
 /// Deeper than any record an SDK writes; a bound so hostile storage cannot exhaust the stack.
 const MAX_DEPTH: usize = 64;
 
@@ -655,6 +666,18 @@ mod tests {
         let value = parse(text);
         assert_eq!(value.to_text(), text.replace(r"\u2028", "\u{2028}"));
         assert_eq!(parse(&value.to_text()), value);
+    }
+
+    #[test]
+    fn names_read_back() {
+        use crate::core::presets::Preset;
+        use crate::core::source::{Area, TokenKind};
+        for &area in Area::ALL {
+            assert_eq!(Area::from_name(area.name()), Some(area));
+        }
+        assert_eq!(TokenKind::from_name("id_token"), Some(TokenKind::IdToken));
+        assert_eq!(Preset::from_name("auth0-spa"), Some(Preset::Auth0Spa));
+        assert_eq!(Preset::from_name("Auth0-SPA"), None);
     }
 
     #[test]

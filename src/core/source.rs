@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::core::json::Named;
 use crate::core::options::Pointers;
 use crate::core::token::{TokenFacts, inspect};
 use crate::wire::SubjectTokenType;
@@ -25,6 +26,28 @@ pub enum Area {
     /// `firebaseLocalStorageDb`): the key is the record's key, the value its JSON text.
     #[serde(rename = "indexedDB")]
     IndexedDb,
+}
+
+impl Named for Area {
+    const ALL: &'static [Self] = &[
+        Self::LocalStorage,
+        Self::SessionStorage,
+        Self::Cookie,
+        Self::Adapter,
+        Self::IndexedDb,
+    ];
+
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl Named for TokenKind {
+    const ALL: &'static [Self] = &Self::ALL;
+
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
 }
 
 impl Area {

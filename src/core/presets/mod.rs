@@ -28,6 +28,7 @@ pub mod supabase;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::core::json::Named;
 use crate::core::options::SourceSpec;
 use crate::core::source::{Area, Entry, LegacySession, LegacyToken, Read, TokenKind, Unreadable};
 use crate::core::state::Probe;
@@ -100,6 +101,14 @@ impl Preset {
             Self::Firebase | Self::Amplify | Self::Cognito => TokenKind::IdToken,
             _ => TokenKind::AccessToken,
         }
+    }
+}
+
+impl Named for Preset {
+    const ALL: &'static [Self] = &Self::ALL;
+
+    fn name(self) -> &'static str {
+        self.as_str()
     }
 }
 
