@@ -152,6 +152,38 @@ impl Json {
         }
     }
 
+    /// The value an RFC 6901 JSON pointer names (`""` is the whole value, `/a/0` the first
+    /// item of member `a`; `~1` is `/`, `~0` is `~`), as serde_json's `Value::pointer` reads it:
+    /// an array index is digits without a leading zero. A duplicate key is its last value.
+    pub fn pointer(&self, pointer: &str) -> Option<&Json> {
+        let mut target = self;
+        for token in pointer_tokens(pointer)? {
+            target = match target {
+                Self::Object(_) => target.get(&token)?,
+                Self::Array(items) => items.get(array_index(&token)?)?,
+                _ => return None,
+            };
+        }
+        Some(target)
+    }
+
+    /// [`pointer`](Self::pointer), for writing in place.
+    pub fn pointer_mut(&mut self, pointer: &str) -> Option<&mut Json> {
+        let mut target = self;
+        for token in pointer_tokens(pointer)? {
+            target = match target {
+                Self::Object(members) => members
+                    .iter_mut()
+                    .rev()
+                    .find(|(name, _)| *name == token)
+                    .map(|(_, value)| value)?,
+                Self::Array(items) => items.get_mut(array_index(&token)?)?,
+                _ => return None,
+            };
+        }
+        Some(target)
+    }
+
     /// Sets `key` of an object, in place of its value if present (every occurrence but the
     /// first is dropped) or at the end. Does nothing to a non-object.
     pub fn set(&mut self, key: &str, value: Json) {
@@ -292,6 +324,28 @@ pub fn write_string(text: &str, out: &mut String) {
     }
     out.push_str(&text[start..]);
     out.push('"');
+}
+
+/// A JSON pointer's reference tokens, unescaped; `None` for a pointer not starting with `/`.
+fn pointer_tokens(pointer: &str) -> Option<impl Iterator<Item = String> + '_> {
+    let rest = if pointer.is_empty() {
+        None
+    } else {
+        Some(pointer.strip_prefix('/')?)
+    };
+    Some(
+        rest.into_iter()
+            .flat_map(|rest| rest.split('/'))
+            .map(|token| token.replace("~1", "/").replace("~0", "~")),
+    )
+}
+
+/// An array index token: digits, no sign, no leading zero.
+fn array_index(token: &str) -> Option<usize> {
+    if token.starts_with('+') || (token.starts_with('0') && token.len() != 1) {
+        return None;
+    }
+    token.parse().ok()
 }
 
 /// See [`Json::as_i64`]. `text` has passed the grammar: `-? int frac? exp?`.
@@ -678,6 +732,41 @@ mod tests {
         assert_eq!(TokenKind::from_name("id_token"), Some(TokenKind::IdToken));
         assert_eq!(Preset::from_name("auth0-spa"), Some(Preset::Auth0Spa));
         assert_eq!(Preset::from_name("Auth0-SPA"), None);
+    }
+
+    #[test]
+    fn pointers_read_as_rfc_6901_says() {
+        let value = parse(r#"{"a":[{"b":1},"c"],"x/y":2,"m~n":3,"":4,"d":5,"d":6}"#);
+        for (pointer, found) in [
+            ("", Some(value.clone())),
+            ("/a/0/b", Some(Json::Number("1".into()))),
+            ("/a/1", Some(Json::from("c"))),
+            ("/x~1y", Some(Json::Number("2".into()))),
+            ("/m~0n", Some(Json::Number("3".into()))),
+            ("/", Some(Json::Number("4".into()))),
+            ("/d", Some(Json::Number("6".into()))),
+            ("a", None),
+            ("/a/2", None),
+            ("/a/01", None),
+            ("/a/+1", None),
+            ("/a/-1", None),
+            ("/a/1/z", None),
+            ("/missing", None),
+        ] {
+            assert_eq!(value.pointer(pointer).cloned(), found, "{pointer}");
+        }
+        let mut value = value;
+        if let Some(slot) = value.pointer_mut("/a/0/b") {
+            *slot = Json::from("new");
+        }
+        if let Some(slot) = value.pointer_mut("/d") {
+            *slot = Json::Null;
+        }
+        assert_eq!(value.pointer_mut("/a/9"), None);
+        assert_eq!(
+            value.to_text(),
+            r#"{"a":[{"b":"new"},"c"],"x/y":2,"m~n":3,"":4,"d":5,"d":null}"#
+        );
     }
 
     #[test]

@@ -6,9 +6,8 @@
 //! exactly those and nothing else.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use crate::core::json::Named;
+use crate::core::json::{Json, Named, write_string};
 use crate::core::options::Pointers;
 use crate::core::token::{TokenFacts, inspect};
 use crate::wire::SubjectTokenType;
@@ -250,9 +249,9 @@ pub fn parse_storage_entry(
         .all(|(_, pointer)| pointer.as_deref().is_none_or(str::is_empty));
     // A raw token needs no JSON; anything pointed into must be JSON.
     let json = if whole_value_only {
-        serde_json::from_str::<Value>(&entry.value).ok()
+        Json::parse(&entry.value).ok()
     } else {
-        Some(serde_json::from_str::<Value>(&entry.value).map_err(|_| Unreadable::NotJson)?)
+        Some(Json::parse(&entry.value).map_err(|_| Unreadable::NotJson)?)
     };
 
     let mut tokens = Vec::new();
@@ -267,10 +266,10 @@ pub fn parse_storage_entry(
             continue;
         };
         match json.pointer(pointer) {
-            Some(Value::String(token)) if !token.is_empty() => {
+            Some(Json::String(token)) if !token.is_empty() => {
                 tokens.push(LegacyToken::new(kind, token.clone()));
             }
-            Some(Value::Null | Value::String(_)) => {}
+            Some(Json::Null | Json::String(_)) => {}
             Some(_) => return Err(Unreadable::NotAString),
             None => missed = true,
         }
@@ -307,20 +306,23 @@ pub fn rewrite_storage_entry(
     if let [("", token)] = updates.as_slice() {
         // The whole value is the token; keep the JSON quoting if it had one.
         return Some(if value.starts_with('"') {
-            Value::String((*token).to_owned()).to_string()
+            let mut quoted = String::new();
+            write_string(token, &mut quoted);
+            quoted
         } else {
             (*token).to_owned()
         });
     }
-    let mut json: Value = serde_json::from_str(value).ok()?;
+    // Every other member is written back as it was: same order, same numbers' text.
+    let mut json = Json::parse(value).ok()?;
     let mut changed = false;
     for (pointer, token) in updates {
         if let Some(slot) = json.pointer_mut(pointer) {
-            *slot = Value::String(token.to_owned());
+            *slot = Json::from(token);
             changed = true;
         }
     }
-    changed.then(|| json.to_string())
+    changed.then(|| json.to_text())
 }
 
 /// Builds the session a `legacy.read()` callback returned. Empty strings count as absent.
@@ -464,10 +466,16 @@ mod tests {
         let value =
             r#"{"body":{"access_token":"a1","refresh_token":"r1","scope":"x"},"expiresAt":5}"#;
         let rewritten = rewrite_storage_entry(value, &pointers, &replacement).unwrap();
-        let json: Value = serde_json::from_str(&rewritten).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&rewritten).unwrap();
         assert_eq!(
             json,
             serde_json::json!({"body":{"access_token":"a2","refresh_token":"r2","scope":"x"},"expiresAt":5})
+        );
+        // What the pointers do not reach is written back as it was: order, numbers' text.
+        let value = r#"{"z":1.50,"body":{"scope":"x","refresh_token":"r1"},"a":[1e3]}"#;
+        assert_eq!(
+            rewrite_storage_entry(value, &pointers, &replacement).as_deref(),
+            Some(r#"{"z":1.50,"body":{"scope":"x","refresh_token":"r2"},"a":[1e3]}"#)
         );
         let whole = Pointers {
             refresh_token: Some(String::new()),
