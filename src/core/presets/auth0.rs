@@ -11,11 +11,10 @@
 //! taken (every configured scope word in the key's scope, as `getTokenSilently` matches), or
 //! the freshest.
 
-use serde_json::Value;
-
 use super::{
     Candidates, PresetSpec, Want, bind_dpop, group, json, read, seconds, session, text, token,
 };
+use crate::core::json::Json;
 use crate::core::source::{Area, Entry, LegacySession, Read, TokenKind, Unreadable};
 
 const PREFIX: &str = "@@auth0spajs@@::";
@@ -86,7 +85,8 @@ fn client_session(
         .unwrap_or("")
         .split_whitespace()
         .collect();
-    let mut best: Option<(i64, Value)> = None;
+    // The freshest entry's expiry and body.
+    let mut best: Option<(i64, Json)> = None;
     let mut unreadable = None;
     for (rest, entry) in client_entries {
         let Some((audience, scope)) = rest.split_once("::") else {
@@ -103,23 +103,24 @@ fn client_session(
             continue;
         }
         match json(&entry.value) {
-            Ok(value) if value.get("body").is_some_and(Value::is_object) => {
-                let expires_at = value.get("expiresAt").and_then(seconds).unwrap_or(0);
-                if best.as_ref().is_none_or(|(at, _)| expires_at > *at) {
-                    best = Some((expires_at, value));
+            Ok(value) => match value.get("body") {
+                Some(body @ Json::Object(_)) => {
+                    let expires_at = value.get("expiresAt").and_then(seconds).unwrap_or(0);
+                    if best.as_ref().is_none_or(|(at, _)| expires_at > *at) {
+                        best = Some((expires_at, body.clone()));
+                    }
                 }
-            }
-            Ok(_) => unreadable = Some(Unreadable::UnexpectedShape),
+                _ => unreadable = Some(Unreadable::UnexpectedShape),
+            },
             Err(why) => unreadable = Some(why),
         }
     }
-    let Some((expires_at, value)) = best else {
+    let Some((expires_at, body)) = &best else {
         return unreadable.map_or(Ok(None), Err);
     };
-    let body = &value["body"];
     let mut tokens = Vec::new();
     if let Some(access) = text(body, "access_token") {
-        tokens.push(token(TokenKind::AccessToken, access, Some(expires_at)));
+        tokens.push(token(TokenKind::AccessToken, access, Some(*expires_at)));
     }
     if let Some(refresh) = text(body, "refresh_token") {
         tokens.push(token(TokenKind::RefreshToken, refresh, None));
@@ -128,7 +129,7 @@ fn client_session(
     let user = client_entries
         .iter()
         .find(|(rest, _)| *rest == USER)
-        .and_then(|(_, entry)| serde_json::from_str::<Value>(&entry.value).ok());
+        .and_then(|(_, entry)| Json::parse(&entry.value).ok());
     if let Some(id) =
         text(body, "id_token").or_else(|| user.as_ref().and_then(|u| text(u, "id_token")))
     {
@@ -216,7 +217,8 @@ mod tests {
 
     #[test]
     fn v1_keeps_the_id_token_in_the_body() {
-        let mut value: Value = serde_json::from_str(&entry_value("opaque-at", None, NOW)).unwrap();
+        let mut value: serde_json::Value =
+            serde_json::from_str(&entry_value("opaque-at", None, NOW)).unwrap();
         value["body"]["id_token"] = json!(jwt_exp(NOW + 10));
         let session = parse_preset(&spec(), &[local(KEY, &value.to_string())], NOW)
             .unwrap()

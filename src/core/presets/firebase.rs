@@ -58,7 +58,7 @@ fn user(entry: &Entry) -> Result<Option<LegacySession>, Unreadable> {
     let value = json(&entry.value)?;
     let manager = value
         .get("stsTokenManager")
-        .filter(|manager| manager.is_object())
+        .filter(|manager| manager.as_object().is_some())
         .ok_or(Unreadable::UnexpectedShape)?;
     let expires_at = manager
         .get("expirationTime")

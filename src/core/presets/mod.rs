@@ -26,9 +26,8 @@ pub mod stytch;
 pub mod supabase;
 
 use serde::Deserialize;
-use serde_json::Value;
 
-use crate::core::json::Named;
+use crate::core::json::{Json, Named};
 use crate::core::options::SourceSpec;
 use crate::core::source::{Area, Entry, LegacySession, LegacyToken, Read, TokenKind, Unreadable};
 use crate::core::state::Probe;
@@ -440,25 +439,21 @@ fn signed_in(spec: &PresetSpec, entries: &[Entry]) -> bool {
 // Shared helpers of the preset parsers.
 
 /// JSON text, or `NotJson`.
-fn json(text: &str) -> Result<Value, Unreadable> {
-    serde_json::from_str(text).map_err(|_| Unreadable::NotJson)
+fn json(text: &str) -> Result<Json, Unreadable> {
+    Json::parse(text).map_err(|_| Unreadable::NotJson)
 }
 
 /// A non-empty string member.
-fn text<'a>(value: &'a Value, name: &str) -> Option<&'a str> {
-    value
-        .get(name)
-        .and_then(Value::as_str)
-        .filter(|text| !text.is_empty())
+fn text<'a>(value: &'a Json, name: &str) -> Option<&'a str> {
+    value.str(name).filter(|text| !text.is_empty())
 }
 
-/// Seconds since the epoch, written as a number or a string of digits (MSAL).
-fn seconds(value: &Value) -> Option<i64> {
+/// Seconds since the epoch, written as a number (its fraction cut) or a string of digits
+/// (MSAL).
+fn seconds(value: &Json) -> Option<i64> {
     match value {
-        Value::Number(number) => number
-            .as_i64()
-            .or_else(|| number.as_f64().map(|float| float as i64)),
-        Value::String(text) => text.trim().parse().ok(),
+        Json::Number(_) => value.as_i64(),
+        Json::String(text) => text.trim().parse().ok(),
         _ => None,
     }
 }
@@ -826,13 +821,13 @@ mod tests {
 
     #[test]
     fn seconds_take_numbers_and_strings() {
-        assert_eq!(seconds(&serde_json::json!(5)), Some(5));
-        assert_eq!(seconds(&serde_json::json!(5.9)), Some(5));
-        assert_eq!(
-            seconds(&serde_json::json!("1735689600")),
-            Some(1_735_689_600)
-        );
-        assert_eq!(seconds(&serde_json::json!("x")), None);
-        assert_eq!(seconds(&serde_json::json!(null)), None);
+        let seconds = |text: &str| seconds(&Json::parse(text).unwrap());
+        assert_eq!(seconds("5"), Some(5));
+        assert_eq!(seconds("5.9"), Some(5));
+        assert_eq!(seconds("1.7e9"), Some(1_700_000_000));
+        assert_eq!(seconds("\"1735689600\""), Some(1_735_689_600));
+        assert_eq!(seconds("\" 7 \""), Some(7));
+        assert_eq!(seconds("\"x\""), None);
+        assert_eq!(seconds("null"), None);
     }
 }

@@ -22,12 +22,11 @@
 //! (which only Graph can verify) only when there is no other. Which account: the active
 //! one, else the freshest.
 
-use serde_json::Value;
-
 use super::{
     Candidates, PresetSpec, Sealed, SealedItem, Want, base64url, find, json, read, seconds,
     session, text, token,
 };
+use crate::core::json::Json;
 use crate::core::source::{Area, Entry, LegacySession, LegacyToken, Read, TokenKind, Unreadable};
 
 const COOKIE: &str = "msal.cache.encryption";
@@ -82,26 +81,34 @@ fn is_account_index(key: &str) -> bool {
         .is_some_and(|rest| without_schema(rest) == "account.keys")
 }
 
+/// The token index's members, in the order MSAL writes them.
+const LISTS: [&str; 3] = ["idToken", "accessToken", "refreshToken"];
+
 /// The token index's three lists, as `getTokenKeys` reads them (all three members required).
 fn token_keys(value: &str) -> Option<[Vec<String>; 3]> {
-    let value: Value = serde_json::from_str(value).ok()?;
-    let list = |name: &str| -> Option<Vec<String>> {
-        value
-            .get(name)?
-            .as_array()?
-            .iter()
-            .map(|key| key.as_str().map(str::to_owned))
-            .collect()
-    };
-    Some([
-        list("idToken")?,
-        list("accessToken")?,
-        list("refreshToken")?,
-    ])
+    lists(&Json::parse(value).ok()?)
+}
+
+fn lists(index: &Json) -> Option<[Vec<String>; 3]> {
+    let [id, access, refresh] = LISTS.map(|name| index.get(name).and_then(strings));
+    Some([id?, access?, refresh?])
+}
+
+/// An array of strings, and nothing else.
+fn strings(value: &Json) -> Option<Vec<String>> {
+    value
+        .as_array()?
+        .iter()
+        .map(|key| key.as_str().map(str::to_owned))
+        .collect()
+}
+
+fn string_array(keys: Vec<String>) -> Json {
+    Json::Array(keys.into_iter().map(Json::from).collect())
 }
 
 fn account_keys(value: &str) -> Option<Vec<String>> {
-    serde_json::from_str(value).ok()
+    strings(&Json::parse(value).ok()?)
 }
 
 /// Every key an index entry lists.
@@ -117,7 +124,7 @@ fn listed(entry: &Entry) -> Vec<String> {
     }
 }
 
-fn is_sealed(value: &Value) -> bool {
+fn is_sealed(value: &Json) -> bool {
     ["id", "nonce", "data"]
         .iter()
         .all(|name| value.get(name).is_some())
@@ -140,7 +147,7 @@ pub fn sealed(spec: &PresetSpec, entries: &[Entry]) -> Option<Sealed> {
         .enumerate()
         .filter(|(_, entry)| entry.area == Area::LocalStorage)
         .filter_map(|(index, entry)| {
-            let value: Value = serde_json::from_str(&entry.value).ok()?;
+            let value = Json::parse(&entry.value).ok()?;
             if !is_sealed(&value) || text(&value, "id")? != id {
                 return None;
             }
@@ -226,7 +233,7 @@ fn unindexed<'a>(
                     .is_some_and(|needle| entry.key.contains(needle.as_str()))
         })
         .filter_map(move |entry| {
-            let entity: Value = serde_json::from_str(&entry.value).ok()?;
+            let entity = Json::parse(&entry.value).ok()?;
             let credential = Credential { entry, entity };
             (text(&credential.entity, "credentialType").is_some()
                 && credential
@@ -239,7 +246,7 @@ fn unindexed<'a>(
 /// One credential entity found through the index.
 struct Credential<'a> {
     entry: &'a Entry,
-    entity: Value,
+    entity: Json,
 }
 
 impl Credential<'_> {
@@ -291,7 +298,7 @@ fn client_session(
     let active_key = format!("msal.{client_id}.active-account-filters");
     let active_entry = find(entries, area, &active_key);
     let active = active_entry
-        .and_then(|entry| serde_json::from_str::<Value>(&entry.value).ok())
+        .and_then(|entry| Json::parse(&entry.value).ok())
         .and_then(|filters| text(&filters, "homeAccountId").map(str::to_owned));
     let mut accounts: Vec<(&str, &str)> = Vec::new();
     for credential in &credentials {
@@ -484,20 +491,24 @@ pub fn prune(key: &str, value: &str, removed: &[&str]) -> Option<Option<String>>
             .collect()
     };
     if token_index(key).is_some() {
-        let Some([id, access, refresh]) = token_keys(value) else {
+        let Some((mut index, kept)) = Json::parse(value).ok().and_then(|index| {
+            let kept = lists(&index)?.map(keep);
+            Some((index, kept))
+        }) else {
             return Some(None);
         };
-        let (id, access, refresh) = (keep(id), keep(access), keep(refresh));
-        if id.is_empty() && access.is_empty() && refresh.is_empty() {
+        if kept.iter().all(Vec::is_empty) {
             return Some(None);
         }
-        let pruned =
-            serde_json::json!({"idToken": id, "accessToken": access, "refreshToken": refresh});
-        return Some(Some(pruned.to_string()));
+        // In place: the index keeps its order and whatever else it holds.
+        for (name, keys) in LISTS.into_iter().zip(kept) {
+            index.set(name, string_array(keys));
+        }
+        return Some(Some(index.to_text()));
     }
     if is_account_index(key) {
         let accounts = keep(account_keys(value).unwrap_or_default());
-        return Some((!accounts.is_empty()).then(|| Value::from(accounts).to_string()));
+        return Some((!accounts.is_empty()).then(|| string_array(accounts).to_text()));
     }
     None
 }
@@ -507,7 +518,7 @@ mod tests {
     use super::super::fixtures::*;
     use super::super::{Preset, parse as parse_preset};
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     const CLIENT: &str = "c0ffee00-0000-4000-8000-000000000001";
     const HOME: &str = "oid1.tid1";
@@ -814,6 +825,17 @@ mod tests {
         assert_eq!(
             serde_json::from_str::<Value>(&pruned).unwrap(),
             json!({"idToken": ["a"], "accessToken": ["c"], "refreshToken": []})
+        );
+        // Rewritten in place: MSAL's order, and any member it may add, stay as they were.
+        assert_eq!(
+            prune(
+                "msal.3.token.keys.x",
+                r#"{"idToken":["a"],"accessToken":["b","c"],"refreshToken":[],"v":1.0}"#,
+                &["b"]
+            ),
+            Some(Some(
+                r#"{"idToken":["a"],"accessToken":["c"],"refreshToken":[],"v":1.0}"#.to_owned()
+            ))
         );
         assert_eq!(
             prune("msal.account.keys", r#"["a","b"]"#, &["a"]),

@@ -65,7 +65,7 @@ pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySessio
 
 fn user(entry: &Entry) -> Result<Option<LegacySession>, Unreadable> {
     let value = json(&entry.value)?;
-    if !value.is_object() {
+    if value.as_object().is_none() {
         return Err(Unreadable::UnexpectedShape);
     }
     let expires_at = value.get("expires_at").and_then(seconds);

@@ -13,9 +13,8 @@
 //! not read as one, or every returning user with an expired access token would look signed out.
 //! Tokens are recognised by their shape, as `tokenManager` does, whatever their key.
 
-use serde_json::Value;
-
 use super::{Candidates, PresetSpec, Want, bind_dpop, json, read, seconds, session, text, token};
+use crate::core::json::Json;
 use crate::core::source::{Area, Entry, LegacySession, LegacyToken, Read, TokenKind, Unreadable};
 
 const KEY: &str = "okta-token-storage";
@@ -70,14 +69,20 @@ pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySessio
 fn storage(value: &str, reads: Vec<Read>) -> Result<Option<LegacySession>, Unreadable> {
     let value = json(value)?;
     let object = value.as_object().ok_or(Unreadable::UnexpectedShape)?;
-    let mut tokens: Vec<LegacyToken> = object.values().filter_map(token_of).collect();
+    // By token key, each key's last value: the order this has always read them in (it picks
+    // the first of a kind when several keys hold one).
+    let mut members: Vec<&(String, Json)> = object.iter().rev().collect();
+    members.sort_by(|(a, _), (b, _)| a.cmp(b));
+    members.dedup_by(|(a, _), (b, _)| a == b);
+    let values = || members.iter().map(|(_, value)| value);
+    let mut tokens: Vec<LegacyToken> = values().filter_map(token_of).collect();
     // `dpop: true`: the access token's `tokenType` is `DPoP`, and the refresh token is bound too.
-    let token_type = object.values().find_map(|t| text(t, "tokenType"));
+    let token_type = values().find_map(|t| text(t, "tokenType"));
     bind_dpop(&mut tokens, token_type);
     Ok(session(tokens, reads))
 }
 
-fn token_of(object: &Value) -> Option<LegacyToken> {
+fn token_of(object: &Json) -> Option<LegacyToken> {
     let expires_at = object.get("expiresAt").and_then(seconds);
     if let Some(access) = text(object, "accessToken") {
         Some(token(TokenKind::AccessToken, access, expires_at))
@@ -93,7 +98,7 @@ mod tests {
     use super::super::fixtures::*;
     use super::super::{Preset, parse as parse_preset};
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn spec() -> PresetSpec {
         PresetSpec::new(Preset::Okta)
@@ -152,6 +157,17 @@ mod tests {
         let session = parse_preset(&spec(), &entries, NOW).unwrap().unwrap();
         assert_eq!(session.tokens.len(), 2);
         assert_eq!(session.entries.len(), 2);
+    }
+
+    #[test]
+    fn token_keys_are_read_in_key_order_each_at_its_last_value() {
+        let entries = [local(
+            KEY,
+            r#"{"b":{"accessToken":"at-b"},"a":{"accessToken":"at-a"},"a":{"accessToken":"at-a2"}}"#,
+        )];
+        let session = parse_preset(&spec(), &entries, NOW).unwrap().unwrap();
+        assert_eq!(value(&session, TokenKind::AccessToken), "at-a2");
+        assert_eq!(session.tokens.len(), 2);
     }
 
     #[test]

@@ -16,9 +16,8 @@
 //! the placeholder `"deprecated"` (the literal is the server's, not in the build). That value is
 //! no credential: it is skipped, and cookie mode (with `privy-session`) takes over.
 
-use serde_json::Value;
-
 use super::{Candidates, Want, find, json, read, session, token};
+use crate::core::json::Json;
 use crate::core::source::{Area, Entry, LegacySession, Read, TokenKind, Unreadable};
 
 const ACTIVE_USER: &str = "privy:active-user";
@@ -46,8 +45,8 @@ pub fn wants() -> Vec<Want> {
 pub fn parse(entries: &[Entry]) -> Result<Option<LegacySession>, Unreadable> {
     let pointer = find(entries, Area::LocalStorage, ACTIVE_USER);
     let user = match pointer.map(|entry| json(&entry.value)).transpose()? {
-        Some(Value::String(id)) if !id.is_empty() => Some(id),
-        Some(Value::Null) | None => None,
+        Some(Json::String(id)) if !id.is_empty() => Some(id),
+        Some(Json::Null) | None => None,
         Some(_) => return Err(Unreadable::UnexpectedShape),
     };
     let mut candidates = Candidates::default();
@@ -74,8 +73,8 @@ fn from_local(
         reads.push(read(entry));
         let Some(kind) = kind else { continue };
         match json(&entry.value)? {
-            Value::String(value) if is_credential(&value) => tokens.push(token(kind, &value, None)),
-            Value::Null | Value::String(_) => {}
+            Json::String(value) if is_credential(&value) => tokens.push(token(kind, &value, None)),
+            Json::Null | Json::String(_) => {}
             _ => return Err(Unreadable::UnexpectedShape),
         }
     }
@@ -131,7 +130,7 @@ mod tests {
     const USER: &str = "did:privy:cm1abc";
 
     fn quoted(text: &str) -> String {
-        Value::String(text.to_owned()).to_string()
+        Json::from(text).to_text()
     }
 
     #[test]

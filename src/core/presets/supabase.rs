@@ -14,11 +14,10 @@
 //! `[access_token, refresh_token, provider_token, provider_refresh_token, factors]`; the expiry
 //! is the access token's `exp`. A `storage: sessionStorage` client keeps its key there.
 
-use serde_json::Value;
-
 use super::{
     Candidates, PresetSpec, Want, base64url, group, json, read, seconds, session, text, token,
 };
+use crate::core::json::Json;
 use crate::core::source::{Area, Entry, LegacySession, Read, TokenKind, Unreadable};
 
 const V1_KEY: &str = "supabase.auth.token";
@@ -123,8 +122,8 @@ fn from_json(text_value: &str, reads: Vec<Read>) -> Result<Option<LegacySession>
         return from_helpers_array(array, reads);
     }
     // auth-js v1 wrapped the session.
-    let session_value: &Value = value.get("currentSession").unwrap_or(&value);
-    if !session_value.is_object() {
+    let session_value = value.get("currentSession").unwrap_or(&value);
+    if session_value.as_object().is_none() {
         return Err(Unreadable::UnexpectedShape);
     }
     let expires_at = session_value
@@ -144,12 +143,12 @@ fn from_json(text_value: &str, reads: Vec<Read>) -> Result<Option<LegacySession>
 /// auth-helpers' `[access_token, refresh_token, provider_token, provider_refresh_token,
 /// factors]`: the provider's tokens are not Supabase's, and the expiry is the JWT's own.
 fn from_helpers_array(
-    array: &[Value],
+    array: &[Json],
     reads: Vec<Read>,
 ) -> Result<Option<LegacySession>, Unreadable> {
     let member = |at: usize| match array.get(at) {
-        Some(Value::String(text)) if !text.is_empty() => Ok(Some(text.as_str())),
-        Some(Value::String(_) | Value::Null) | None => Ok(None),
+        Some(Json::String(text)) if !text.is_empty() => Ok(Some(text.as_str())),
+        Some(Json::String(_) | Json::Null) | None => Ok(None),
         Some(_) => Err(Unreadable::UnexpectedShape),
     };
     let mut tokens = Vec::new();
