@@ -68,18 +68,30 @@ pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySessio
 
 fn storage(value: &str, reads: Vec<Read>) -> Result<Option<LegacySession>, Unreadable> {
     let value = json(value)?;
-    let object = value.as_object().ok_or(Unreadable::UnexpectedShape)?;
-    // By token key, each key's last value: the order this has always read them in (it picks
-    // the first of a kind when several keys hold one).
-    let mut members: Vec<&(String, Json)> = object.iter().rev().collect();
-    members.sort_by(|(a, _), (b, _)| a.cmp(b));
-    members.dedup_by(|(a, _), (b, _)| a == b);
-    let values = || members.iter().map(|(_, value)| value);
-    let mut tokens: Vec<LegacyToken> = values().filter_map(token_of).collect();
+    if value.as_object().is_none() {
+        return Err(Unreadable::UnexpectedShape);
+    }
+    let mut tokens: Vec<LegacyToken> = by_key(&value).filter_map(token_of).collect();
     // `dpop: true`: the access token's `tokenType` is `DPoP`, and the refresh token is bound too.
-    let token_type = values().find_map(|t| text(t, "tokenType"));
+    let token_type = by_key(&value).find_map(|t| text(t, "tokenType"));
     bind_dpop(&mut tokens, token_type);
     Ok(session(tokens, reads))
+}
+
+/// An object's values in the order of their keys, each key at its last value: the order the
+/// token keys have always been read in (the first of a kind wins). A few keys: no sort needed.
+fn by_key(object: &Json) -> impl Iterator<Item = &Json> {
+    let members = object.as_object().unwrap_or_default();
+    let mut previous: Option<&str> = None;
+    std::iter::from_fn(move || {
+        let key = members
+            .iter()
+            .map(|(key, _)| key.as_str())
+            .filter(|key| previous.is_none_or(|previous| *key > previous))
+            .min()?;
+        previous = Some(key);
+        object.get(key)
+    })
 }
 
 fn token_of(object: &Json) -> Option<LegacyToken> {
