@@ -22,7 +22,7 @@ const USER: &str = "@@user@@";
 
 pub fn wants(spec: &PresetSpec) -> Vec<Want> {
     let prefix = match &spec.client_id {
-        Some(client_id) => format!("{PREFIX}{client_id}::"),
+        Some(client_id) => [PREFIX, client_id, "::"].concat(),
         None => PREFIX.to_owned(),
     };
     vec![
@@ -142,8 +142,8 @@ fn client_session(
         .iter()
         .map(|(_, entry)| read(entry))
         .collect();
-    let flag = format!("auth0.{client_id}.is.authenticated");
-    let legacy_flag = format!("_legacy_{flag}");
+    let flag = ["auth0.", client_id, ".is.authenticated"].concat();
+    let legacy_flag = ["_legacy_", &flag].concat();
     reads.extend(
         all.iter()
             .filter(|e| e.area == Area::Cookie && (e.key == flag || e.key == legacy_flag))

@@ -62,7 +62,7 @@ pub fn parse(entries: &[Entry]) -> Result<Option<LegacySession>, Unreadable> {
         let uat = if suffix.is_empty() {
             CLIENT_UAT.to_owned()
         } else {
-            format!("{CLIENT_UAT}_{suffix}")
+            [CLIENT_UAT, "_", suffix].concat()
         };
         reads.extend(
             entries

@@ -29,7 +29,7 @@ const ALSO_REMOVED: [&str; 4] = ["clockDrift", "signInDetails", "oauthMetadata",
 
 pub fn wants(spec: &PresetSpec) -> Vec<Want> {
     let prefix = match &spec.client_id {
-        Some(client_id) => format!("{PREFIX}{client_id}."),
+        Some(client_id) => [PREFIX, client_id, "."].concat(),
         None => PREFIX.to_owned(),
     };
     AREAS
@@ -55,9 +55,9 @@ pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySessio
         if user.is_empty() {
             continue;
         }
-        let base = format!("{PREFIX}{client_id}.{user}.");
+        let base = [PREFIX, client_id, ".", user, "."].concat();
         let user_entry = |name: &str| {
-            let key = format!("{base}{name}");
+            let key = [base.as_str(), name].concat();
             find(entries, pointer.area, &key).or_else(|| {
                 (pointer.area == Area::Cookie)
                     .then(|| find(entries, Area::Cookie, &js_cookie_name(&key)))
@@ -92,9 +92,12 @@ fn js_cookie_name(name: &str) -> String {
         if ch.is_ascii_alphanumeric() || "-_.!~*'#$&+^`|".contains(ch) {
             encoded.push(ch);
         } else {
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
             let mut bytes = [0; 4];
             for byte in ch.encode_utf8(&mut bytes).bytes() {
-                encoded.push_str(&format!("%{byte:02X}"));
+                encoded.push('%');
+                encoded.push(char::from(HEX[usize::from(byte >> 4)]));
+                encoded.push(char::from(HEX[usize::from(byte & 0xf)]));
             }
         }
     }

@@ -29,11 +29,11 @@ pub fn wants(spec: &PresetSpec) -> Vec<Want> {
     let prefix = prefix(spec);
     let mut wants: Vec<Want> = NAMES
         .iter()
-        .map(|(name, _)| Want::Key(Area::LocalStorage, format!("{prefix}{name}")))
+        .map(|(name, _)| Want::Key(Area::LocalStorage, [prefix, name].concat()))
         .collect();
     wants.push(Want::Key(
         Area::LocalStorage,
-        format!("{prefix}{REFRESH_COOKIE_NAME}"),
+        [prefix, REFRESH_COOKIE_NAME].concat(),
     ));
     wants.push(Want::Key(Area::Cookie, "DS".to_owned()));
     wants.push(Want::Key(Area::Cookie, "DSR".to_owned()));
@@ -45,7 +45,7 @@ pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySessio
     let mut tokens = Vec::new();
     let mut reads = Vec::new();
     for (name, kind) in NAMES {
-        let local_key = format!("{prefix}{name}");
+        let local_key = [prefix, name].concat();
         let found: Vec<&Entry> = entries
             .iter()
             .filter(|e| {
@@ -62,7 +62,7 @@ pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySessio
             tokens.push(token(kind, &entry.value, None));
         }
     }
-    let cookie_name = format!("{prefix}{REFRESH_COOKIE_NAME}");
+    let cookie_name = [prefix, REFRESH_COOKIE_NAME].concat();
     reads.extend(
         entries
             .iter()

@@ -25,7 +25,7 @@ const AREAS: [Area; 3] = [Area::IndexedDb, Area::LocalStorage, Area::SessionStor
 
 pub fn wants(spec: &PresetSpec) -> Vec<Want> {
     let prefix = match &spec.api_key {
-        Some(api_key) => format!("{PREFIX}{api_key}:"),
+        Some(api_key) => [PREFIX, api_key, ":"].concat(),
         None => PREFIX.to_owned(),
     };
     AREAS

@@ -29,7 +29,7 @@ pub fn wants(spec: &PresetSpec) -> Vec<Want> {
         Want::Key(Area::LocalStorage, key.to_owned()),
         Want::Key(Area::SessionStorage, key.to_owned()),
         Want::Key(Area::Cookie, key.to_owned()),
-        Want::Prefix(Area::Cookie, format!("{key}_")),
+        Want::Prefix(Area::Cookie, [key, "_"].concat()),
     ]
 }
 

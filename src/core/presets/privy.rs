@@ -61,8 +61,8 @@ fn from_local(
     pointer: Option<&Entry>,
 ) -> Result<Option<LegacySession>, Unreadable> {
     let key = |name: &str| match user {
-        Some(id) => format!("privy:{id}:{name}"),
-        None => format!("privy:{name}"),
+        Some(id) => ["privy:", id, ":", name].concat(),
+        None => ["privy:", name].concat(),
     };
     let mut tokens = Vec::new();
     let mut reads: Vec<Read> = Vec::new();
@@ -90,8 +90,8 @@ fn from_cookies(
     let mut reads = Vec::new();
     for (name, kind) in COOKIES {
         let names = [
-            user.map(|id| format!("privy-{id}-{name}")),
-            Some(format!("privy-{name}")),
+            user.map(|id| ["privy-", id, "-", name].concat()),
+            Some(["privy-", name].concat()),
         ];
         for cookie in names.iter().flatten() {
             if let Some(entry) = find(entries, Area::Cookie, cookie) {
