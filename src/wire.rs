@@ -10,7 +10,12 @@
 
 use std::fmt;
 
+// The endpoint (native) writes and reads these types with serde; the engine reads the answers
+// with the one JSON walker (`from_json`), so serde stays out of the Wasm.
+#[cfg(not(target_arch = "wasm32"))]
 use serde::{Deserialize, Serialize};
+
+use crate::core::json::{Json, Named};
 
 /// `grant_type` of every exchange request.
 pub const GRANT_TYPE_TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -20,17 +25,30 @@ pub const TOKEN_TYPE_REFRESH_TOKEN: &str = "urn:ietf:params:oauth:token-type:ref
 pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
 /// What kind of legacy credential the `subject_token` is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(Serialize, Deserialize))]
 pub enum SubjectTokenType {
-    #[serde(rename = "urn:ietf:params:oauth:token-type:access_token")]
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        serde(rename = "urn:ietf:params:oauth:token-type:access_token")
+    )]
     AccessToken,
-    #[serde(rename = "urn:ietf:params:oauth:token-type:refresh_token")]
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        serde(rename = "urn:ietf:params:oauth:token-type:refresh_token")
+    )]
     RefreshToken,
-    #[serde(rename = "urn:ietf:params:oauth:token-type:id_token")]
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        serde(rename = "urn:ietf:params:oauth:token-type:id_token")
+    )]
     IdToken,
     /// The legacy session lives in an HttpOnly cookie: the request carries credentials and no
     /// `subject_token`; the endpoint reads the cookie itself.
-    #[serde(rename = "urn:authgear-migrate:token-type:cookie")]
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        serde(rename = "urn:authgear-migrate:token-type:cookie")
+    )]
     Cookie,
 }
 
@@ -162,8 +180,9 @@ fn is_device_info(info: &str) -> bool {
     use base64ct::{Base64UrlUnpadded, Encoding};
     Base64UrlUnpadded::decode_vec(info)
         .ok()
-        .and_then(|json| serde_json::from_slice::<serde_json::Value>(&json).ok())
-        .is_some_and(|value| value.is_object())
+        .and_then(|json| String::from_utf8(json).ok())
+        .and_then(|text| Json::parse(&text).ok())
+        .is_some_and(|value| value.as_object().is_some())
 }
 
 #[derive(Default)]
@@ -231,19 +250,26 @@ impl std::error::Error for FormError {}
 /// Serialises as RFC 8693 (`access_token`, `expires_in`, …). Also reads the camelCase payload of
 /// Authgear's `createSession` (`accessToken`, `refreshToken`, `expiresIn`, `tokenType`) that a
 /// backend written from Authgear's guide returns as it is.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(Serialize, Deserialize))]
 pub struct TokenResponse {
-    #[serde(alias = "accessToken")]
+    #[cfg_attr(not(target_arch = "wasm32"), serde(alias = "accessToken"))]
     pub access_token: String,
-    #[serde(alias = "tokenType", default = "bearer")]
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        serde(alias = "tokenType", default = "bearer")
+    )]
     pub token_type: String,
-    #[serde(alias = "expiresIn")]
+    #[cfg_attr(not(target_arch = "wasm32"), serde(alias = "expiresIn"))]
     pub expires_in: u64,
-    #[serde(alias = "refreshToken")]
+    #[cfg_attr(not(target_arch = "wasm32"), serde(alias = "refreshToken"))]
     pub refresh_token: String,
-    #[serde(default = "refresh_token_type")]
+    #[cfg_attr(not(target_arch = "wasm32"), serde(default = "refresh_token_type"))]
     pub issued_token_type: String,
-    #[serde(alias = "idToken", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        serde(alias = "idToken", default, skip_serializing_if = "Option::is_none")
+    )]
     pub id_token: Option<String>,
 }
 
@@ -266,9 +292,110 @@ fn refresh_token_type() -> String {
     TOKEN_TYPE_REFRESH_TOKEN.to_owned()
 }
 
+impl TokenResponse {
+    /// Reads a success answer as the serde derive above reads it: the camelCase aliases, the
+    /// defaults, unknown fields ignored, a field given twice (under either name) refused.
+    pub fn from_json(body: &Json) -> Result<Self, BodyError> {
+        let fields = Fields::of(body)?;
+        let required = |name, alias| {
+            fields
+                .text(name, alias)?
+                .map(str::to_owned)
+                .ok_or(BodyError::Missing(name))
+        };
+        Ok(Self {
+            access_token: required("access_token", Some("accessToken"))?,
+            token_type: fields
+                .text("token_type", Some("tokenType"))?
+                .map_or_else(bearer, str::to_owned),
+            expires_in: match fields.get("expires_in", Some("expiresIn"))? {
+                Some(value) => unsigned(value).ok_or(BodyError::WrongType("expires_in"))?,
+                None => return Err(BodyError::Missing("expires_in")),
+            },
+            refresh_token: required("refresh_token", Some("refreshToken"))?,
+            issued_token_type: fields
+                .text("issued_token_type", None)?
+                .map_or_else(refresh_token_type, str::to_owned),
+            id_token: fields
+                .optional_text("id_token", Some("idToken"))?
+                .map(str::to_owned),
+        })
+    }
+}
+
+/// A number as serde reads a `u64`: digits only, no sign, fraction or exponent.
+fn unsigned(value: &Json) -> Option<u64> {
+    match value {
+        // The text has passed the JSON grammar, so `parse` sees no `+` and no leading zeros.
+        Json::Number(text) => text.parse().ok(),
+        _ => None,
+    }
+}
+
+/// Why an answer's body does not have the contract's shape; names the field at fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BodyError {
+    NotAnObject,
+    Missing(&'static str),
+    Repeated(&'static str),
+    WrongType(&'static str),
+}
+
+impl fmt::Display for BodyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotAnObject => f.write_str("the body is not a JSON object"),
+            Self::Missing(name) => write!(f, "missing field `{name}`"),
+            Self::Repeated(name) => write!(f, "field `{name}` given more than once"),
+            Self::WrongType(name) => write!(f, "field `{name}` has the wrong type"),
+        }
+    }
+}
+
+impl std::error::Error for BodyError {}
+
+/// An answer object, its fields read as serde's derive reads a struct's.
+struct Fields<'a>(&'a Json);
+
+impl<'a> Fields<'a> {
+    fn of(value: &'a Json) -> Result<Self, BodyError> {
+        match value {
+            Json::Object(_) => Ok(Self(value)),
+            _ => Err(BodyError::NotAnObject),
+        }
+    }
+
+    /// The value of `name`, also spelt `alias`.
+    fn get(&self, name: &'static str, alias: Option<&str>) -> Result<Option<&'a Json>, BodyError> {
+        let names = [name, alias.unwrap_or(name)];
+        self.0.member(&names).map_err(|_| BodyError::Repeated(name))
+    }
+
+    /// A `String` field: absent is `None`, anything but a string (`null` too) an error.
+    fn text(&self, name: &'static str, alias: Option<&str>) -> Result<Option<&'a str>, BodyError> {
+        self.get(name, alias)?
+            .map(|value| value.as_str().ok_or(BodyError::WrongType(name)))
+            .transpose()
+    }
+
+    /// An `Option<String>` field: absent and `null` are `None`.
+    fn optional_text(
+        &self,
+        name: &'static str,
+        alias: Option<&str>,
+    ) -> Result<Option<&'a str>, BodyError> {
+        match self.get(name, alias)? {
+            None | Some(Json::Null) => Ok(None),
+            Some(value) => value.as_str().map(Some).ok_or(BodyError::WrongType(name)),
+        }
+    }
+}
+
 /// The RFC 6749 §5.2 `error` codes the contract uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(Serialize, Deserialize))]
+#[cfg_attr(not(target_arch = "wasm32"), serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum ErrorCode {
     /// 400: the legacy credential will never be exchanged. Permanent.
@@ -286,8 +413,25 @@ pub enum ErrorCode {
     /// 500: transient.
     ServerError,
     /// A code this version does not know; handled by HTTP status.
-    #[serde(other)]
+    #[cfg_attr(not(target_arch = "wasm32"), serde(other))]
     Unknown,
+}
+
+impl Named for ErrorCode {
+    const ALL: &'static [Self] = &[
+        Self::InvalidGrant,
+        Self::InvalidRequest,
+        Self::UnsupportedTokenType,
+        Self::UnsupportedGrantType,
+        Self::InvalidClient,
+        Self::TemporarilyUnavailable,
+        Self::ServerError,
+        Self::Unknown,
+    ];
+
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
 }
 
 impl ErrorCode {
@@ -306,8 +450,9 @@ impl ErrorCode {
 }
 
 /// Why an `invalid_grant` was refused: the `reason` extension.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(Serialize, Deserialize))]
+#[cfg_attr(not(target_arch = "wasm32"), serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum GrantRefusal {
     Expired,
@@ -320,8 +465,26 @@ pub enum GrantRefusal {
     UnverifiedLoginId,
     /// The Authgear user with the login ID is bound to another legacy subject (or to none).
     SubjectMismatch,
-    #[serde(other)]
+    #[cfg_attr(not(target_arch = "wasm32"), serde(other))]
     Other,
+}
+
+impl Named for GrantRefusal {
+    const ALL: &'static [Self] = &[
+        Self::Expired,
+        Self::Invalid,
+        Self::Revoked,
+        Self::Replayed,
+        Self::UserNotFound,
+        Self::UserDisabled,
+        Self::UnverifiedLoginId,
+        Self::SubjectMismatch,
+        Self::Other,
+    ];
+
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
 }
 
 impl GrantRefusal {
@@ -341,28 +504,84 @@ impl GrantRefusal {
 }
 
 /// An error answer (RFC 6749 §5.2, plus `reason` and `legacy_session`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(Serialize, Deserialize))]
 pub struct ErrorResponse {
     pub error: ErrorCode,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub error_description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub reason: Option<GrantRefusal>,
     /// Replacement legacy tokens, when the endpoint spent a rotating legacy refresh token and
     /// then failed: the client writes them back so that the user keeps the legacy session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub legacy_session: Option<LegacyTokens>,
 }
 
 /// Legacy tokens handed back by the endpoint.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(Serialize, Deserialize))]
 pub struct LegacyTokens {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub access_token: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub refresh_token: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub id_token: Option<String>,
+}
+
+impl ErrorResponse {
+    /// Reads an error answer as the serde derive above reads it; codes this version does not
+    /// know read as [`ErrorCode::Unknown`] and [`GrantRefusal::Other`].
+    pub fn from_json(body: &Json) -> Result<Self, BodyError> {
+        let fields = Fields::of(body)?;
+        Ok(Self {
+            error: fields
+                .text("error", None)?
+                .map(|code| ErrorCode::from_name(code).unwrap_or(ErrorCode::Unknown))
+                .ok_or(BodyError::Missing("error"))?,
+            error_description: fields
+                .optional_text("error_description", None)?
+                .map(str::to_owned),
+            reason: fields
+                .optional_text("reason", None)?
+                .map(|reason| GrantRefusal::from_name(reason).unwrap_or(GrantRefusal::Other)),
+            legacy_session: match fields.get("legacy_session", None)? {
+                None | Some(Json::Null) => None,
+                Some(tokens) => Some(LegacyTokens::from_json(tokens)?),
+            },
+        })
+    }
+}
+
+impl LegacyTokens {
+    fn from_json(body: &Json) -> Result<Self, BodyError> {
+        let fields = Fields::of(body)?;
+        let token = |name| Ok(fields.optional_text(name, None)?.map(str::to_owned));
+        Ok(Self {
+            access_token: token("access_token")?,
+            refresh_token: token("refresh_token")?,
+            id_token: token("id_token")?,
+        })
+    }
 }
 
 impl fmt::Debug for LegacyTokens {
@@ -456,37 +675,217 @@ mod tests {
         assert!(!format!("{:?}", request()).contains("a.b+c/d="));
     }
 
-    #[test]
-    fn error_codes_spell_as_serde_does() {
-        for code in [
-            ErrorCode::InvalidGrant,
-            ErrorCode::TemporarilyUnavailable,
-            ErrorCode::UnsupportedGrantType,
-        ] {
-            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
+    fn tokens(id_token: Option<&str>) -> TokenResponse {
+        TokenResponse {
+            access_token: "a".into(),
+            token_type: "Bearer".into(),
+            expires_in: 1800,
+            refresh_token: "r".into(),
+            issued_token_type: TOKEN_TYPE_REFRESH_TOKEN.into(),
+            id_token: id_token.map(str::to_owned),
+        }
+    }
+
+    /// The endpoint reads and writes the wire types with serde (natively), the engine with the
+    /// JSON walker: the two must agree on every name and every body.
+    #[cfg(not(target_arch = "wasm32"))]
+    mod serde_agreement {
+        use super::*;
+
+        /// Every name the engine reads is the one serde writes and reads at the endpoint.
+        #[test]
+        fn codes_spell_as_serde_does() {
+            fn agree<T>(value: T, name: &str)
+            where
+                T: Copy + Serialize + serde::de::DeserializeOwned + PartialEq + fmt::Debug,
+            {
+                assert_eq!(serde_json::to_value(value).unwrap(), name);
+                assert_eq!(serde_json::from_value::<T>(name.into()).unwrap(), value);
+            }
+            for &code in ErrorCode::ALL {
+                agree(code, code.as_str());
+                assert_eq!(ErrorCode::from_name(code.as_str()), Some(code));
+            }
+            for &reason in GrantRefusal::ALL {
+                agree(reason, reason.as_str());
+                assert_eq!(GrantRefusal::from_name(reason.as_str()), Some(reason));
+            }
+            for kind in [
+                SubjectTokenType::AccessToken,
+                SubjectTokenType::RefreshToken,
+                SubjectTokenType::IdToken,
+                SubjectTokenType::Cookie,
+            ] {
+                agree(kind, kind.as_urn());
+                assert_eq!(SubjectTokenType::from_urn(kind.as_urn()), Some(kind));
+            }
+        }
+
+        /// Reads `body` both ways, checks that they agree, and returns the reading.
+        fn read_both<T>(body: &str, from_json: fn(&Json) -> Result<T, BodyError>) -> Option<T>
+        where
+            T: serde::de::DeserializeOwned + PartialEq + fmt::Debug,
+        {
+            let by_serde = serde_json::from_str::<T>(body).ok();
+            let by_walker = Json::parse(body)
+                .ok()
+                .and_then(|json| from_json(&json).ok());
+            assert_eq!(by_walker, by_serde, "{body}");
+            by_walker
+        }
+
+        #[test]
+        fn what_the_endpoint_writes_the_engine_reads() {
+            for answer in [tokens(None), tokens(Some("i"))] {
+                let body = serde_json::to_string(&answer).unwrap();
+                assert_eq!(read_both(&body, TokenResponse::from_json), Some(answer));
+            }
+            let legacy = LegacyTokens {
+                refresh_token: Some("new-r".into()),
+                ..LegacyTokens::default()
+            };
+            for &error in ErrorCode::ALL {
+                for reason in GrantRefusal::ALL.iter().copied().map(Some).chain([None]) {
+                    let answer = ErrorResponse {
+                        error,
+                        error_description: Some("why".into()),
+                        reason,
+                        legacy_session: Some(legacy.clone()),
+                    };
+                    let body = serde_json::to_string(&answer).unwrap();
+                    assert_eq!(read_both(&body, ErrorResponse::from_json), Some(answer));
+                }
+            }
+        }
+
+        #[test]
+        fn token_responses_read_as_serde_reads_them() {
+            let snake = r#"{"access_token":"a","token_type":"Bearer","expires_in":1800,
+                "refresh_token":"r","issued_token_type":"urn:ietf:params:oauth:token-type:refresh_token"}"#;
+            let camel =
+                r#"{"accessToken":"a","tokenType":"Bearer","expiresIn":1800,"refreshToken":"r"}"#;
+            assert_eq!(
+                read_both(snake, TokenResponse::from_json),
+                Some(tokens(None))
+            );
+            assert_eq!(
+                read_both(camel, TokenResponse::from_json),
+                Some(tokens(None))
+            );
+            let defaults =
+                r#"{"accessToken":"a","expiresIn":1800,"refreshToken":"r","idToken":"i"}"#;
+            assert_eq!(
+                read_both(defaults, TokenResponse::from_json),
+                Some(tokens(Some("i")))
+            );
+            let rest = r#""refresh_token":"r","access_token":"a""#;
+            for (extra, accepted) in [
+                (r#""expires_in":1800,"id_token":null"#, true),
+                (
+                    r#""expires_in":1800,"unknown":{"x":[1]},"issuedTokenType":5"#,
+                    true,
+                ),
+                (r#""expires_in":18446744073709551615"#, true),
+                (r#""expires_in":0"#, true),
+                (r#""expires_in":1800,"token_type":"DPoP""#, true),
+                (r#""expires_in":1800,"token_type":null"#, false),
+                (r#""expires_in":1800,"issued_token_type":null"#, false),
+                (r#""expires_in":1800,"id_token":5"#, false),
+                (r#""expires_in":1800.0"#, false),
+                (r#""expires_in":1e3"#, false),
+                (r#""expires_in":-1"#, false),
+                (r#""expires_in":-0"#, false),
+                (r#""expires_in":"1800""#, false),
+                (r#""expires_in":null"#, false),
+                (r#""expires_in":18446744073709551616"#, false),
+                (r#""expiresIn":1800,"expires_in":1800"#, false),
+                (r#""expires_in":1800,"expires_in":1800"#, false),
+                (r#""expires_in":1800,"accessToken":"a""#, false),
+                (r#""expires_in":1800,"refresh_token":null"#, false),
+                ("", false),
+            ] {
+                let body = format!("{{{rest},{extra}}}");
+                assert_eq!(
+                    read_both(&body, TokenResponse::from_json).is_some(),
+                    accepted,
+                    "{body}"
+                );
+            }
+            for body in ["", "null", r#""a""#, "{}", r#"{"access_token":"a""#] {
+                assert_eq!(read_both(body, TokenResponse::from_json), None, "{body}");
+            }
+        }
+
+        #[test]
+        fn error_responses_read_as_serde_reads_them() {
+            for (body, accepted) in [
+                (r#"{"error":"invalid_grant","reason":"expired"}"#, true),
+                (r#"{"error":"slow_down","reason":"cosmic_rays"}"#, true),
+                (
+                    r#"{"error":"x","reason":null,"error_description":null}"#,
+                    true,
+                ),
+                (r#"{"error":"x","legacy_session":null}"#, true),
+                (r#"{"error":"x","legacy_session":{}}"#, true),
+                (
+                    r#"{"error":"x","legacy_session":{"id_token":null,"other":1}}"#,
+                    true,
+                ),
+                (r#"{"error":"x","extra":[{"deep":null}]}"#, true),
+                (r#"{"error":"x","reason":5}"#, false),
+                (r#"{"error":"x","error_description":5}"#, false),
+                (r#"{"error":"x","legacy_session":"r"}"#, false),
+                (
+                    r#"{"error":"x","legacy_session":{"refresh_token":5}}"#,
+                    false,
+                ),
+                (
+                    r#"{"error":"x","legacy_session":{"refresh_token":"a","refresh_token":"b"}}"#,
+                    false,
+                ),
+                (r#"{"error":"a","error":"b"}"#, false),
+                (r#"{"error":null}"#, false),
+                (r#"{"error":5}"#, false),
+                (r#"{"reason":"expired"}"#, false),
+                ("[]", false),
+                ("<html>", false),
+            ] {
+                assert_eq!(
+                    read_both(body, ErrorResponse::from_json).is_some(),
+                    accepted,
+                    "{body}"
+                );
+            }
+            let unknown = read_both(
+                r#"{"error":"slow_down","reason":"cosmic_rays"}"#,
+                ErrorResponse::from_json,
+            )
+            .unwrap();
+            assert_eq!(unknown.error, ErrorCode::Unknown);
+            assert_eq!(unknown.reason, Some(GrantRefusal::Other));
         }
     }
 
     #[test]
-    fn token_response_reads_both_spellings() {
-        let snake: TokenResponse = serde_json::from_str(
-            r#"{"access_token":"a","token_type":"Bearer","expires_in":1800,"refresh_token":"r",
-                "issued_token_type":"urn:ietf:params:oauth:token-type:refresh_token"}"#,
-        )
-        .unwrap();
-        let camel: TokenResponse = serde_json::from_str(
-            r#"{"accessToken":"a","tokenType":"Bearer","expiresIn":1800,"refreshToken":"r"}"#,
-        )
-        .unwrap();
-        assert_eq!(snake, camel);
-        assert!(!format!("{snake:?}").contains("\"r\""));
-    }
-
-    #[test]
-    fn unknown_codes_do_not_fail_parsing() {
-        let error: ErrorResponse =
-            serde_json::from_str(r#"{"error":"slow_down","reason":"cosmic_rays"}"#).unwrap();
-        assert_eq!(error.error, ErrorCode::Unknown);
-        assert_eq!(error.reason, Some(GrantRefusal::Other));
+    fn body_errors_name_the_field() {
+        let read = |body: &str| TokenResponse::from_json(&Json::parse(body).unwrap());
+        assert_eq!(read("[]"), Err(BodyError::NotAnObject));
+        assert_eq!(
+            read(r#"{"accessToken":"a","expiresIn":1}"#),
+            Err(BodyError::Missing("refresh_token"))
+        );
+        assert_eq!(
+            read(r#"{"accessToken":"a","access_token":"a"}"#),
+            Err(BodyError::Repeated("access_token"))
+        );
+        assert_eq!(
+            read(r#"{"access_token":"a","refresh_token":"r","expires_in":1.5}"#),
+            Err(BodyError::WrongType("expires_in"))
+        );
+        assert_eq!(
+            BodyError::Repeated("access_token").to_string(),
+            "field `access_token` given more than once"
+        );
+        assert!(!format!("{:?}", tokens(None)).contains("\"r\""));
     }
 }

@@ -1,5 +1,6 @@
 //! What the endpoint's answer means: tokens, a permanent refusal, or "not now".
 
+use crate::core::json::Json;
 use crate::core::outcome::{DeferReason, RejectReason};
 use crate::wire::{ErrorCode, ErrorResponse, GrantRefusal, LegacyTokens, TokenResponse};
 
@@ -45,15 +46,16 @@ impl ExchangeAnswer {
 /// Classifies an HTTP answer. `retry_after` is the raw `Retry-After` header; `now_ms` resolves
 /// its HTTP-date form.
 pub fn classify(status: u16, retry_after: Option<&str>, body: &str, now_ms: i64) -> ExchangeAnswer {
+    let json = Json::parse(body).ok();
     if status == 200 {
-        return match serde_json::from_str::<TokenResponse>(body) {
-            Ok(tokens) => ExchangeAnswer::Tokens(tokens),
+        return match json.as_ref().map(TokenResponse::from_json) {
+            Some(Ok(tokens)) => ExchangeAnswer::Tokens(tokens),
             // A truncated or mangled body: the exchange may well have happened, and a retry
             // with the same idempotency key gets the endpoint's stored answer.
-            Err(_) => ExchangeAnswer::unanswered(DeferReason::InvalidResponse),
+            _ => ExchangeAnswer::unanswered(DeferReason::InvalidResponse),
         };
     }
-    let error = serde_json::from_str::<ErrorResponse>(body).ok();
+    let error = json.and_then(|json| ErrorResponse::from_json(&json).ok());
     let retry_after_ms = retry_after.and_then(|value| parse_retry_after(value, now_ms));
     let code = error.as_ref().map(|error| error.error);
     let permanent = match (status, code) {

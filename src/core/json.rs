@@ -41,6 +41,10 @@ impl fmt::Display for JsonError {
 
 impl std::error::Error for JsonError {}
 
+/// A key given more than once where one occurrence is allowed; see [`Json::member`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Repeated;
+
 /// A closed set of names (an enum written as its name), read back with [`Named::from_name`].
 pub trait Named: Copy + 'static {
     const ALL: &'static [Self];
@@ -92,6 +96,19 @@ impl Json {
                 .map(|(_, value)| value),
             _ => None,
         }
+    }
+
+    /// The member named one of `names` (a field and its aliases), found as serde's derive finds
+    /// a struct's field: given more than once is [`Repeated`], where [`get`](Self::get) takes
+    /// the last. For the shapes whose serde reading refused a repeat.
+    pub fn member(&self, names: &[&str]) -> Result<Option<&Json>, Repeated> {
+        let mut found = None;
+        for (key, value) in self.as_object().unwrap_or_default() {
+            if names.contains(&key.as_str()) && found.replace(value).is_some() {
+                return Err(Repeated);
+            }
+        }
+        Ok(found)
     }
 
     /// [`get`](Self::get), with `null` read as absent: how every optional field is read.
@@ -663,6 +680,16 @@ mod tests {
     #[test]
     fn a_duplicate_key_reads_as_its_last_value() {
         assert_eq!(parse(r#"{"a":1,"a":2}"#).int("a"), Some(2));
+    }
+
+    #[test]
+    fn a_member_given_twice_is_repeated() {
+        let value = parse(r#"{"a":1,"b":2,"B":3,"c":4,"c":5}"#);
+        assert_eq!(value.member(&["a"]), Ok(Some(&Json::Number("1".into()))));
+        assert_eq!(value.member(&["x"]), Ok(None));
+        assert_eq!(value.member(&["b", "B"]), Err(Repeated));
+        assert_eq!(value.member(&["c"]), Err(Repeated));
+        assert_eq!(Json::Null.member(&["a"]), Ok(None));
     }
 
     #[test]

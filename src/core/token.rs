@@ -4,8 +4,11 @@
 //! sending a credential that is sure to be refused, and to check that the tokens the endpoint
 //! returns were issued for the configured Authgear project and client.
 
+use base64ct::{Base64UrlUnpadded, Encoding};
+use chrono::DateTime;
 use jwt_compact::UntrustedToken;
-use serde::Deserialize;
+
+use crate::core::json::{Json, Repeated};
 
 /// A token's readable facts. Opaque tokens have none but their format.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -40,55 +43,84 @@ impl TokenFormat {
     }
 }
 
-#[derive(Deserialize)]
-struct ReadableClaims {
-    iss: Option<String>,
-    #[serde(default)]
-    aud: Audience,
-    sub: Option<String>,
-    client_id: Option<String>,
-    cnf: Option<Confirmation>,
-}
-
-/// RFC 7800 `cnf`; RFC 9449 §6.1 puts the DPoP key's thumbprint in `jkt`.
-#[derive(Deserialize)]
-struct Confirmation {
-    jkt: Option<String>,
-}
-
-/// RFC 7519 §4.1.3: `aud` is a string or an array of strings.
-#[derive(Default, Deserialize)]
-#[serde(untagged)]
-enum Audience {
-    One(String),
-    Many(Vec<String>),
-    #[default]
-    None,
-}
-
 /// Reads a token's facts. Anything that is not a well-formed JWS with JSON claims is opaque:
 /// legacy refresh tokens and JWE session tokens are, and they are sent as they are.
 pub fn inspect(token: &str) -> TokenFacts {
-    let Ok(untrusted) = UntrustedToken::new(token) else {
+    // jwt-compact checks the compact form, the base64url of each part and the header (`alg`,
+    // a JSON `cty`); the claims are read with the one JSON walker, not a serde deserialiser.
+    if UntrustedToken::new(token).is_err() {
         return TokenFacts::default();
-    };
-    let Ok(claims) = untrusted.deserialize_claims_unchecked::<ReadableClaims>() else {
-        return TokenFacts::default();
-    };
-    let custom = claims.custom;
-    TokenFacts {
+    }
+    read_claims(token).unwrap_or_default()
+}
+
+/// A claim the reading refuses, making the token opaque: as serde refused it before.
+struct Malformed;
+
+impl From<Repeated> for Malformed {
+    fn from(_: Repeated) -> Self {
+        Self
+    }
+}
+
+/// The facts in the claims segment (decoded as jwt-compact decodes it), or `Malformed` when
+/// the claims are not a JSON object of well-typed claims.
+fn read_claims(token: &str) -> Result<TokenFacts, Malformed> {
+    let segment = token.split('.').nth(1).ok_or(Malformed)?;
+    let bytes = Base64UrlUnpadded::decode_vec(segment).map_err(|_| Malformed)?;
+    let text = core::str::from_utf8(&bytes).map_err(|_| Malformed)?;
+    let claims = Json::parse(text).map_err(|_| Malformed)?;
+    if claims.as_object().is_none() {
+        return Err(Malformed);
+    }
+    // `nbf` is not used, but a malformed one made jwt-compact refuse the claims.
+    timestamp(&claims, "nbf")?;
+    Ok(TokenFacts {
         format: TokenFormat::Jwt,
-        expires_at: claims.expiration.map(|at| at.timestamp()),
-        issued_at: claims.issued_at.map(|at| at.timestamp()),
-        issuer: custom.iss,
-        audience: match custom.aud {
-            Audience::One(one) => vec![one],
-            Audience::Many(many) => many,
-            Audience::None => Vec::new(),
+        expires_at: timestamp(&claims, "exp")?,
+        issued_at: timestamp(&claims, "iat")?,
+        issuer: text_claim(&claims, "iss")?,
+        audience: audience(claims.member(&["aud"])?)?,
+        subject: text_claim(&claims, "sub")?,
+        client_id: text_claim(&claims, "client_id")?,
+        dpop_bound: match claims.member(&["cnf"])? {
+            None | Some(Json::Null) => false,
+            Some(cnf @ Json::Object(_)) => text_claim(cnf, "jkt")?.is_some(),
+            Some(_) => return Err(Malformed),
         },
-        subject: custom.sub,
-        client_id: custom.client_id,
-        dpop_bound: custom.cnf.is_some_and(|cnf| cnf.jkt.is_some()),
+    })
+}
+
+/// A NumericDate (RFC 7519 §2) as jwt-compact reads it: whole seconds, a fraction cut, within
+/// the range of a date; `null` is refused.
+fn timestamp(claims: &Json, name: &str) -> Result<Option<i64>, Malformed> {
+    let Some(value) = claims.member(&[name])? else {
+        return Ok(None);
+    };
+    let seconds = value.as_i64().ok_or(Malformed)?;
+    DateTime::from_timestamp(seconds, 0).ok_or(Malformed)?;
+    Ok(Some(seconds))
+}
+
+/// A string claim; `null` reads as absent.
+fn text_claim(claims: &Json, name: &str) -> Result<Option<String>, Malformed> {
+    match claims.member(&[name])? {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::String(text)) => Ok(Some(text.clone())),
+        Some(_) => Err(Malformed),
+    }
+}
+
+/// RFC 7519 §4.1.3: `aud` is a string or an array of strings.
+fn audience(aud: Option<&Json>) -> Result<Vec<String>, Malformed> {
+    match aud {
+        None | Some(Json::Null) => Ok(Vec::new()),
+        Some(Json::String(one)) => Ok(vec![one.clone()]),
+        Some(Json::Array(many)) => many
+            .iter()
+            .map(|item| item.as_str().map(str::to_owned).ok_or(Malformed))
+            .collect(),
+        Some(_) => Err(Malformed),
     }
 }
 
@@ -112,10 +144,135 @@ pub(crate) mod tests {
 
     /// An unsigned JWT with the given claims: enough for inspection, which never checks signatures.
     pub(crate) fn jwt(claims: serde_json::Value) -> String {
-        use base64ct::{Base64UrlUnpadded, Encoding};
+        jwt_of_text(&claims.to_string())
+    }
+
+    /// An unsigned JWT whose claims segment is `claims`, whatever it is.
+    fn jwt_of_text(claims: &str) -> String {
         let header = Base64UrlUnpadded::encode_string(br#"{"alg":"RS256","typ":"JWT"}"#);
-        let body = Base64UrlUnpadded::encode_string(claims.to_string().as_bytes());
+        let body = Base64UrlUnpadded::encode_string(claims.as_bytes());
         format!("{header}.{body}.c2lnbmF0dXJl")
+    }
+
+    /// How the claims were read before issue 15: jwt-compact's serde deserialiser, kept as the
+    /// oracle the walker's reading is held to.
+    #[cfg(not(target_arch = "wasm32"))]
+    mod serde_reading {
+        use super::super::{TokenFacts, TokenFormat, UntrustedToken, inspect};
+        use super::jwt_of_text;
+        use serde::Deserialize;
+
+        #[derive(Deserialize)]
+        struct ReadableClaims {
+            iss: Option<String>,
+            #[serde(default)]
+            aud: Audience,
+            sub: Option<String>,
+            client_id: Option<String>,
+            cnf: Option<Confirmation>,
+        }
+
+        #[derive(Deserialize)]
+        struct Confirmation {
+            jkt: Option<String>,
+        }
+
+        #[derive(Default, Deserialize)]
+        #[serde(untagged)]
+        enum Audience {
+            One(String),
+            Many(Vec<String>),
+            #[default]
+            None,
+        }
+
+        fn inspect_with_serde(token: &str) -> TokenFacts {
+            let Ok(untrusted) = UntrustedToken::new(token) else {
+                return TokenFacts::default();
+            };
+            let Ok(claims) = untrusted.deserialize_claims_unchecked::<ReadableClaims>() else {
+                return TokenFacts::default();
+            };
+            let custom = claims.custom;
+            TokenFacts {
+                format: TokenFormat::Jwt,
+                expires_at: claims.expiration.map(|at| at.timestamp()),
+                issued_at: claims.issued_at.map(|at| at.timestamp()),
+                issuer: custom.iss,
+                audience: match custom.aud {
+                    Audience::One(one) => vec![one],
+                    Audience::Many(many) => many,
+                    Audience::None => Vec::new(),
+                },
+                subject: custom.sub,
+                client_id: custom.client_id,
+                dpop_bound: custom.cnf.is_some_and(|cnf| cnf.jkt.is_some()),
+            }
+        }
+
+        #[test]
+        fn claims_read_as_serde_read_them() {
+            for claims in [
+                r#"{}"#,
+                r#"  {"sub":"u"}  "#,
+                r#"{"sub":"u","client_id":"c","iss":"https://i","aud":"a"}"#,
+                r#"{"exp":1700000000,"iat":1699999000,"nbf":1699999000}"#,
+                r#"{"exp":1700000000.9}"#,
+                r#"{"exp":-1.9}"#,
+                r#"{"exp":1e3}"#,
+                r#"{"exp":-0}"#,
+                r#"{"exp":"1700000000"}"#,
+                r#"{"exp":null}"#,
+                r#"{"exp":true}"#,
+                r#"{"exp":1e300}"#,
+                r#"{"exp":9223372036854775807}"#,
+                r#"{"exp":9223372036854775808}"#,
+                r#"{"exp":8210298412799}"#,
+                r#"{"exp":8210298412800}"#,
+                r#"{"exp":-8334601228800}"#,
+                r#"{"exp":-8334601228801}"#,
+                r#"{"nbf":"x"}"#,
+                r#"{"nbf":null}"#,
+                r#"{"iat":[1]}"#,
+                r#"{"iss":null,"sub":null,"client_id":null}"#,
+                r#"{"iss":5}"#,
+                r#"{"sub":{}}"#,
+                r#"{"iss":"a","iss":"b"}"#,
+                r#"{"exp":1,"exp":2}"#,
+                r#"{"x":1,"x":2}"#,
+                r#"{"aud":null}"#,
+                r#"{"aud":[]}"#,
+                r#"{"aud":["a","b"]}"#,
+                r#"{"aud":["a",5]}"#,
+                r#"{"aud":[null]}"#,
+                r#"{"aud":5}"#,
+                r#"{"aud":{}}"#,
+                r#"{"aud":"a","aud":"b"}"#,
+                r#"{"cnf":null}"#,
+                r#"{"cnf":{}}"#,
+                r#"{"cnf":{"jkt":null}}"#,
+                r#"{"cnf":{"jkt":"t"}}"#,
+                r#"{"cnf":{"jkt":"t","other":1}}"#,
+                r#"{"cnf":{"jkt":5}}"#,
+                r#"{"cnf":{"jkt":"a","jkt":"b"}}"#,
+                r#"{"cnf":"x"}"#,
+                r#"{"cnf":true}"#,
+                r#"{"cnf":[]}"#,
+                r#"{"x":{"y":[1,{"z":null}],"w":-1.5e-7}}"#,
+                r#"{"sub":"\u00e9\ud83d\ude00"}"#,
+                r#"{"sub":"\ud800"}"#,
+                r#"{"sub":"u",}"#,
+                r#"{"sub":"u"} x"#,
+                "[]",
+                r#""s""#,
+                "1",
+                "null",
+                "",
+            ] {
+                let token = jwt_of_text(claims);
+                assert_eq!(inspect(&token), inspect_with_serde(&token), "{claims}");
+            }
+        }
     }
 
     #[test]
