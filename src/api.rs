@@ -76,7 +76,9 @@ fn adapter(hooks: &JsValue, name: &str) -> Option<Adapter> {
 
 /// A JS `Error` with a stable `code`, as the wrapper's `MigrateError` carries.
 fn engine_error(code: &str, message: &str) -> JsValue {
-    let error = js_sys::Error::new(&format!("authgear-migrate: {message}"));
+    let mut text = String::from("authgear-migrate: ");
+    text.push_str(message);
+    let error = js_sys::Error::new(&text);
     let _ = js_sys::Reflect::set(&error, &"code".into(), &code.into());
     error.into()
 }

@@ -6,8 +6,10 @@
 //! right, an error naming the field) so that a drift between the two sides fails loudly in the
 //! tests rather than quietly in the field.
 
+use std::cell::Cell;
+
 use crate::core::json::{Json, Named};
-use crate::core::presets::{CookieMode, PresetSpec};
+use crate::core::presets::{CookieMode, Preset, PresetSpec};
 use crate::core::source::Area;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -154,9 +156,10 @@ impl Options {
     }
 
     pub fn from_json(value: &Json) -> Result<Self, OptionsError> {
-        let options = Fields::open(
+        let wrong = Cell::new(None);
+        let options = Fields::top(
             value,
-            String::new(),
+            &wrong,
             &[
                 "authgear",
                 "exchange",
@@ -166,54 +169,70 @@ impl Options {
                 "dryRun",
                 "keys",
             ],
-        )?;
-        let authgear = options.object("authgear", &["endpoint", "clientID", "name", "issuers"])?;
+        );
+        let authgear = options.object("authgear", &["endpoint", "clientID", "name", "issuers"]);
         let exchange = options.object(
             "exchange",
             &["url", "timeoutMs", "budgetMs", "credentials", "deviceInfo"],
-        )?;
-        let legacy = options.object("legacy", &["source", "issuer", "audience"])?;
+        );
+        let legacy = options.object("legacy", &["source", "issuer", "audience"]);
         // `sample` is the wrapper's own key (its rollout draw): known, and not the engine's.
         let keys = options.object(
             "keys",
             &["refreshToken", "idToken", "state", "lock", "sample"],
-        )?;
-        Ok(Self {
+        );
+        let read = Self {
             authgear: AuthgearTarget {
-                endpoint: authgear.string("endpoint")?,
-                client_id: authgear.string("clientID")?,
-                name: authgear.string("name")?,
-                issuers: authgear.read("issuers", strings, "is not an array of strings")?,
+                endpoint: authgear.string("endpoint"),
+                client_id: authgear.string("clientID"),
+                name: authgear.string("name"),
+                issuers: authgear
+                    .required("issuers", strings, "is not an array of strings")
+                    .unwrap_or_default(),
             },
             exchange: ExchangeTarget {
-                url: exchange.string("url")?,
-                timeout_ms: exchange.whole("timeoutMs")?,
-                budget_ms: exchange.whole("budgetMs")?,
-                credentials: exchange.named("credentials")?,
-                device_info: exchange.optional_string("deviceInfo")?,
+                url: exchange.string("url"),
+                timeout_ms: exchange.whole("timeoutMs"),
+                budget_ms: exchange.whole("budgetMs"),
+                credentials: exchange.named("credentials", Credentials::Omit),
+                device_info: exchange.optional_string("deviceInfo"),
             },
             legacy: LegacyOptions {
-                source: source(legacy.object("source", SOURCES)?)?,
-                issuer: legacy.optional_string("issuer")?,
-                audience: legacy.optional_string("audience")?,
+                source: source(&legacy.object("source", SOURCES)),
+                issuer: legacy.optional_string("issuer"),
+                audience: legacy.optional_string("audience"),
             },
-            cleanup: options.named("cleanup")?,
-            clock_tolerance_seconds: options.whole("clockToleranceSeconds")?,
-            dry_run: options.read("dryRun", Json::as_bool, "is not true or false")?,
+            cleanup: options.named("cleanup", Cleanup::Remove),
+            clock_tolerance_seconds: options.whole("clockToleranceSeconds"),
+            dry_run: options.boolean("dryRun"),
             keys: Keys {
-                refresh_token: keys.string("refreshToken")?,
-                id_token: keys.string("idToken")?,
-                state: keys.string("state")?,
-                lock: keys.string("lock")?,
+                refresh_token: keys.string("refreshToken"),
+                id_token: keys.string("idToken"),
+                state: keys.string("state"),
+                lock: keys.string("lock"),
             },
-        })
+        };
+        wrong.take().map_or(Ok(read), Err)
     }
 }
 
 impl SourceSpec {
     /// `legacy.source` on its own.
     pub fn from_json(value: &Json) -> Result<Self, OptionsError> {
-        source(Fields::open(value, "legacy.source".to_owned(), SOURCES)?)
+        let wrong = Cell::new(None);
+        let above = Fields {
+            value: &NOTHING,
+            name: None,
+            wrong: &wrong,
+        };
+        let tagged = Fields {
+            value,
+            name: Some((&above, "legacy.source")),
+            wrong: &wrong,
+        };
+        tagged.check(SOURCES);
+        let read = source(&tagged);
+        wrong.take().map_or(Ok(read), Err)
     }
 }
 
@@ -221,31 +240,31 @@ const SOURCES: &[&str] = &["storage", "callback", "preset"];
 
 /// `legacy.source`, externally tagged: `{"storage": {…}}`, `{"callback": {…}}` or
 /// `{"preset": {…}}`.
-fn source(tagged: Fields<'_>) -> Result<SourceSpec, OptionsError> {
+fn source(tagged: &Fields<'_>) -> SourceSpec {
     if tagged.value.as_object().map(<[_]>::len) != Some(1) {
-        return Err(OptionsError {
-            field: tagged.path,
-            what: "does not hold exactly one of storage, callback, preset",
-        });
+        tagged.note(
+            None,
+            "does not hold exactly one of storage, callback, preset",
+        );
     }
     if tagged.value.get("storage").is_some() {
-        let storage = tagged.object("storage", &["area", "key", "pointers"])?;
-        let pointers = storage.object("pointers", &["accessToken", "refreshToken", "idToken"])?;
-        return Ok(SourceSpec::Storage {
-            area: storage.named("area")?,
-            key: storage.string("key")?,
+        let storage = tagged.object("storage", &["area", "key", "pointers"]);
+        let pointers = storage.object("pointers", &["accessToken", "refreshToken", "idToken"]);
+        return SourceSpec::Storage {
+            area: storage.named("area", Area::LocalStorage),
+            key: storage.string("key"),
             pointers: Pointers {
-                access_token: pointers.optional_string("accessToken")?,
-                refresh_token: pointers.optional_string("refreshToken")?,
-                id_token: pointers.optional_string("idToken")?,
+                access_token: pointers.optional_string("accessToken"),
+                refresh_token: pointers.optional_string("refreshToken"),
+                id_token: pointers.optional_string("idToken"),
             },
-        });
+        };
     }
     if tagged.value.get("callback").is_some() {
-        let callback = tagged.object("callback", &["hasClear"])?;
-        return Ok(SourceSpec::Callback {
-            has_clear: callback.read("hasClear", Json::as_bool, "is not true or false")?,
-        });
+        let callback = tagged.object("callback", &["hasClear"]);
+        return SourceSpec::Callback {
+            has_clear: callback.boolean("hasClear"),
+        };
     }
     let preset = tagged.object(
         "preset",
@@ -262,132 +281,152 @@ fn source(tagged: Fields<'_>) -> Result<SourceSpec, OptionsError> {
             "bearer",
             "cookie",
         ],
-    )?;
-    let cookie = match preset.value.field("cookie") {
-        Some(_) => {
-            let cookie = preset.object("cookie", &["indicator"])?;
-            Some(CookieMode {
-                indicator: cookie.optional_string("indicator")?,
-            })
-        }
-        None => None,
-    };
-    Ok(SourceSpec::Preset(PresetSpec {
-        preset: preset.named("preset")?,
-        client_id: preset.optional_string("clientId")?,
-        audience: preset.optional_string("audience")?,
-        scope: preset.optional_string("scope")?,
-        storage_key: preset.optional_string("storageKey")?,
-        authority: preset.optional_string("authority")?,
-        api_key: preset.optional_string("apiKey")?,
-        app_name: preset.optional_string("appName")?,
-        prefix: preset.optional_string("prefix")?,
-        bearer: preset.optional("bearer", from_name, NOT_A_NAME)?,
+    );
+    let cookie = preset.value.field("cookie").map(|_| CookieMode {
+        indicator: preset
+            .object("cookie", &["indicator"])
+            .optional_string("indicator"),
+    });
+    SourceSpec::Preset(PresetSpec {
+        preset: preset.named("preset", Preset::Cookie),
+        client_id: preset.optional_string("clientId"),
+        audience: preset.optional_string("audience"),
+        scope: preset.optional_string("scope"),
+        storage_key: preset.optional_string("storageKey"),
+        authority: preset.optional_string("authority"),
+        api_key: preset.optional_string("apiKey"),
+        app_name: preset.optional_string("appName"),
+        prefix: preset.optional_string("prefix"),
+        bearer: preset.optional("bearer", from_name, NOT_A_NAME),
         cookie,
-    }))
+    })
 }
 
 const NOT_A_NAME: &str = "is not one of the names it takes";
+const NOT_A_STRING: &str = "is not a string";
 
 fn from_name<T: Named>(value: &Json) -> Option<T> {
     value.as_str().and_then(T::from_name)
 }
 
-fn strings(value: &Json) -> Option<Vec<String>> {
-    value
-        .as_array()?
-        .iter()
-        .map(|item| item.as_str().map(str::to_owned))
-        .collect()
+fn string(value: &Json) -> Option<String> {
+    value.as_str().map(str::to_owned)
 }
 
-/// One object of the options, read field by field; every member it holds is a known field.
+fn strings(value: &Json) -> Option<Vec<String>> {
+    value.as_array()?.iter().map(string).collect()
+}
+
+/// Where a field is missing: reads on as an object with no members.
+static NOTHING: Json = Json::Object(Vec::new());
+
+/// One object of the options, read field by field. A wrong field is noted (the first one is
+/// the error returned) and reading goes on with a stand-in value, so that no error path has
+/// to drop a half-built `Options`: one such path per field cost kilobytes of Wasm (issue 15).
 struct Fields<'a> {
     value: &'a Json,
-    /// Where it is, for errors; empty at the top.
-    path: String,
+    /// The object holding this one, and this one's key there; `None` at the top.
+    name: Option<(&'a Fields<'a>, &'a str)>,
+    wrong: &'a Cell<Option<OptionsError>>,
 }
 
 impl<'a> Fields<'a> {
-    fn open(value: &'a Json, path: String, known: &[&str]) -> Result<Self, OptionsError> {
-        let Some(members) = value.as_object() else {
-            return Err(OptionsError {
-                field: if path.is_empty() {
-                    "options".to_owned()
-                } else {
-                    path
-                },
-                what: "is not an object",
-            });
+    fn top(value: &'a Json, wrong: &'a Cell<Option<OptionsError>>, known: &[&str]) -> Self {
+        let top = Self {
+            value,
+            name: None,
+            wrong,
         };
-        let fields = Self { value, path };
-        match members
-            .iter()
-            .find(|(key, _)| !known.contains(&key.as_str()))
-        {
-            Some((unknown, _)) => Err(fields.error(unknown, "is not a field the engine knows")),
-            None => Ok(fields),
+        top.check(known);
+        top
+    }
+
+    /// Notes a value that is not an object, or the first member that is not a known field.
+    fn check(&self, known: &[&str]) {
+        match self.value.as_object() {
+            None => self.note(None, "is not an object"),
+            Some(members) => {
+                if let Some((unknown, _)) = members
+                    .iter()
+                    .find(|(key, _)| !known.contains(&key.as_str()))
+                {
+                    self.note(Some(unknown), "is not a field the engine knows");
+                }
+            }
         }
     }
 
-    fn path(&self, key: &str) -> String {
-        let mut path = self.path.clone();
-        if !path.is_empty() {
-            path.push('.');
+    /// The dotted path of `key` in this object, or of this object itself.
+    fn path(&self, key: Option<&str>) -> String {
+        let mut path = match self.name {
+            Some((parent, name)) => parent.path(Some(name)),
+            None if key.is_none() => return "options".to_owned(),
+            None => String::new(),
+        };
+        if let Some(key) = key {
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(key);
         }
-        path.push_str(key);
         path
     }
 
-    fn error(&self, key: &str, what: &'static str) -> OptionsError {
-        OptionsError {
+    fn note(&self, key: Option<&str>, what: &'static str) {
+        let first = self.wrong.take().unwrap_or_else(|| OptionsError {
             field: self.path(key),
             what,
-        }
+        });
+        self.wrong.set(Some(first));
     }
 
-    /// A field that must be there (and not `null`), read by `read`.
-    fn read<T>(
-        &self,
-        key: &str,
-        read: impl FnOnce(&'a Json) -> Option<T>,
-        what: &'static str,
-    ) -> Result<T, OptionsError> {
-        let value = self
-            .value
-            .field(key)
-            .ok_or_else(|| self.error(key, "is missing"))?;
-        read(value).ok_or_else(|| self.error(key, what))
-    }
-
-    /// A field that may be absent or `null`.
+    /// A field that may be absent or `null`; noted as `what` when `read` refuses it.
     fn optional<T>(
         &self,
         key: &str,
         read: impl FnOnce(&'a Json) -> Option<T>,
         what: &'static str,
-    ) -> Result<Option<T>, OptionsError> {
-        self.value
-            .field(key)
-            .map(|value| read(value).ok_or_else(|| self.error(key, what)))
-            .transpose()
+    ) -> Option<T> {
+        let read = read(self.value.field(key)?);
+        if read.is_none() {
+            self.note(Some(key), what);
+        }
+        read
     }
 
-    fn object(&self, key: &str, known: &[&str]) -> Result<Fields<'a>, OptionsError> {
-        let value = self.read(key, Some, "")?;
-        Fields::open(value, self.path(key), known)
+    /// A field that must be there, and not `null`.
+    fn required<T>(
+        &self,
+        key: &str,
+        read: impl FnOnce(&'a Json) -> Option<T>,
+        what: &'static str,
+    ) -> Option<T> {
+        if self.value.field(key).is_none() {
+            self.note(Some(key), "is missing");
+        }
+        self.optional(key, read, what)
     }
 
-    fn string(&self, key: &str) -> Result<String, OptionsError> {
-        self.read(key, |value| value.as_str().map(str::to_owned), NOT_A_STRING)
+    fn object<'b>(&'b self, key: &'b str, known: &[&str]) -> Fields<'b> {
+        let object = Fields {
+            value: self.required(key, Some, "").unwrap_or(&NOTHING),
+            name: Some((self, key)),
+            wrong: self.wrong,
+        };
+        object.check(known);
+        object
     }
 
-    fn optional_string(&self, key: &str) -> Result<Option<String>, OptionsError> {
-        self.optional(key, |value| value.as_str().map(str::to_owned), NOT_A_STRING)
+    fn string(&self, key: &str) -> String {
+        self.required(key, string, NOT_A_STRING).unwrap_or_default()
     }
 
-    fn whole(&self, key: &str) -> Result<u32, OptionsError> {
-        self.read(
+    fn optional_string(&self, key: &str) -> Option<String> {
+        self.optional(key, string, NOT_A_STRING)
+    }
+
+    fn whole(&self, key: &str) -> u32 {
+        self.required(
             key,
             |value| {
                 value
@@ -396,19 +435,24 @@ impl<'a> Fields<'a> {
             },
             "is not a whole number from 0 to 4294967295",
         )
+        .unwrap_or_default()
     }
 
-    fn named<T: Named>(&self, key: &str) -> Result<T, OptionsError> {
-        self.read(key, from_name, NOT_A_NAME)
+    fn boolean(&self, key: &str) -> bool {
+        self.required(key, Json::as_bool, "is not true or false")
+            .unwrap_or_default()
+    }
+
+    /// `stand_in` stands for a wrong name while reading goes on; it is never returned.
+    fn named<T: Named>(&self, key: &str, stand_in: T) -> T {
+        self.required(key, from_name, NOT_A_NAME)
+            .unwrap_or(stand_in)
     }
 }
-
-const NOT_A_STRING: &str = "is not a string";
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::presets::Preset;
     use crate::core::source::TokenKind;
     use serde_json::{Value, json};
 
@@ -547,6 +591,26 @@ mod tests {
         );
         assert_eq!(
             refused(source(json!("callback"))),
+            ("legacy.source".into(), "is not an object")
+        );
+    }
+
+    #[test]
+    fn a_source_reads_on_its_own() {
+        let source = |text: &str| SourceSpec::from_json(&Json::parse(text).unwrap());
+        assert_eq!(
+            source(r#"{"callback":{"hasClear":false}}"#),
+            Ok(SourceSpec::Callback { has_clear: false })
+        );
+        assert_eq!(
+            refused(source(r#"{"callback":{"hasClear":1}}"#)),
+            (
+                "legacy.source.callback.hasClear".into(),
+                "is not true or false"
+            )
+        );
+        assert_eq!(
+            refused(source("[]")),
             ("legacy.source".into(), "is not an object")
         );
     }
