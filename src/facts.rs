@@ -19,6 +19,7 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use crate::core::event::Warning;
+use crate::core::json::Named;
 use crate::core::keys;
 use crate::core::options::SourceSpec;
 use crate::core::outcome::{DeferReason, RejectReason};
@@ -198,17 +199,10 @@ fn union(name: &str, doc: &str, codes: &[&str]) -> String {
 const HEADER: &str = "// Generated from the Rust definitions (src/facts.rs) by `cargo test --test facts`: do not edit.\n";
 
 fn statuses() -> Vec<String> {
-    [
-        Status::Pending,
-        Status::Deferred,
-        Status::Rejected,
-        Status::Saved,
-        Status::Done,
-        Status::None,
-    ]
-    .iter()
-    .map(|status| json(status).trim_matches('"').to_owned())
-    .collect()
+    Status::ALL
+        .iter()
+        .map(|status| status.name().to_owned())
+        .collect()
 }
 
 /// `pkg/src/facts.js`.

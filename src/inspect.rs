@@ -4,38 +4,32 @@
 //! would and judges it with the same pre-check, then reports kinds, formats, expiries and the
 //! entries cleanup would remove. Never a token value.
 
-use serde::Serialize;
-
 use crate::core::choice::{Choice, Expectations, choose};
+use crate::core::json::Json;
 use crate::core::options::{Options, SourceSpec};
 use crate::core::source::{LegacySession, Unreadable};
 use crate::engine::device::{Clock, LegacyMedia, Storage};
 use crate::engine::legacy;
 
-/// The answer, serialised to the object `pkg/index.d.ts` documents as `Inspection`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// The answer, written as the object `pkg/index.d.ts` documents as `Inspection`
+/// ([`Inspection::to_json`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Inspection {
     pub found: bool,
     /// The medium (`localStorage`, `cookie`, `callback`) or the preset's name.
     pub source: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub preset: Option<&'static str>,
     pub tokens: Vec<TokenReport>,
     pub entries: Vec<EntryReport>,
     /// The credential `migrateSession` would send: a token kind, or `cookie`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credential: Option<&'static str>,
     /// Why nothing would be sent (`expired`, `wrong_issuer`, `wrong_audience`, `dpop_bound`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub refused: Option<&'static str>,
     /// Why a value that was there did not yield a session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unreadable: Option<&'static str>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TokenReport {
     pub kind: &'static str,
     pub format: &'static str,
@@ -45,11 +39,41 @@ pub struct TokenReport {
     pub expired: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EntryReport {
     pub storage: &'static str,
     pub key: String,
+}
+
+impl Inspection {
+    /// camelCase fields; `preset`, `credential`, `refused`, `unreadable` left out when `None`,
+    /// a token's `expiresAt` written as `null`.
+    pub fn to_json(&self) -> Json {
+        let tokens = self.tokens.iter().map(|token| {
+            Json::object([
+                ("kind", Json::from(token.kind)),
+                ("format", Json::from(token.format)),
+                ("expiresAt", Json::from(token.expires_at)),
+                ("expired", Json::from(token.expired)),
+            ])
+        });
+        let entries = self.entries.iter().map(|entry| {
+            Json::object([
+                ("storage", Json::from(entry.storage)),
+                ("key", Json::from(entry.key.as_str())),
+            ])
+        });
+        Json::object([
+            ("found", Json::from(self.found)),
+            ("source", Json::from(self.source)),
+        ])
+        .with_some("preset", self.preset)
+        .with("tokens", Json::Array(tokens.collect()))
+        .with("entries", Json::Array(entries.collect()))
+        .with_some("credential", self.credential)
+        .with_some("refused", self.refused)
+        .with_some("unreadable", self.unreadable)
+    }
 }
 
 /// Builds the answer from what reading found.
@@ -143,7 +167,11 @@ mod tests {
     use super::*;
     use crate::core::presets::{Preset, PresetSpec, fixtures::*, parse};
     use crate::core::source::TokenKind;
-    use serde_json::json;
+    use serde_json::{Value, json};
+
+    fn written(answer: &Inspection) -> Value {
+        serde_json::from_str(&answer.to_json().to_text()).unwrap()
+    }
 
     fn expect(bearer: TokenKind) -> Expectations<'static> {
         Expectations {
@@ -176,7 +204,7 @@ mod tests {
             None,
             &expect(TokenKind::AccessToken),
         );
-        let serialised = serde_json::to_value(&answer).unwrap();
+        let serialised = written(&answer);
         assert_eq!(
             serialised,
             json!({"found": true, "source": "oidc-client-ts", "preset": "oidc-client-ts",
@@ -222,7 +250,7 @@ mod tests {
             &expect(TokenKind::AccessToken),
         );
         assert_eq!(
-            serde_json::to_value(&answer).unwrap(),
+            written(&answer),
             json!({"found": false, "source": "msal", "tokens": [], "entries": [],
                 "unreadable": "not_decryptable"})
         );

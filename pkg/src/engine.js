@@ -5,7 +5,7 @@ let loading;
 
 /**
  * @param {string} [wasmURL] where the .wasm is served, when not beside the glue (default)
- * @returns {Promise<{ migrate(options: object, hooks: object): Promise<object> }>}
+ * @returns {Promise<{ migrate(options: object, hooks: object): Promise<object>, inspect(options: object, hooks: object): Promise<object> }>}
  */
 export function loadEngine(wasmURL) {
   loading ??= import("../dist/wasm/authgear_migrate.js")
@@ -13,7 +13,12 @@ export function loadEngine(wasmURL) {
       // Fetches authgear_migrate_bg.wasm (beside the glue unless told otherwise); compiles
       // while streaming when the server sends `application/wasm`.
       await glue.default(wasmURL === undefined ? undefined : { module_or_path: wasmURL });
-      return glue;
+      // The normalised options cross as JSON text (plain data: strings, numbers, booleans,
+      // null), read by the engine's one JSON reader; the hooks stay JS values.
+      return {
+        migrate: (options, hooks) => glue.migrate(JSON.stringify(options), hooks),
+        inspect: (options, hooks) => glue.inspect(JSON.stringify(options), hooks),
+      };
     })
     .catch((error) => {
       loading = undefined;

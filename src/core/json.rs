@@ -201,6 +201,32 @@ impl Json {
         Some(target)
     }
 
+    /// A number written as a whole number (`-?[0-9]+`), as a typed integer field reads it:
+    /// `None` for `1.5`, `1e3`, a non-number, or one outside `i64`.
+    pub fn as_integer(&self) -> Option<i64> {
+        match self {
+            Self::Number(text) if !text.contains(['.', 'e', 'E']) => text.parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// The object with `key: value` appended: an object written field by field, its keys
+    /// the caller's own and distinct. Does nothing to a non-object.
+    pub fn with(mut self, key: &str, value: impl Into<Json>) -> Self {
+        if let Self::Object(members) = &mut self {
+            members.push((key.to_owned(), value.into()));
+        }
+        self
+    }
+
+    /// [`with`](Self::with), leaving the field out for `None`: how an optional field is omitted.
+    pub fn with_some(self, key: &str, value: Option<impl Into<Json>>) -> Self {
+        match value {
+            Some(value) => self.with(key, value),
+            None => self,
+        }
+    }
+
     /// Sets `key` of an object, in place of its value if present (every occurrence but the
     /// first is dropped) or at the end. Does nothing to a non-object.
     pub fn set(&mut self, key: &str, value: Json) {
@@ -794,6 +820,32 @@ mod tests {
             value.to_text(),
             r#"{"a":[{"b":"new"},"c"],"x/y":2,"m~n":3,"":4,"d":5,"d":null}"#
         );
+    }
+
+    #[test]
+    fn integers_are_written_whole() {
+        for (text, integer) in [
+            ("0", Some(0)),
+            ("-12", Some(-12)),
+            ("9223372036854775807", Some(i64::MAX)),
+            ("9223372036854775808", None),
+            ("1.0", None),
+            ("1e3", None),
+            ("\"1\"", None),
+        ] {
+            assert_eq!(parse(text).as_integer(), integer, "{text}");
+        }
+    }
+
+    #[test]
+    fn objects_are_built_field_by_field() {
+        let value = Json::object([("a", Json::from(1_u32))])
+            .with("b", "x")
+            .with_some("c", None::<bool>)
+            .with_some("d", Some(true))
+            .with("e", None::<i64>);
+        assert_eq!(value.to_text(), r#"{"a":1,"b":"x","d":true,"e":null}"#);
+        assert_eq!(Json::Null.with("a", true), Json::Null);
     }
 
     #[test]

@@ -1,13 +1,12 @@
 //! What `migrateSession` answers, with stable reason codes the app can branch on.
 
-use serde::{Serialize, Serializer};
-
 use crate::core::choice::LocalRefusal;
+use crate::core::json::Json;
 use crate::core::source::TokenKind;
 
-/// The result of one `migrateSession` call. Serialises to the JS outcome object.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "status", rename_all = "kebab-case")]
+/// The result of one `migrateSession` call, written as the JS outcome object
+/// ([`Outcome::to_json`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
     /// The Authgear session is saved where the SDK reads it; the app's next `configure()` is
     /// signed in. `storage` names where: `localStorage`, or the adapter's name.
@@ -22,13 +21,11 @@ pub enum Outcome {
     /// The legacy credential will not be exchanged; the legacy session is left as it was.
     Rejected {
         reason: RejectReason,
-        #[serde(skip_serializing_if = "Option::is_none")]
         description: Option<String>,
     },
     /// `dryRun`: this credential would be sent. Nothing was sent or written.
     DryRun { credential: Credential },
     /// Not now. Nothing was lost; a call at or after `retryAt` tries again.
-    #[serde(rename_all = "camelCase")]
     Deferred {
         reason: DeferReason,
         /// Unix milliseconds.
@@ -53,6 +50,31 @@ impl Outcome {
             Self::Rejected { reason, .. } => Some(reason.as_str()),
             Self::Deferred { reason, .. } => Some(reason.as_str()),
             _ => None,
+        }
+    }
+
+    /// The outcome object: `status`, then the fields in camelCase, a `None` left out.
+    pub fn to_json(&self) -> Json {
+        let outcome = Json::object([("status", Json::from(self.status()))]);
+        match self {
+            Self::Migrated {
+                credential,
+                storage,
+            } => outcome
+                .with("credential", credential.as_str())
+                .with("storage", storage.as_str()),
+            Self::AlreadyMigrated { storage } => outcome.with("storage", storage.as_str()),
+            Self::NoLegacySession => outcome,
+            Self::Rejected {
+                reason,
+                description,
+            } => outcome
+                .with("reason", reason.as_str())
+                .with_some("description", description.as_deref()),
+            Self::DryRun { credential } => outcome.with("credential", credential.as_str()),
+            Self::Deferred { reason, retry_at } => outcome
+                .with("reason", reason.as_str())
+                .with("retryAt", *retry_at),
         }
     }
 }
@@ -85,12 +107,6 @@ impl Credential {
     }
 }
 
-impl Serialize for Credential {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
 macro_rules! reason_codes {
     ($(#[$meta:meta])* $name:ident { $($(#[$doc:meta])* $variant:ident = $code:literal,)+ }) => {
         $(#[$meta])*
@@ -114,12 +130,6 @@ macro_rules! reason_codes {
                     $($code => Some(Self::$variant),)+
                     _ => None,
                 }
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
             }
         }
     };
@@ -191,7 +201,7 @@ reason_codes! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     #[test]
     fn outcomes_serialise_as_the_js_api_documents() {
@@ -221,6 +231,14 @@ mod tests {
                 json!({"status": "rejected", "reason": "user_not_found"}),
             ),
             (
+                Outcome::Rejected {
+                    reason: RejectReason::IssuerMismatch,
+                    description: Some("a \"quoted\" word".into()),
+                },
+                json!({"status": "rejected", "reason": "issuer_mismatch",
+                    "description": "a \"quoted\" word"}),
+            ),
+            (
                 Outcome::DryRun {
                     credential: Credential::Token(TokenKind::IdToken),
                 },
@@ -235,7 +253,10 @@ mod tests {
             ),
         ];
         for (outcome, expected) in cases {
-            assert_eq!(serde_json::to_value(&outcome).unwrap(), expected);
+            let text = outcome.to_json().to_text();
+            assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), expected);
+            // Written in the order of the JS API's documentation: the tag first.
+            assert!(text.starts_with(r#"{"status":"#), "{text}");
         }
     }
 }

@@ -5,16 +5,13 @@
 //! [`LegacySession`] that also lists the entries that make it up, so that cleanup removes
 //! exactly those and nothing else.
 
-use serde::{Deserialize, Serialize};
-
 use crate::core::json::{Json, Named, write_string};
 use crate::core::options::Pointers;
 use crate::core::token::{TokenFacts, inspect};
 use crate::wire::SubjectTokenType;
 
 /// A storage area the edge can read and write.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Area {
     LocalStorage,
     SessionStorage,
@@ -23,7 +20,6 @@ pub enum Area {
     Adapter,
     /// A record of an IndexedDB object store, read by the presets that need one (Firebase's
     /// `firebaseLocalStorageDb`): the key is the record's key, the value its JSON text.
-    #[serde(rename = "indexedDB")]
     IndexedDb,
 }
 
@@ -89,8 +85,7 @@ impl std::fmt::Debug for Entry {
 }
 
 /// The three token kinds a legacy SDK keeps.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TokenKind {
     AccessToken,
     RefreshToken,

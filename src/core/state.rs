@@ -7,34 +7,29 @@
 //! The wrapper's fast path (`pkg/src/gate.js`) reads `v`, `status` and `notBefore` of this
 //! record without loading the engine; they keep their meaning across versions.
 
-use serde::{Deserialize, Serialize};
-
+use crate::core::json::{Json, Named};
 use crate::core::outcome::{Credential, DeferReason, RejectReason};
 use crate::core::retry::Backoff;
 use crate::core::source::Area;
 
 pub const VERSION: u8 = 1;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// Stored as JSON: `{"v", "status", "attempt"?, "failures", "notBefore"?, "reason"?,
+/// "configuration"?, "updatedAt"}`, in that order, an absent field left out.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StateRecord {
     pub v: u8,
     pub status: Status,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempt: Option<Attempt>,
     /// Consecutive calls that ended `deferred`.
-    #[serde(default)]
     pub failures: u32,
     /// Unix ms before which the device does not ask again.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_before: Option<i64>,
     /// The last reject or defer reason code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// With a rejection for the app's configuration (`issuer_mismatch`): the configuration it
     /// was judged under (`validate::issuer_configuration`). It holds, for any credential, until
     /// that configuration changes or `not_before` passes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub configuration: Option<String>,
     pub updated_at: i64,
 }
@@ -44,8 +39,7 @@ pub struct StateRecord {
 /// while a device does not create an unusable Authgear session on every start meanwhile.
 pub const CONFIGURATION_RECHECK_MS: i64 = 24 * 60 * 60 * 1000;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
     /// An attempt is recorded; its answer may not have arrived.
     Pending,
@@ -61,24 +55,43 @@ pub enum Status {
     None,
 }
 
+impl Named for Status {
+    const ALL: &'static [Self] = &[
+        Self::Pending,
+        Self::Deferred,
+        Self::Rejected,
+        Self::Saved,
+        Self::Done,
+        Self::None,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Deferred => "deferred",
+            Self::Rejected => "rejected",
+            Self::Saved => "saved",
+            Self::Done => "done",
+            Self::None => "none",
+        }
+    }
+}
+
 /// One place a source reads first, for the wrapper's fast path (generated into
 /// `pkg/src/facts.js`): while every place of the probe is empty, the answer is "no legacy
 /// session", and the engine need not load.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Probe {
     pub area: Area,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefix: Option<String>,
     /// Any key containing this (MSAL's caches before 2.35, keyed by account first).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contains: Option<String>,
 }
 
 /// One exchange attempt. A retry of the same credential reuses the key.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// Stored as `{"key", "startedAt", "credential", "fingerprint", "sends"}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attempt {
     pub key: String,
     pub started_at: i64,
@@ -87,8 +100,27 @@ pub struct Attempt {
     /// sits beside this record in the same storage.
     pub fingerprint: String,
     /// Sends made under this key, in every page load.
-    #[serde(default)]
     pub sends: u32,
+}
+
+/// A count that reads as 0 when absent; `None` when it is there and not a `u32`.
+fn count(record: &Json, key: &str) -> Option<u32> {
+    match record.get(key) {
+        None => Some(0),
+        Some(value) => u32::try_from(value.as_integer()?).ok(),
+    }
+}
+
+/// An optional field: `Some(None)` when absent or `null`, `None` when it does not read.
+fn optional<T>(
+    record: &Json,
+    key: &str,
+    read: impl FnOnce(&Json) -> Option<T>,
+) -> Option<Option<T>> {
+    match record.field(key) {
+        None => Some(None),
+        Some(value) => read(value).map(Some),
+    }
 }
 
 /// What to do before touching the legacy session, given the record and whether an Authgear
@@ -118,14 +150,59 @@ pub fn fingerprint(credential: &str) -> String {
 impl StateRecord {
     /// Reads a stored record. Anything unreadable (another version, corruption) counts as none:
     /// the worst case is one more exchange, which the endpoint's idempotency cache absorbs.
+    /// Fields are read as serde read them before (records written then still read): unknown
+    /// fields ignored, `failures` and `sends` 0 when absent, every field present of its type.
     pub fn parse(stored: &str) -> Option<Self> {
-        serde_json::from_str::<Self>(stored)
-            .ok()
-            .filter(|record| record.v == VERSION)
+        let record = Json::parse(stored).ok()?;
+        let attempt = match record.field("attempt") {
+            Some(attempt) => Some(Attempt {
+                key: attempt.str("key")?.to_owned(),
+                started_at: attempt.get("startedAt")?.as_integer()?,
+                credential: attempt.str("credential")?.to_owned(),
+                fingerprint: attempt.str("fingerprint")?.to_owned(),
+                sends: count(attempt, "sends")?,
+            }),
+            None => None,
+        };
+        let parsed = Self {
+            v: u8::try_from(record.get("v")?.as_integer()?).ok()?,
+            status: Status::from_name(record.str("status")?)?,
+            attempt,
+            failures: count(&record, "failures")?,
+            not_before: optional(&record, "notBefore", Json::as_integer)?,
+            reason: optional(&record, "reason", |reason| {
+                reason.as_str().map(str::to_owned)
+            })?,
+            configuration: optional(&record, "configuration", |text| {
+                text.as_str().map(str::to_owned)
+            })?,
+            updated_at: record.get("updatedAt")?.as_integer()?,
+        };
+        (parsed.v == VERSION).then_some(parsed)
     }
 
+    /// The stored text.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        let attempt = self.attempt.as_ref().map(|attempt| {
+            Json::object([
+                ("key", Json::from(attempt.key.as_str())),
+                ("startedAt", Json::from(attempt.started_at)),
+                ("credential", Json::from(attempt.credential.as_str())),
+                ("fingerprint", Json::from(attempt.fingerprint.as_str())),
+                ("sends", Json::from(attempt.sends)),
+            ])
+        });
+        Json::object([
+            ("v", Json::from(u32::from(self.v))),
+            ("status", Json::from(self.status.name())),
+        ])
+        .with_some("attempt", attempt)
+        .with("failures", self.failures)
+        .with_some("notBefore", self.not_before)
+        .with_some("reason", self.reason.as_deref())
+        .with_some("configuration", self.configuration.as_deref())
+        .with("updatedAt", self.updated_at)
+        .to_text()
     }
 
     fn new(status: Status, now: i64) -> Self {
@@ -469,6 +546,53 @@ mod tests {
             later,
         );
         assert_eq!(other.attempt.unwrap().key, "key-2");
+    }
+
+    #[test]
+    fn records_written_by_the_serde_version_still_read() {
+        let deferred = r#"{"v":1,"status":"deferred","attempt":{"key":"key-1","startedAt":100,"credential":"access_token","fingerprint":"af63dc4c8601ec8c","sends":2},"failures":1,"notBefore":30200,"reason":"timeout","updatedAt":200}"#;
+        let record = StateRecord::parse(deferred).unwrap();
+        assert_eq!(
+            record,
+            StateRecord {
+                v: 1,
+                status: Status::Deferred,
+                attempt: Some(Attempt {
+                    key: "key-1".into(),
+                    started_at: 100,
+                    credential: "access_token".into(),
+                    fingerprint: "af63dc4c8601ec8c".into(),
+                    sends: 2,
+                }),
+                failures: 1,
+                not_before: Some(30_200),
+                reason: Some("timeout".into()),
+                configuration: None,
+                updated_at: 200,
+            }
+        );
+        assert_eq!(record.to_json(), deferred);
+        let rejected = r#"{"v":1,"status":"rejected","attempt":{"key":"k","startedAt":1,"credential":"cookie","fingerprint":"f","sends":1},"failures":0,"notBefore":86400010,"reason":"issuer_mismatch","configuration":"c1","updatedAt":10}"#;
+        assert_eq!(StateRecord::parse(rejected).unwrap().to_json(), rejected);
+        // Before `sends` and `failures` were kept; `null` for what is optional.
+        let older = r#"{"v":1,"status":"pending","attempt":{"key":"k","startedAt":1,"credential":"id_token","fingerprint":"f"},"notBefore":null,"updatedAt":1,"extra":true}"#;
+        let record = StateRecord::parse(older).unwrap();
+        assert_eq!((record.failures, record.attempt.unwrap().sends), (0, 0));
+        assert_eq!(record.not_before, None);
+        for unreadable in [
+            r#"{"v":1,"status":"paused","updatedAt":1}"#,
+            r#"{"v":1,"status":"done"}"#,
+            r#"{"v":1,"status":"done","updatedAt":1.5}"#,
+            r#"{"v":1,"status":"done","updatedAt":1,"failures":-1}"#,
+            r#"{"v":1,"status":"done","updatedAt":1,"failures":null}"#,
+            r#"{"v":1,"status":"done","updatedAt":1,"reason":5}"#,
+            r#"{"v":1,"status":"done","updatedAt":1,"attempt":{"key":"k"}}"#,
+            r#"{"v":"1","status":"done","updatedAt":1}"#,
+            r#"{"v":257,"status":"done","updatedAt":1}"#,
+            "[]",
+        ] {
+            assert_eq!(StateRecord::parse(unreadable), None, "{unreadable}");
+        }
     }
 
     #[test]

@@ -119,8 +119,10 @@ impl LegacyMedia for WebDevice {
             .and_then(|window| window.document())
             .and_then(|document| document.dyn_into::<web_sys::HtmlDocument>().ok());
         if let Some(document) = document {
-            let expiry = crate::core::cookie::expire(name, "/");
-            let _ = document.set_cookie(&format!("{expiry}; Domain={domain}"));
+            let mut cookie = crate::core::cookie::expire(name, "/");
+            cookie.push_str("; Domain=");
+            cookie.push_str(domain);
+            let _ = document.set_cookie(&cookie);
         }
     }
 

@@ -5,10 +5,10 @@
 //! cannot hold it for longer than the lease. Without storage at all there is nothing to share
 //! with another tab, and the engine runs unlocked.
 
-use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use crate::core::json::Json;
 use crate::core::source::Area;
 use crate::engine::device::LockTimeout;
 use crate::web::clock::{Timer, now_ms, sleep};
@@ -86,11 +86,28 @@ async fn acquire_web_lock(
     })
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// Stored as `{"owner", "expiresAt"}`.
 struct Lease {
     owner: String,
     expires_at: i64,
+}
+
+impl Lease {
+    fn parse(stored: &str) -> Option<Self> {
+        let lease = Json::parse(stored).ok()?;
+        Some(Self {
+            owner: lease.str("owner")?.to_owned(),
+            expires_at: lease.get("expiresAt")?.as_integer()?,
+        })
+    }
+
+    fn to_json(&self) -> String {
+        Json::object([
+            ("owner", Json::from(self.owner.as_str())),
+            ("expiresAt", Json::from(self.expires_at)),
+        ])
+        .to_text()
+    }
 }
 
 async fn acquire_lease(name: &str, wait_ms: u64, lease_ms: u64) -> Result<LockGuard, LockTimeout> {
@@ -109,10 +126,7 @@ async fn acquire_lease(name: &str, wait_ms: u64, lease_ms: u64) -> Result<LockGu
                 owner: owner.clone(),
                 expires_at: now.saturating_add(i64::try_from(lease_ms).unwrap_or(i64::MAX)),
             };
-            if store
-                .set(name, &serde_json::to_string(&lease).unwrap_or_default())
-                .is_err()
-            {
+            if store.set(name, &lease.to_json()).is_err() {
                 return Ok(LockGuard {
                     held: Held::Nothing,
                     mechanism: "none",
@@ -136,8 +150,7 @@ async fn acquire_lease(name: &str, wait_ms: u64, lease_ms: u64) -> Result<LockGu
 }
 
 fn read_lease(store: &WebArea, name: &str) -> Option<Lease> {
-    let stored = store.get(name).ok()??;
-    serde_json::from_str(&stored).ok()
+    Lease::parse(&store.get(name).ok()??)
 }
 
 impl Drop for LockGuard {

@@ -1,9 +1,9 @@
 //! Hands events to the app's `onEvent`, stamped with the time since the call began.
 
-use serde::Serialize;
 use wasm_bindgen::JsValue;
 
 use crate::core::event::Event;
+use crate::core::json::Json;
 
 pub struct Reporter {
     hook: Option<js_sys::Function>,
@@ -20,23 +20,20 @@ impl Reporter {
 
     pub fn emit(&self, event: &Event) {
         let Some(hook) = &self.hook else { return };
-        // One serialiser for every value out: JSON text, parsed by the browser.
-        let Ok(value) = to_js(event) else {
+        // Whole milliseconds: the one float here becomes an integer, never float text.
+        let elapsed = (now() - self.started).max(0.0).round() as i64;
+        let Ok(value) = to_js(&event.to_json().with("elapsedMs", elapsed)) else {
             return;
         };
-        let elapsed = (now() - self.started).max(0.0).round();
-        let _ = js_sys::Reflect::set(&value, &"elapsedMs".into(), &JsValue::from_f64(elapsed));
         // An app's listener that throws must not change the migration.
         let _ = hook.call1(&JsValue::NULL, &value);
     }
 }
 
-/// `value` as a JS value: serde_json's text, parsed by the browser's `JSON.parse`, so that the
-/// Wasm carries one serialiser (serde_json's) rather than serde-wasm-bindgen's as well.
-pub fn to_js(value: &impl Serialize) -> Result<JsValue, JsValue> {
-    let text =
-        serde_json::to_string(value).map_err(|error| JsValue::from_str(&error.to_string()))?;
-    js_sys::JSON::parse(&text)
+/// `value` as a JS value: its JSON text, parsed by the browser's `JSON.parse`, so that the Wasm
+/// carries one writer (`core::json`) for every value out.
+pub fn to_js(value: &Json) -> Result<JsValue, JsValue> {
+    js_sys::JSON::parse(&value.to_text())
 }
 
 /// Milliseconds on the monotonic clock.
