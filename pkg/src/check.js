@@ -1,23 +1,30 @@
-// The checks options.js and presets.js share, and the one wording of a bad option:
-// `options.<option> must be <expected>; got <what was given>`.
+// The checks options.js and presets.js share. A bad option throws ERR_INVALID_OPTION naming it
+// on the spot; the sentence saying what was expected is worded by messages.js, loaded only
+// then, so the fast path carries every check but none of the wording.
 
 import { MigrateError } from "./errors.js";
 
-/** Throws ERR_INVALID_OPTION for `option`: "options.<option> <says>". */
-export function fail(option, says) {
-  throw new MigrateError(MigrateError.ERR_INVALID_OPTION, `options.${option} ${says}`, { option });
+/** Why each refusal was made: its rule, the value given, the rule's detail. */
+const refusals = new WeakMap();
+
+/** Throws ERR_INVALID_OPTION for `option`, refused by `rule` of messages.js. */
+export function invalid(option, rule, got, detail) {
+  const error = new MigrateError(MigrateError.ERR_INVALID_OPTION, `options.${option} is not valid`, { option });
+  refusals.set(error, [rule, got, detail]);
+  throw error;
 }
 
-export function invalid(option, expected, got) {
-  fail(option, `must be ${expected}; got ${describe(got)}`);
-}
-
-function describe(value) {
-  if (typeof value === "string") return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
-  if (typeof value === "function") return "a function";
-  if (Array.isArray(value)) return "an array";
-  if (value === undefined) return "nothing";
-  return value === null || typeof value !== "object" ? String(value) : "an object";
+/** `error` with the message that says what was expected, when it is a refusal; else itself. */
+export async function worded(error) {
+  const refusal = refusals.get(error);
+  if (!refusal) return error;
+  try {
+    const { says } = await import("./messages.js");
+    return new MigrateError(error.code, `options.${error.option} ${says(...refusal)}`, { option: error.option });
+  } catch {
+    // The wording could not load: the code and the option still say what is wrong.
+    return error;
+  }
 }
 
 export function isPlainObject(value) {
@@ -26,35 +33,35 @@ export function isPlainObject(value) {
 
 /** `value` is an object holding only `names`; `option` is "" at the top. */
 export function object(value, option, names) {
-  if (!isPlainObject(value)) invalid(option || "options", "an object", value);
+  if (!isPlainObject(value)) invalid(option || "options", "object", value);
   for (const name of Object.keys(value)) {
-    if (!names.includes(name)) fail(option ? `${option}.${name}` : name, `is not an option (known: ${names.join(", ")})`);
+    if (!names.includes(name)) invalid(option ? `${option}.${name}` : name, "unknown", name, names);
   }
 }
 
 /** The checks below answer `fallback` for a value left out, where one is given. */
 export function text(value, option, fallback) {
   if (value === undefined && fallback !== undefined) return fallback;
-  if (typeof value !== "string" || value.trim() === "") invalid(option, "a non-empty string", value);
+  if (typeof value !== "string" || value.trim() === "") invalid(option, "text", value);
   return value;
 }
 
 export function oneOf(value, option, allowed, fallback) {
   if (value === undefined && fallback !== undefined) return fallback;
-  if (!allowed.includes(value)) invalid(option, `one of ${allowed.map((name) => JSON.stringify(name)).join(", ")}`, value);
+  if (!allowed.includes(value)) invalid(option, "oneOf", value, allowed);
   return value;
 }
 
-/** Absent, or of `type` (`typeof`). */
-export function optional(value, option, type, expected) {
-  if (value !== undefined && typeof value !== type) invalid(option, expected, value);
+/** Absent, or of `type` (`typeof`); refused by `rule` (default: the type's). */
+export function optional(value, option, type, rule = type) {
+  if (value !== undefined && typeof value !== type) invalid(option, rule, value);
   return value;
 }
 
-/** None of `names` is given on `legacy`, `when` (the reason, for the message). */
-export function absent(legacy, names, when) {
+/** None of `names` is given on `legacy`, refused by `rule`. */
+export function absent(legacy, names, rule) {
   for (const name of names) {
-    if (legacy[name] !== undefined) invalid(`legacy.${name}`, `absent ${when}`, legacy[name]);
+    if (legacy[name] !== undefined) invalid(`legacy.${name}`, rule, legacy[name]);
   }
 }
 

@@ -18,7 +18,7 @@ export async function inspectLegacySession(options) {
   if (typeof window === "undefined" || typeof localStorage === "undefined") {
     throw new MigrateError(MigrateError.ERR_NOT_IN_BROWSER, "inspectLegacySession() runs in the browser, where the legacy session is");
   }
-  const { engine: normalized, hooks, wasmURL } = normalizeOptions(options);
+  const { engine: normalized, hooks, wasmURL } = await normalizeOptions(options);
   const engine = await loadEngine(wasmURL);
   try {
     return await engine.inspect(normalized, hooks);

@@ -17,7 +17,7 @@ export async function migrateSession(options) {
       "migrateSession() runs in the browser: call it from client code (a client component's effect, not server rendering)",
     );
   }
-  const { engine: normalized, hooks, rollout, wasmURL } = normalizeOptions(options);
+  const { engine: normalized, hooks, rollout, wasmURL } = await normalizeOptions(options);
   const started = performance.now();
   const skipped = await rolloutOutcome(rollout, normalized.keys);
   if (skipped) return report(hooks, skipped, started);

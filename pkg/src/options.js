@@ -3,7 +3,7 @@
 
 import { capacitorAuthgear, capacitorStorage, capacitorUndetermined } from "./adapters/capacitor.js";
 import { reactNativeStorage } from "./adapters/react-native.js";
-import { absent, fail, invalid, isPlainObject, object, oneOf, optional, parseURL, text } from "./check.js";
+import { absent, invalid, isPlainObject, object, oneOf, optional, parseURL, text, worded } from "./check.js";
 import { MigrateError } from "./errors.js";
 import { keysFor } from "./keys.js";
 import { PRESET_OPTIONS, normalizePreset } from "./presets.js";
@@ -12,22 +12,30 @@ const TOKEN_KINDS = ["accessToken", "refreshToken", "idToken"];
 
 /**
  * @param {import("../index.js").MigrateOptions} options
- * @returns {{ engine: object, hooks: { read?: Function, clear?: Function, write?: Function, onEvent?: Function, authgearStore?: object, legacyStore?: object }, rollout: { enabled: boolean | Function, sample: number }, wasmURL?: string }}
+ * @returns {Promise<{ engine: object, hooks: { read?: Function, clear?: Function, write?: Function, onEvent?: Function, authgearStore?: object, legacyStore?: object }, rollout: { enabled: boolean | Function, sample: number }, wasmURL?: string }>}
  */
-export function normalizeOptions(options) {
+export async function normalizeOptions(options) {
+  try {
+    return normalize(options);
+  } catch (error) {
+    throw await worded(error);
+  }
+}
+
+function normalize(options) {
   object(options, "", ["authgear", "exchange", "legacy", "cleanup", "clockTolerance", "dryRun", "enabled", "sample", "wasmURL", "onEvent", "debug"]);
   const { authgear, authgearStore } = normalizeAuthgear(options.authgear);
   const exchange = normalizeExchange(options.exchange);
   const { legacy, read, clear, write, legacyStore } = normalizeLegacy(options.legacy);
   const cleanup = oneOf(options.cleanup, "cleanup", ["remove", "keep"], "remove");
   const clockTolerance = integer(options.clockTolerance, "clockTolerance", 0, 3600, 60);
-  const onEvent = optional(options.onEvent, "onEvent", "function", "a function");
-  const debug = optional(options.debug, "debug", "boolean", "true or false");
-  const dryRun = optional(options.dryRun, "dryRun", "boolean", "true or false") === true;
+  const onEvent = optional(options.onEvent, "onEvent", "function");
+  const debug = optional(options.debug, "debug", "boolean");
+  const dryRun = optional(options.dryRun, "dryRun", "boolean") === true;
   const { enabled = true } = options;
   const sample = options.sample ?? 1;
-  if (typeof enabled !== "boolean") optional(enabled, "enabled", "function", "true, false, or a function returning (a promise of) one");
-  if (!(sample >= 0 && sample <= 1) || typeof sample !== "number") invalid("sample", "a number from 0 to 1", options.sample);
+  if (typeof enabled !== "boolean") optional(enabled, "enabled", "function", "enabled");
+  if (!(sample >= 0 && sample <= 1) || typeof sample !== "number") invalid("sample", "sample", options.sample);
   return {
     engine: { authgear, exchange, legacy, cleanup, clockToleranceSeconds: clockTolerance, dryRun, keys: keysFor(authgear.name) },
     rollout: { enabled, sample },
@@ -40,10 +48,7 @@ function normalizeAuthgear(authgear) {
   object(authgear, "authgear", ["endpoint", "clientID", "name", "storage", "issuer", "sessionType"]);
   // Checked first: nothing else of the options may touch the device for an app that cannot be migrated.
   if (oneOf(authgear.sessionType, "authgear.sessionType", ["refresh_token", "cookie"], "refresh_token") === "cookie") {
-    fail(
-      "authgear.sessionType",
-      'is "cookie": an Authgear cookie session lives in an HttpOnly cookie only Authgear\'s own sign-in sets, and cannot be created from an exchange; use sessionType "refresh_token" in the Authgear SDK (and here), or keep the legacy sign-in until the user signs in with Authgear',
-    );
+    invalid("authgear.sessionType", "cookieSession", "cookie");
   }
   const endpoint = origin(authgear.endpoint, "authgear.endpoint");
   return {
@@ -66,7 +71,7 @@ function normalizeAuthgear(authgear) {
 function issuers(issuer, endpoint) {
   if (issuer === undefined) return [];
   const many = Array.isArray(issuer);
-  if (many && issuer.length === 0) invalid("authgear.issuer", "an origin or a non-empty array of origins", issuer);
+  if (many && issuer.length === 0) invalid("authgear.issuer", "issuers", issuer);
   const origins = (many ? issuer : [issuer]).map((value, index) => origin(value, many ? `authgear.issuer[${index}]` : "authgear.issuer"));
   return [...new Set(origins)].filter((other) => other !== endpoint);
 }
@@ -74,7 +79,7 @@ function issuers(issuer, endpoint) {
 /** An origin with no path, like https://myapp.authgear.cloud. */
 function origin(value, option) {
   const parsed = url(value, option, false);
-  if (parsed.pathname !== "/" || parsed.search || parsed.hash) invalid(option, "an origin, like https://myapp.authgear.cloud, with no path", value);
+  if (parsed.pathname !== "/" || parsed.search || parsed.hash) invalid(option, "origin", value);
   return parsed.origin;
 }
 
@@ -106,9 +111,9 @@ function authgearStorage(storage = "auto") {
 /** A storage adapter object: async (or sync) `get`, `set`, `remove`, optional `keys`, `name`. */
 function adapter(value, option) {
   for (const method of ["get", "set", "remove"]) {
-    if (typeof value[method] !== "function") invalid(option, `"localStorage", "capacitor", "react-native", "auto" or an adapter with get, set and remove methods (${method} is missing)`, value);
+    if (typeof value[method] !== "function") invalid(option, "adapter", value, method);
   }
-  optional(value.keys, `${option}.keys`, "function", "a function");
+  optional(value.keys, `${option}.keys`, "function");
   if (value.name !== undefined) text(value.name, `${option}.name`);
   return value;
 }
@@ -118,7 +123,7 @@ function normalizeExchange(exchange) {
   const timeoutMs = integer(exchange.timeoutMs, "exchange.timeoutMs", 1, 120_000, 10_000);
   const budgetMs = integer(exchange.budgetMs, "exchange.budgetMs", timeoutMs, 600_000, Math.max(20_000, timeoutMs));
   const { deviceInfo } = exchange;
-  if (deviceInfo !== undefined && !isPlainObject(deviceInfo)) invalid("exchange.deviceInfo", "a plain object", deviceInfo);
+  if (deviceInfo !== undefined && !isPlainObject(deviceInfo)) invalid("exchange.deviceInfo", "plainObject", deviceInfo);
   return {
     url: url(exchange.url, "exchange.url", true).href,
     timeoutMs,
@@ -135,12 +140,12 @@ function normalizeLegacy(legacy) {
   if (preset) return { legacy: { source: preset, ...expect } };
   const { read, clear, write } = legacy;
   if (read !== undefined) {
-    absent(legacy, ["storage", "key", "pointer"], "when legacy.read is given (one source at a time)");
-    for (const name of ["read", "clear", "write"]) optional(legacy[name], `legacy.${name}`, "function", "a function");
+    absent(legacy, ["storage", "key", "pointer"], "withRead");
+    for (const name of ["read", "clear", "write"]) optional(legacy[name], `legacy.${name}`, "function");
     return { legacy: { source: { callback: { hasClear: clear !== undefined } }, ...expect }, read, clear, write };
   }
-  absent(legacy, ["clear", "write"], "unless legacy.read is given");
-  if (legacy.storage === undefined) invalid("legacy", "an object with either `storage` and `key`, or a `read` function", legacy);
+  absent(legacy, ["clear", "write"], "withoutRead");
+  if (legacy.storage === undefined) invalid("legacy", "legacy", legacy);
   const legacyStore = isPlainObject(legacy.storage) ? adapter(legacy.storage, "legacy.storage") : undefined;
   const area = legacyStore ? "adapter" : oneOf(legacy.storage, "legacy.storage", ["localStorage", "sessionStorage", "cookie"]);
   const storage = { area, key: text(legacy.key, "legacy.key"), pointers: pointers(legacy.pointer) };
@@ -155,12 +160,12 @@ function pointers(pointer = "") {
   for (const kind of TOKEN_KINDS) {
     if (pointer[kind] !== undefined) picked[kind] = jsonPointer(pointer[kind], `legacy.pointer.${kind}`);
   }
-  if (Object.keys(picked).length === 0) invalid("legacy.pointer", `a JSON pointer, or an object with at least one of ${TOKEN_KINDS.join(", ")}`, pointer);
+  if (Object.keys(picked).length === 0) invalid("legacy.pointer", "pointers", pointer, TOKEN_KINDS);
   return picked;
 }
 
 function jsonPointer(value, option) {
-  if (typeof value !== "string" || (value !== "" && value[0] !== "/")) invalid(option, 'an RFC 6901 JSON pointer such as "/access_token" ("" for the whole value)', value);
+  if (typeof value !== "string" || (value !== "" && value[0] !== "/")) invalid(option, "pointer", value);
   return value;
 }
 
@@ -169,13 +174,12 @@ function jsonPointer(value, option) {
  * credential, so it must be https, on the page's own origin, or loopback (development).
  */
 function url(value, option, relativeAllowed) {
-  const expected = `an https URL${relativeAllowed ? ", a path on this page's origin," : ""} or an http://localhost / 127.0.0.1 URL (development)`;
   const page = relativeAllowed ? globalThis.location : undefined;
   const parsed = typeof value === "string" && value !== "" && parseURL(value, page?.href);
   if (!parsed || !(parsed.protocol === "https:" || page?.origin === parsed.origin || (parsed.protocol === "http:" && isLoopback(parsed.hostname)))) {
-    invalid(option, expected, value);
+    invalid(option, "url", value, relativeAllowed);
   }
-  if (parsed.username || parsed.password) invalid(option, `${expected}, without user or password`, value);
+  if (parsed.username || parsed.password) invalid(option, "userinfo", value, relativeAllowed);
   return parsed;
 }
 
@@ -185,7 +189,7 @@ function isLoopback(hostname) {
 
 function integer(value, option, min, max, fallback) {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < min || value > max) invalid(option, `an integer from ${min} to ${max}`, value);
+  if (!Number.isInteger(value) || value < min || value > max) invalid(option, "integer", value, [min, max]);
   return value;
 }
 

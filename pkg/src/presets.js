@@ -3,7 +3,7 @@
 // Where each SDK keeps its session is the engine's business; this file only knows which
 // options each preset takes.
 
-import { absent, fail, invalid, isPlainObject, object, oneOf, parseURL, text } from "./check.js";
+import { absent, invalid, isPlainObject, object, oneOf, parseURL, text } from "./check.js";
 import { SUPABASE_DEFAULT_KEY } from "./facts.js";
 
 /** Each preset and the options it takes (besides `issuer`, `audience`, `bearer`, `cookie`). */
@@ -32,8 +32,6 @@ const OWN = [...new Set(Object.values(PRESETS).flat())];
 /** Every option name a preset can take: `normalizeLegacy` accepts them on `legacy`. */
 export const PRESET_OPTIONS = ["preset", ...OWN, "bearer", "cookie"];
 
-const COOKIE = 'true or { indicator: "<cookie name>" }';
-
 /**
  * The engine's source for `legacy.preset` (or `legacy.cookie` alone: cookie mode), or
  * `undefined` when `legacy` names neither.
@@ -43,39 +41,39 @@ export function normalizePreset(legacy) {
   const { preset, cookie } = legacy;
   const given = PRESET_OPTIONS.filter((name) => legacy[name] !== undefined && name !== "preset");
   if (preset === undefined && cookie === undefined) {
-    if (given[0]) invalid(`legacy.${given[0]}`, "absent unless legacy.preset names the legacy SDK", legacy[given[0]]);
+    if (given[0]) invalid(`legacy.${given[0]}`, "withoutPreset", legacy[given[0]]);
     return undefined;
   }
-  absent(legacy, ["storage", "key", "pointer", "read", "clear", "write"], "when legacy.preset or legacy.cookie is given (one source at a time)");
+  absent(legacy, ["storage", "key", "pointer", "read", "clear", "write"], "withPreset");
   if (preset === undefined) {
     // Cookie mode on its own: the endpoint reads an HttpOnly session cookie.
     const stray = given.find((name) => name !== "cookie");
-    if (stray) invalid("legacy.preset", `set when legacy.${stray} is given`, preset);
-    return { preset: { preset: "cookie", cookie: cookieMode(cookie, `${COOKIE} (or a legacy.preset)`) } };
+    if (stray) invalid("legacy.preset", "presetFor", preset, stray);
+    return { preset: { preset: "cookie", cookie: cookieMode(cookie, "cookieAlone") } };
   }
   const allowed = [...PRESETS[oneOf(preset, "legacy.preset", Object.keys(PRESETS))], ...SHARED];
   const stray = given.find((name) => !allowed.includes(name));
-  if (stray) fail(`legacy.${stray}`, `is not an option of the ${JSON.stringify(preset)} preset (its options: ${allowed.join(", ")})`);
+  if (stray) invalid(`legacy.${stray}`, "presetOption", legacy[stray], [preset, allowed]);
   const source = { preset };
   for (const name of OWN) {
     if (name !== "url" && legacy[name] !== undefined) source[name] = text(legacy[name], `legacy.${name}`);
   }
   if ((preset === "auth0-spa" || preset === "msal") && legacy.audience !== undefined) source.audience = legacy.audience;
   if (legacy.url !== undefined) {
-    if (legacy.storageKey !== undefined) invalid("legacy.storageKey", "absent when legacy.url is given (the key is made from the URL)", legacy.storageKey);
+    if (legacy.storageKey !== undefined) invalid("legacy.storageKey", "withURL", legacy.storageKey);
     source.storageKey = supabaseKey(legacy.url);
   }
-  if (source.authority !== undefined && !parseURL(source.authority)) invalid("legacy.authority", "the authority URL given to oidc-client-ts", legacy.authority);
+  if (source.authority !== undefined && !parseURL(source.authority)) invalid("legacy.authority", "authority", legacy.authority);
   if (legacy.bearer !== undefined) source.bearer = oneOf(legacy.bearer, "legacy.bearer", ["access_token", "id_token"]);
-  if (preset === "authjs") source.cookie = cookieMode(cookie ?? true, `${COOKIE}: Auth.js sessions are always read by the endpoint`);
-  else if (cookie !== undefined && cookie !== false) source.cookie = cookieMode(cookie, COOKIE.replace("true", "true, false"));
+  if (preset === "authjs") source.cookie = cookieMode(cookie ?? true, "cookieAuthjs");
+  else if (cookie !== undefined && cookie !== false) source.cookie = cookieMode(cookie, "cookie");
   return { preset: source };
 }
 
-/** `true` → `{}`; `{ indicator }` → itself; anything else is refused as not `expected`. */
-function cookieMode(cookie, expected) {
+/** `true` → `{}`; `{ indicator }` → itself; anything else is refused by `rule`. */
+function cookieMode(cookie, rule) {
   if (cookie === true) return {};
-  if (!isPlainObject(cookie)) invalid("legacy.cookie", expected, cookie);
+  if (!isPlainObject(cookie)) invalid("legacy.cookie", rule, cookie);
   object(cookie, "legacy.cookie", ["indicator"]);
   return cookie.indicator === undefined ? {} : { indicator: text(cookie.indicator, "legacy.cookie.indicator") };
 }
@@ -83,7 +81,7 @@ function cookieMode(cookie, expected) {
 /** supabase-js's default `storageKey`, from the first label of the project URL's host (src/core/presets/supabase.rs). */
 function supabaseKey(url) {
   const parsed = parseURL(url);
-  if (!/^https?:$/.test(parsed?.protocol)) invalid("legacy.url", 'the Supabase project URL, like "https://abcd.supabase.co"', url);
+  if (!/^https?:$/.test(parsed?.protocol)) invalid("legacy.url", "supabaseURL", url);
   const [before, after] = SUPABASE_DEFAULT_KEY;
   return before + parsed.hostname.split(".")[0] + after;
 }

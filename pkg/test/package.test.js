@@ -29,6 +29,7 @@ test("npm pack ships exactly the intended files", () => {
     "src/index.js",
     "src/inspect.js",
     "src/keys.js",
+    "src/messages.js",
     "src/migrate.js",
     "src/options.js",
     "src/presets.js",
