@@ -1,5 +1,5 @@
 import { loadEngine } from "./engine.js";
-import { MigrateError, fromEngine } from "./errors.js";
+import { MigrateError } from "./errors.js";
 import { normalizeOptions } from "./options.js";
 
 /**
@@ -19,10 +19,6 @@ export async function inspectLegacySession(options) {
     throw new MigrateError(MigrateError.ERR_NOT_IN_BROWSER, "inspectLegacySession() runs in the browser, where the legacy session is");
   }
   const { engine: normalized, hooks, wasmURL } = await normalizeOptions(options);
-  const engine = await loadEngine(wasmURL);
-  try {
-    return await engine.inspect(normalized, hooks);
-  } catch (error) {
-    throw fromEngine(error);
-  }
+  const [engine, { call }] = await Promise.all([loadEngine(wasmURL), import("./call.js")]);
+  return call(engine, "inspect", normalized, hooks);
 }

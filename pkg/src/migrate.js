@@ -1,5 +1,5 @@
 import { loadEngine } from "./engine.js";
-import { MigrateError, fromEngine } from "./errors.js";
+import { MigrateError } from "./errors.js";
 import { quickOutcome } from "./gate.js";
 import { normalizeOptions } from "./options.js";
 
@@ -14,7 +14,7 @@ export async function migrateSession(options) {
   if (typeof window === "undefined" || typeof localStorage === "undefined") {
     throw new MigrateError(
       MigrateError.ERR_NOT_IN_BROWSER,
-      "migrateSession() runs in the browser: call it from client code (a client component's effect, not server rendering)",
+      "migrateSession() runs in the browser: call it from client code, not during server rendering",
     );
   }
   const { engine: normalized, hooks, rollout, wasmURL } = await normalizeOptions(options);
@@ -25,17 +25,15 @@ export async function migrateSession(options) {
   if (quick) return report(hooks, quick, started);
 
   let engine;
+  let call;
   try {
-    engine = await loadEngine(wasmURL);
+    // The engine and the code that calls it, fetched side by side: neither is on the fast path.
+    [engine, { call }] = await Promise.all([loadEngine(wasmURL), import("./call.js")]);
   } catch (error) {
     hooks.onEvent?.({ type: "warning", code: "engine_unavailable", message: String(error?.message ?? error), elapsedMs: elapsed(started) });
     return report(hooks, { status: "deferred", reason: "engine_unavailable", retryAt: Date.now() }, started);
   }
-  try {
-    return await engine.migrate(normalized, hooks);
-  } catch (error) {
-    throw fromEngine(error);
-  }
+  return call(engine, "migrate", normalized, hooks);
 }
 
 /** `enabled` and `sample`: whether this device takes part in the migration yet. */

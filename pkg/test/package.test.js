@@ -20,6 +20,7 @@ test("npm pack ships exactly the intended files", () => {
     "src/adapters/capacitor.js",
     "src/adapters/protocol.js",
     "src/adapters/react-native.js",
+    "src/call.js",
     "src/check.js",
     "src/engine.js",
     "src/errors.js",
