@@ -46,44 +46,46 @@ export async function quickOutcome(keys, source, now, authgearStore) {
 }
 
 /**
- * Where the engine looks first for `source`, or undefined when only the engine can tell (a
- * callback, an adapter, cookie mode without an indicator).
- * @returns {Array<{ area: string, key?: string, prefix?: string, contains?: string }> | undefined}
+ * Where the engine looks first for `source`, as places like facts.js writes them (`<area>=<key>`,
+ * `<area>*<prefix>`, `<area>~<part>`), or undefined when only the engine can tell (a callback,
+ * an adapter, cookie mode without an indicator).
+ * @returns {string[] | undefined}
  */
 export function probeFor(source) {
-  if (source?.storage) return [{ area: source.storage.area, key: source.storage.key }];
+  if (source?.storage) return [`${source.storage.area}=${source.storage.key}`];
   const spec = source?.preset;
   const table = spec && PRESET_PROBES[spec.preset];
   const indicator = spec?.cookie?.indicator;
   if (!table || (spec.cookie && indicator === undefined)) return undefined;
   // The options that change where it looks: those of the last set, which has them all.
   const given = Object.keys(table).at(-1).split(",").filter((option) => spec[option] !== undefined);
-  const fill = (text) =>
+  const fill = (place) =>
     given.reduce(
       // A preset that lowercases its keys (MSAL) lowercases the placeholder with them.
       (text, option) => text.split(`\u0001${option}\u0001`).join(spec[option]).split(`\u0001${option.toLowerCase()}\u0001`).join(spec[option].toLowerCase()),
-      text,
+      place,
     );
-  const probe = table[given.join(",")]
-    .split(" ")
-    .filter(Boolean)
-    .map((place) => {
-      const at = place.search(/[=*~]/);
-      return { area: place.slice(0, at), [KINDS[place[at]]]: fill(place.slice(at + 1)) };
-    });
-  if (indicator !== undefined) probe.push({ area: "cookie", key: indicator });
+  // Split before filling: a value may hold a space.
+  const probe = table[given.join(",")].split(" ").filter(Boolean).map(fill);
+  if (indicator !== undefined) probe.push(`cookie=${indicator}`);
   return probe.length ? probe : undefined;
 }
 
-const KINDS = { "=": "key", "*": "prefix", "~": "contains" };
+const MATCH = {
+  "=": (name, key) => name === key,
+  "*": (name, prefix) => name.startsWith(prefix),
+  "~": (name, part) => name.includes(part),
+};
 
 /** Whether every place of `probe` is empty here. Anything unsure is "no". */
 async function stillEmpty(probe = []) {
   const listed = {};
   try {
-    for (const { area, key, prefix, contains } of probe) {
+    for (const place of probe) {
+      const at = place.search(/[=*~]/);
+      const area = place.slice(0, at);
       const names = (listed[area] ??= await list(area));
-      if (!names || names.some((name) => (key !== undefined ? name === key : prefix !== undefined ? name.startsWith(prefix) : name.includes(contains)))) return false;
+      if (!names || names.some((name) => MATCH[place[at]](name, place.slice(at + 1)))) return false;
     }
     return probe.length > 0;
   } catch {
