@@ -1,5 +1,6 @@
 // Validates what the app passed, once, with errors that name the option; then normalises it
-// into the engine's form (src/core/options.rs): absolute URLs, defaults, storage keys.
+// into the engine's form (src/core/options.rs): absolute URLs, defaults, storage keys. All but
+// `exchange.deviceInfo`, which call.js encodes when the engine is called.
 
 import { capacitorAuthgear, capacitorStorage, capacitorUndetermined } from "./adapters/capacitor.js";
 import { reactNativeStorage } from "./adapters/react-native.js";
@@ -129,7 +130,8 @@ function normalizeExchange(exchange) {
     timeoutMs,
     budgetMs,
     credentials: oneOf(exchange.credentials, "exchange.credentials", ["omit", "same-origin", "include"], "same-origin"),
-    deviceInfo: deviceInfo === undefined ? null : base64url(JSON.stringify(deviceInfo)),
+    // JSON text here; call.js encodes it as the engine takes it, off the fast path.
+    deviceInfo: deviceInfo === undefined ? null : JSON.stringify(deviceInfo),
   };
 }
 
@@ -191,12 +193,6 @@ function integer(value, option, min, max, fallback) {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < min || value > max) invalid(option, "integer", value, [min, max]);
   return value;
-}
-
-function base64url(text) {
-  let binary = "";
-  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/=+$/, "").replace(/[+/]/g, (char) => (char === "+" ? "-" : "_"));
 }
 
 /** `onEvent`, plus the console when `debug` is on. A throwing listener changes nothing. */

@@ -1,6 +1,7 @@
 // Option validation and normalisation, under Node (no browser needed).
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { call } from "../src/call.js";
 import { invalid, worded } from "../src/check.js";
 import { MigrateError } from "../src/errors.js";
 import { normalizeOptions } from "../src/options.js";
@@ -99,12 +100,28 @@ test("pointers per token kind", async () => {
   assert.deepEqual((await normalizeOptions(options)).engine.legacy.source.storage.pointers, { accessToken: "" });
 });
 
-test("device info travels as base64url JSON", async () => {
+test("device info travels to the engine as base64url JSON", async () => {
   const options = valid();
   options.exchange.deviceInfo = { platform: "web", note: "✓?>" };
-  const encoded = (await normalizeOptions(options)).engine.exchange.deviceInfo;
+  const { engine: normalized, hooks } = await normalizeOptions(options);
+  let received;
+  const engine = { migrate: async (input) => (received = input) };
+  await call(engine, "migrate", normalized, hooks);
+  const encoded = received.exchange.deviceInfo;
   assert.doesNotMatch(encoded, /[+/=]/);
   assert.deepEqual(JSON.parse(Buffer.from(encoded, "base64url").toString("utf8")), options.exchange.deviceInfo);
+  assert.deepEqual({ ...received, exchange: { ...received.exchange, deviceInfo: null } }, { ...normalized, exchange: { ...normalized.exchange, deviceInfo: null } });
+});
+
+test("what the engine throws comes out as a MigrateError with its code", async () => {
+  const { engine: normalized, hooks } = await normalizeOptions(valid());
+  const failing = (error) => ({ migrate: async () => Promise.reject(error) });
+  await assert.rejects(call(failing({ code: "ERR_ENGINE_OPTIONS", message: "authgear-migrate: bad" }), "migrate", normalized, hooks), {
+    name: "MigrateError",
+    code: "ERR_ENGINE_OPTIONS",
+    message: "authgear-migrate: bad",
+  });
+  await assert.rejects(call(failing(new Error("boom")), "migrate", normalized, hooks), { code: "ERR_ENGINE_INTERNAL", message: "authgear-migrate: boom" });
 });
 
 test("the exchange URL policy: https, loopback http, or the page's own origin", async () => {
