@@ -1,5 +1,5 @@
 import { loadEngine } from "./engine.js";
-import { MigrateError } from "./errors.js";
+import { MigrateError, fromEngine } from "./errors.js";
 import { normalizeOptions } from "./options.js";
 
 /**
@@ -19,6 +19,10 @@ export async function inspectLegacySession(options) {
     throw new MigrateError(MigrateError.ERR_NOT_IN_BROWSER, "inspectLegacySession() runs in the browser, where the legacy session is");
   }
   const { engine: normalized, hooks, wasmURL } = await normalizeOptions(options);
-  const [engine, { call }] = await Promise.all([loadEngine(wasmURL), import("./call.js")]);
-  return call(engine, "inspect", normalized, hooks);
+  const [engine, { engineInput }] = await Promise.all([loadEngine(wasmURL), import("./input.js")]);
+  try {
+    return await engine.inspect(engineInput(normalized), hooks);
+  } catch (error) {
+    throw fromEngine(error);
+  }
 }

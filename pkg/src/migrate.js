@@ -1,5 +1,5 @@
 import { loadEngine } from "./engine.js";
-import { MigrateError } from "./errors.js";
+import { MigrateError, fromEngine } from "./errors.js";
 import { quickOutcome } from "./gate.js";
 import { normalizeOptions } from "./options.js";
 
@@ -25,15 +25,19 @@ export async function migrateSession(options) {
   if (quick) return report(hooks, quick, started);
 
   let engine;
-  let call;
+  let engineInput;
   try {
-    // The engine and the code that calls it, fetched side by side: neither is on the fast path.
-    [engine, { call }] = await Promise.all([loadEngine(wasmURL), import("./call.js")]);
+    // The engine, and what completes its input, fetched side by side: neither is on the fast path.
+    [engine, { engineInput }] = await Promise.all([loadEngine(wasmURL), import("./input.js")]);
   } catch (error) {
     hooks.onEvent?.({ type: "warning", code: "engine_unavailable", message: String(error?.message ?? error), elapsedMs: elapsed(started) });
     return report(hooks, { status: "deferred", reason: "engine_unavailable", retryAt: Date.now() }, started);
   }
-  return call(engine, "migrate", normalized, hooks);
+  try {
+    return await engine.migrate(engineInput(normalized), hooks);
+  } catch (error) {
+    throw fromEngine(error);
+  }
 }
 
 /** `enabled` and `sample`: whether this device takes part in the migration yet. */

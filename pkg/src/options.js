@@ -1,6 +1,6 @@
 // Validates what the app passed, once, with errors that name the option; then normalises it
 // into the engine's form (src/core/options.rs): absolute URLs, defaults, storage keys. All but
-// `exchange.deviceInfo`, which call.js encodes when the engine is called.
+// `exchange.deviceInfo`, which input.js encodes for the engine, off the fast path.
 
 import { capacitorAuthgear, capacitorStorage, capacitorUndetermined } from "./adapters/capacitor.js";
 import { reactNativeStorage } from "./adapters/react-native.js";
@@ -130,7 +130,7 @@ function normalizeExchange(exchange) {
     timeoutMs,
     budgetMs,
     credentials: oneOf(exchange.credentials, "exchange.credentials", ["omit", "same-origin", "include"], "same-origin"),
-    // JSON text here; call.js encodes it as the engine takes it, off the fast path.
+    // JSON text here (a value JSON cannot write throws now, on every call); input.js encodes it.
     deviceInfo: deviceInfo === undefined ? null : JSON.stringify(deviceInfo),
   };
 }

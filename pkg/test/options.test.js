@@ -1,9 +1,9 @@
 // Option validation and normalisation, under Node (no browser needed).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { call } from "../src/call.js";
 import { invalid, worded } from "../src/check.js";
 import { MigrateError } from "../src/errors.js";
+import { engineInput } from "../src/input.js";
 import { normalizeOptions } from "../src/options.js";
 
 const valid = () => ({
@@ -103,25 +103,14 @@ test("pointers per token kind", async () => {
 test("device info travels to the engine as base64url JSON", async () => {
   const options = valid();
   options.exchange.deviceInfo = { platform: "web", note: "✓?>" };
-  const { engine: normalized, hooks } = await normalizeOptions(options);
-  let received;
-  const engine = { migrate: async (input) => (received = input) };
-  await call(engine, "migrate", normalized, hooks);
-  const encoded = received.exchange.deviceInfo;
-  assert.doesNotMatch(encoded, /[+/=]/);
-  assert.deepEqual(JSON.parse(Buffer.from(encoded, "base64url").toString("utf8")), options.exchange.deviceInfo);
-  assert.deepEqual({ ...received, exchange: { ...received.exchange, deviceInfo: null } }, { ...normalized, exchange: { ...normalized.exchange, deviceInfo: null } });
-});
-
-test("what the engine throws comes out as a MigrateError with its code", async () => {
-  const { engine: normalized, hooks } = await normalizeOptions(valid());
-  const failing = (error) => ({ migrate: async () => Promise.reject(error) });
-  await assert.rejects(call(failing({ code: "ERR_ENGINE_OPTIONS", message: "authgear-migrate: bad" }), "migrate", normalized, hooks), {
-    name: "MigrateError",
-    code: "ERR_ENGINE_OPTIONS",
-    message: "authgear-migrate: bad",
-  });
-  await assert.rejects(call(failing(new Error("boom")), "migrate", normalized, hooks), { code: "ERR_ENGINE_INTERNAL", message: "authgear-migrate: boom" });
+  const { engine: normalized } = await normalizeOptions(options);
+  const input = engineInput(normalized);
+  assert.doesNotMatch(input.exchange.deviceInfo, /[+/=]/);
+  assert.deepEqual(JSON.parse(Buffer.from(input.exchange.deviceInfo, "base64url").toString("utf8")), options.exchange.deviceInfo);
+  assert.deepEqual({ ...input, exchange: { ...input.exchange, deviceInfo: null } }, { ...normalized, exchange: { ...normalized.exchange, deviceInfo: null } });
+  delete options.exchange.deviceInfo;
+  const without = (await normalizeOptions(options)).engine;
+  assert.equal(engineInput(without), without);
 });
 
 test("the exchange URL policy: https, loopback http, or the page's own origin", async () => {
