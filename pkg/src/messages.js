@@ -4,7 +4,7 @@
 const COOKIE = 'true or { indicator: "<cookie name>" }';
 const ONE_SOURCE = "(one source at a time)";
 
-/** Per rule: what the option must be, from the rule's detail. */
+/** Per rule (an option's own rule is named after the option): what it must be, from the rule's detail. */
 const EXPECTED = {
   object: "an object",
   text: "a non-empty string",
@@ -17,30 +17,30 @@ const EXPECTED = {
   url: (relative) => `an https URL${relative ? ", a path on this page's origin," : ""} or an http://localhost / 127.0.0.1 URL (development)`,
   userinfo: (relative) => `${EXPECTED.url(relative)}, without user or password`,
   origin: "an origin, like https://myapp.authgear.cloud, with no path",
-  issuers: "an origin or a non-empty array of origins",
+  "authgear.issuer": "an origin or a non-empty array of origins",
   adapter: (method) => `"localStorage", "capacitor", "react-native", "auto" or an adapter with get, set and remove methods (${method} is missing)`,
-  plainObject: "a plain object",
+  "exchange.deviceInfo": "a plain object",
   legacy: "an object with either `storage` and `key`, or a `read` function",
-  pointers: (kinds) => `a JSON pointer, or an object with at least one of ${kinds.join(", ")}`,
+  "legacy.pointer": (kinds) => `a JSON pointer, or an object with at least one of ${kinds.join(", ")}`,
   pointer: 'an RFC 6901 JSON pointer such as "/access_token" ("" for the whole value)',
   withRead: `absent when legacy.read is given ${ONE_SOURCE}`,
   withoutRead: "absent unless legacy.read is given",
   withPreset: `absent when legacy.preset or legacy.cookie is given ${ONE_SOURCE}`,
   withoutPreset: "absent unless legacy.preset names the legacy SDK",
-  presetFor: (name) => `set when legacy.${name} is given`,
+  "legacy.preset": (name) => `set when legacy.${name} is given`,
   cookieAlone: `${COOKIE} (or a legacy.preset)`,
   cookieAuthjs: `${COOKIE}: Auth.js sessions are always read by the endpoint`,
   cookie: COOKIE.replace("true", "true, false"),
-  authority: "the authority URL given to oidc-client-ts",
-  supabaseURL: 'the Supabase project URL, like "https://abcd.supabase.co"',
-  withURL: "absent when legacy.url is given (the key is made from the URL)",
+  "legacy.authority": "the authority URL given to oidc-client-ts",
+  "legacy.url": 'the Supabase project URL, like "https://abcd.supabase.co"',
+  "legacy.storageKey": "absent when legacy.url is given (the key is made from the URL)",
 };
 
 /** Rules whose sentence is not "must be …; got …". */
 const SENTENCES = {
   unknown: (known) => `is not an option (known: ${known.join(", ")})`,
   presetOption: ([preset, known]) => `is not an option of the ${JSON.stringify(preset)} preset (its options: ${known.join(", ")})`,
-  cookieSession: () =>
+  "authgear.sessionType": () =>
     'is "cookie": an Authgear cookie session lives in an HttpOnly cookie only Authgear\'s own sign-in sets, and cannot be created from an exchange; use sessionType "refresh_token" in the Authgear SDK (and here), or keep the legacy sign-in until the user signs in with Authgear',
 };
 

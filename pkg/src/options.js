@@ -49,7 +49,7 @@ function normalizeAuthgear(authgear) {
   object(authgear, "authgear", ["endpoint", "clientID", "name", "storage", "issuer", "sessionType"]);
   // Checked first: nothing else of the options may touch the device for an app that cannot be migrated.
   if (oneOf(authgear.sessionType, "authgear.sessionType", ["refresh_token", "cookie"], "refresh_token") === "cookie") {
-    invalid("authgear.sessionType", "cookieSession", "cookie");
+    invalid("authgear.sessionType", "authgear.sessionType", "cookie");
   }
   const endpoint = origin(authgear.endpoint, "authgear.endpoint");
   return {
@@ -72,7 +72,7 @@ function normalizeAuthgear(authgear) {
 function issuers(issuer, endpoint) {
   if (issuer === undefined) return [];
   const many = Array.isArray(issuer);
-  if (many && issuer.length === 0) invalid("authgear.issuer", "issuers", issuer);
+  if (many && issuer.length === 0) invalid("authgear.issuer", "authgear.issuer", issuer);
   const origins = (many ? issuer : [issuer]).map((value, index) => origin(value, many ? `authgear.issuer[${index}]` : "authgear.issuer"));
   return [...new Set(origins)].filter((other) => other !== endpoint);
 }
@@ -124,7 +124,7 @@ function normalizeExchange(exchange) {
   const timeoutMs = integer(exchange.timeoutMs, "exchange.timeoutMs", 1, 120_000, 10_000);
   const budgetMs = integer(exchange.budgetMs, "exchange.budgetMs", timeoutMs, 600_000, Math.max(20_000, timeoutMs));
   const { deviceInfo } = exchange;
-  if (deviceInfo !== undefined && !isPlainObject(deviceInfo)) invalid("exchange.deviceInfo", "plainObject", deviceInfo);
+  if (deviceInfo !== undefined && !isPlainObject(deviceInfo)) invalid("exchange.deviceInfo", "exchange.deviceInfo", deviceInfo);
   return {
     url: url(exchange.url, "exchange.url", true).href,
     timeoutMs,
@@ -162,7 +162,7 @@ function pointers(pointer = "") {
   for (const kind of TOKEN_KINDS) {
     if (pointer[kind] !== undefined) picked[kind] = jsonPointer(pointer[kind], `legacy.pointer.${kind}`);
   }
-  if (Object.keys(picked).length === 0) invalid("legacy.pointer", "pointers", pointer, TOKEN_KINDS);
+  if (Object.keys(picked).length === 0) invalid("legacy.pointer", "legacy.pointer", pointer, TOKEN_KINDS);
   return picked;
 }
 

@@ -48,7 +48,7 @@ export function normalizePreset(legacy) {
   if (preset === undefined) {
     // Cookie mode on its own: the endpoint reads an HttpOnly session cookie.
     const stray = given.find((name) => name !== "cookie");
-    if (stray) invalid("legacy.preset", "presetFor", preset, stray);
+    if (stray) invalid("legacy.preset", "legacy.preset", preset, stray);
     return { preset: { preset: "cookie", cookie: cookieMode(cookie, "cookieAlone") } };
   }
   const allowed = [...PRESETS[oneOf(preset, "legacy.preset", Object.keys(PRESETS))], ...SHARED];
@@ -60,10 +60,10 @@ export function normalizePreset(legacy) {
   }
   if ((preset === "auth0-spa" || preset === "msal") && legacy.audience !== undefined) source.audience = legacy.audience;
   if (legacy.url !== undefined) {
-    if (legacy.storageKey !== undefined) invalid("legacy.storageKey", "withURL", legacy.storageKey);
+    if (legacy.storageKey !== undefined) invalid("legacy.storageKey", "legacy.storageKey", legacy.storageKey);
     source.storageKey = supabaseKey(legacy.url);
   }
-  if (source.authority !== undefined && !parseURL(source.authority)) invalid("legacy.authority", "authority", legacy.authority);
+  if (source.authority !== undefined && !parseURL(source.authority)) invalid("legacy.authority", "legacy.authority", legacy.authority);
   if (legacy.bearer !== undefined) source.bearer = oneOf(legacy.bearer, "legacy.bearer", ["access_token", "id_token"]);
   if (preset === "authjs") source.cookie = cookieMode(cookie ?? true, "cookieAuthjs");
   else if (cookie !== undefined && cookie !== false) source.cookie = cookieMode(cookie, "cookie");
@@ -81,7 +81,7 @@ function cookieMode(cookie, rule) {
 /** supabase-js's default `storageKey`, from the first label of the project URL's host (src/core/presets/supabase.rs). */
 function supabaseKey(url) {
   const parsed = parseURL(url);
-  if (!/^https?:$/.test(parsed?.protocol)) invalid("legacy.url", "supabaseURL", url);
+  if (!/^https?:$/.test(parsed?.protocol)) invalid("legacy.url", "legacy.url", url);
   const [before, after] = SUPABASE_DEFAULT_KEY;
   return before + parsed.hostname.split(".")[0] + after;
 }
