@@ -6,7 +6,13 @@ cd "$(dirname "$0")/.."
 log() { printf '\033[1m[build]\033[0m %s\n' "$*" >&2; }
 
 log "engine: release Wasm"
-cargo build --profile wasm-release --target wasm32-unknown-unknown -p authgear-migrate
+# Panic locations carry source paths: shortened, so the module neither spends bytes on this
+# machine's directories nor names where its dependencies were downloaded from.
+cargo fetch --quiet
+remap="--remap-path-prefix=$PWD=."
+shopt -s nullglob
+for index in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do remap+=" --remap-path-prefix=$index="; done
+RUSTFLAGS="${RUSTFLAGS:-} $remap" cargo build --profile wasm-release --target wasm32-unknown-unknown -p authgear-migrate
 out=pkg/dist/wasm
 rm -rf "$out"
 wasm-bindgen target/wasm32-unknown-unknown/wasm-release/authgear_migrate.wasm \

@@ -71,7 +71,7 @@ pub(crate) enum ExchangeError {
 }
 
 /// An error answer: status, body, and `Retry-After` for a 429 or 503.
-pub(crate) struct Answer {
+pub(crate) struct ErrorReply {
     pub(crate) status: StatusCode,
     pub(crate) body: ErrorBody,
     pub(crate) retry_after: Option<Duration>,
@@ -95,24 +95,24 @@ const SERVER_ERROR_DESCRIPTION: &str =
     "the migration endpoint cannot complete the exchange; its operator finds the cause in its log";
 
 impl ExchangeError {
-    pub(crate) fn answer(&self) -> Answer {
+    pub(crate) fn answer(&self) -> ErrorReply {
         use ExchangeError as E;
-        let described = |status, error| Answer::new(status, error, self.to_string());
+        let described = |status, error| ErrorReply::new(status, error, self.to_string());
         let bad_request = |error| described(StatusCode::BAD_REQUEST, error);
         let server_error = || {
-            Answer::new(
+            ErrorReply::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 ErrorCode::ServerError,
                 SERVER_ERROR_DESCRIPTION.to_owned(),
             )
         };
         match self {
-            E::KillSwitch(retry_after) => Answer::unavailable(
+            E::KillSwitch(retry_after) => ErrorReply::unavailable(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "migration is paused by the operator; retry later",
                 *retry_after,
             ),
-            E::RateLimited { scope, retry_after } => Answer::unavailable(
+            E::RateLimited { scope, retry_after } => ErrorReply::unavailable(
                 StatusCode::TOO_MANY_REQUESTS,
                 match scope {
                     Scope::Ip => "too many exchanges from this address; retry later",
@@ -129,7 +129,7 @@ impl ExchangeError {
             E::Form(error) => bad_request(error.error_code()),
             E::UnknownClient => described(StatusCode::UNAUTHORIZED, ErrorCode::InvalidClient),
             E::UnsupportedTokenType(_) => bad_request(ErrorCode::UnsupportedTokenType),
-            E::StillRunning => Answer::unavailable(
+            E::StillRunning => ErrorReply::unavailable(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "a request with this idempotency key is still running; retry shortly",
                 IN_FLIGHT_RETRY_AFTER,
@@ -138,7 +138,7 @@ impl ExchangeError {
             E::NotABearerToken => self.refusal(GrantRefusal::Invalid),
             E::NoSessionCookie => self.refusal(GrantRefusal::Invalid),
             E::Legacy(LegacyError::Jwt(VerifyError::KeySetUnavailable(error))) => {
-                Answer::unavailable(
+                ErrorReply::unavailable(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "the legacy IdP's keys cannot be fetched now; retry later",
                     error.retry_after,
@@ -151,7 +151,7 @@ impl ExchangeError {
             E::Legacy(LegacyError::Refused { reason, .. }) => self.refusal(*reason),
             // The cause (a URL, a connection error) stays in the log; the client needs only
             // "later".
-            E::Legacy(LegacyError::Unavailable { retry_after, .. }) => Answer::unavailable(
+            E::Legacy(LegacyError::Unavailable { retry_after, .. }) => ErrorReply::unavailable(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the legacy IdP cannot answer now; retry later",
                 clamped(*retry_after),
@@ -172,7 +172,7 @@ impl ExchangeError {
             ) => self.refusal(GrantRefusal::SubjectMismatch),
             E::Identity(_) => self.refusal(GrantRefusal::Invalid),
             E::UserDisabled => self.refusal(GrantRefusal::UserDisabled),
-            E::Authgear(AdminError::Unavailable { retry_after, .. }) => Answer::unavailable(
+            E::Authgear(AdminError::Unavailable { retry_after, .. }) => ErrorReply::unavailable(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Authgear is unavailable; retry later",
                 clamped(*retry_after),
@@ -180,7 +180,7 @@ impl ExchangeError {
             // A misconfiguration (CreateSession disabled, unknown client, refused admin key):
             // the log line names it.
             E::Authgear(_) => server_error(),
-            E::Store(_) => Answer::unavailable(
+            E::Store(_) => ErrorReply::unavailable(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the endpoint's shared state is unavailable; retry later",
                 STORE_RETRY_AFTER,
@@ -245,8 +245,8 @@ impl ExchangeError {
         }
     }
 
-    fn refusal(&self, reason: GrantRefusal) -> Answer {
-        let mut answer = Answer::new(
+    fn refusal(&self, reason: GrantRefusal) -> ErrorReply {
+        let mut answer = ErrorReply::new(
             StatusCode::BAD_REQUEST,
             ErrorCode::InvalidGrant,
             self.to_string(),
@@ -262,7 +262,7 @@ fn clamped(wanted: Option<Duration>) -> Duration {
     })
 }
 
-impl Answer {
+impl ErrorReply {
     fn new(status: StatusCode, error: ErrorCode, description: String) -> Self {
         Self {
             status,
@@ -299,7 +299,7 @@ impl Answer {
     }
 }
 
-impl IntoResponse for Answer {
+impl IntoResponse for ErrorReply {
     fn into_response(self) -> Response {
         let retry_after = self.retry_after_seconds();
         let mut response = (self.status, no_store(), Json(self.body)).into_response();

@@ -81,7 +81,7 @@ impl Graphql {
         // `data` is read only once `errors` is known empty: beside errors it may hold nulls
         // that the expected type has no room for.
         let unexpected = |what: String| AdminError::Unexpected { operation, what };
-        let answer: Answer = serde_json::from_slice(&body)
+        let answer: GraphqlResponse = serde_json::from_slice(&body)
             .map_err(|error| unexpected(format!("the body is not a GraphQL response ({error})")))?;
         if let Some(error) = answer.errors.into_iter().next() {
             return Err(if error.is_transient() {
@@ -99,7 +99,7 @@ impl Graphql {
 }
 
 #[derive(Deserialize)]
-struct Answer {
+struct GraphqlResponse {
     data: Option<serde_json::Value>,
     #[serde(default)]
     errors: Vec<GraphqlError>,

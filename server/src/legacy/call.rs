@@ -16,12 +16,12 @@ use crate::upstream::{self, BodyError, Causes};
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
 /// An answer that is neither 429 nor 5xx.
-pub(super) struct Answer {
+pub(super) struct UpstreamReply {
     pub(super) status: StatusCode,
     body: Vec<u8>,
 }
 
-impl Answer {
+impl UpstreamReply {
     /// The body as a JSON object.
     pub(super) fn object(&self, call: &'static str) -> Result<Map<String, Value>, LegacyError> {
         match serde_json::from_slice(&self.body) {
@@ -44,7 +44,7 @@ pub(super) async fn send(
     request: reqwest::RequestBuilder,
     call: &'static str,
     metrics: &Metrics,
-) -> Result<Answer, LegacyError> {
+) -> Result<UpstreamReply, LegacyError> {
     let unavailable = |detail: String, retry_after| {
         metrics.legacy_call(call, "unavailable");
         LegacyError::Unavailable {
@@ -80,11 +80,11 @@ pub(super) async fn send(
             }
         })?;
     metrics.legacy_call(call, if status.is_success() { "ok" } else { "refused" });
-    Ok(Answer { status, body })
+    Ok(UpstreamReply { status, body })
 }
 
 /// An answer the caller did not expect: the URL or the client is probably wrong.
-pub(super) fn unexpected(call: &'static str, answer: &Answer) -> LegacyError {
+pub(super) fn unexpected(call: &'static str, answer: &UpstreamReply) -> LegacyError {
     LegacyError::Misconfigured {
         call,
         detail: match answer.oauth_error() {
