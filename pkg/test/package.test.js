@@ -53,20 +53,14 @@ test("importing the package on a server (SSR) is harmless; calling it there says
 
 test("the fast path is one chunk: bundled as apps do, the entry imports no other chunk statically", async () => {
   const { build } = await import("esbuild");
+  const { APP_BUNDLE } = await import("../../bench/lib/site.mjs");
   const result = await build({
+    ...APP_BUNDLE,
     stdin: { contents: 'export { migrateSession } from "authgear-migrate";', resolveDir: ROOT, loader: "js" },
-    alias: { "authgear-migrate": `${PKG}src/index.js` },
-    bundle: true,
-    format: "esm",
-    splitting: true,
-    minify: true,
-    platform: "browser",
-    target: "es2022",
     outdir: `${ROOT}target/fast-path-test`,
     entryNames: "index",
     write: false,
     metafile: true,
-    logLevel: "error",
   });
   const [, entry] = Object.entries(result.metafile.outputs).find(([path]) => path.endsWith("/index.js"));
   assert.deepEqual(entry.imports.filter((imported) => imported.kind !== "dynamic-import"), []);
