@@ -3,7 +3,7 @@
 // `exchange.deviceInfo`, which input.js encodes for the engine, off the fast path.
 
 import { capacitorAuthgear, capacitorStorage, capacitorUndetermined } from "./adapters/capacitor.js";
-import { reactNativeStorage } from "./adapters/react-native.js";
+import { REACT_NATIVE_NEEDS, hasReactNativeBridge } from "./adapters/detect.js";
 import { absent, invalid, isPlainObject, object, oneOf, optional, parseURL, text, worded } from "./check.js";
 import { MigrateError } from "./errors.js";
 import { keysFor } from "./keys.js";
@@ -16,12 +16,21 @@ const TOKEN_KINDS = ["accessToken", "refreshToken", "idToken"];
  * @returns {Promise<{ engine: object, hooks: { read?: Function, clear?: Function, write?: Function, onEvent?: Function, authgearStore?: object, legacyStore?: object }, rollout: { enabled: boolean | Function, sample: number }, wasmURL?: string }>}
  */
 export async function normalizeOptions(options) {
+  let normalized;
   try {
-    return normalize(options);
+    normalized = normalize(options);
   } catch (error) {
     throw await worded(error);
   }
+  // The React Native bridge is loaded only inside a React Native WebView: web pages never fetch it.
+  if (normalized.hooks.authgearStore === REACT_NATIVE) {
+    const { bridgeStorage } = await import("./adapters/bridge.js");
+    normalized.hooks.authgearStore = bridgeStorage();
+  }
+  return normalized;
 }
+
+const REACT_NATIVE = "react-native";
 
 function normalize(options) {
   object(options, "", ["authgear", "exchange", "legacy", "cleanup", "clockTolerance", "dryRun", "enabled", "sample", "wasmURL", "onEvent", "debug"]);
@@ -98,11 +107,15 @@ function authgearStorage(storage = "auto") {
     // A native app that says nothing of its plugins: saving to localStorage could put the
     // session where @authgear/capacitor never looks, so save nowhere and answer `deferred`.
     if (capacitor === "unknown") return capacitorUndetermined();
-    detected = capacitor === "yes" ? "capacitor" : typeof globalThis.ReactNativeWebView?.postMessage === "function" ? "react-native" : "localStorage";
+    detected = capacitor === "yes" ? "capacitor" : hasReactNativeBridge() ? REACT_NATIVE : "localStorage";
+  }
+  // Stands for the bridge's adapter until normalizeOptions loads it.
+  if (detected === REACT_NATIVE) {
+    if (hasReactNativeBridge()) return REACT_NATIVE;
+    throw new MigrateError(MigrateError.ERR_ADAPTER_UNAVAILABLE, `options.authgear.storage is "${REACT_NATIVE}", but it ${REACT_NATIVE_NEEDS}`, { option: "authgear.storage" });
   }
   try {
     if (detected === "capacitor") return capacitorStorage();
-    if (detected === "react-native") return reactNativeStorage();
   } catch (error) {
     throw new MigrateError(MigrateError.ERR_ADAPTER_UNAVAILABLE, `options.authgear.storage is "${detected}", but ${error.message.replace(/^authgear-migrate: \S+ /, "it ")}`, { option: "authgear.storage", cause: error });
   }
