@@ -22,7 +22,7 @@ export function reactNativeStorage({ timeoutMs = 5000 } = {}) {
   if (typeof globalThis.ReactNativeWebView?.postMessage !== "function") {
     throw new MigrateError(
       MigrateError.ERR_ADAPTER_UNAVAILABLE,
-      "reactNativeStorage() needs window.ReactNativeWebView: this page is not inside a React Native WebView, or the WebView has no onMessage handler",
+      "reactNativeStorage() needs window.ReactNativeWebView: a React Native WebView with an onMessage handler",
     );
   }
   const ask = (op, key, value) => request({ op, key, value }, timeoutMs);
