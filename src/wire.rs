@@ -15,7 +15,7 @@ use std::fmt;
 #[cfg(not(target_arch = "wasm32"))]
 use serde::{Deserialize, Serialize};
 
-use crate::core::json::{Json, Named};
+use crate::core::json::{Json, Named, named_codes};
 
 /// `grant_type` of every exchange request.
 pub const GRANT_TYPE_TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -390,33 +390,6 @@ impl<'a> Fields<'a> {
             Some(value) => value.as_str().map(Some).ok_or(BodyError::WrongType(name)),
         }
     }
-}
-
-/// A code enum with its wire names and its [`Named`] list, written once: a variant cannot be
-/// left out of `ALL` (it would read as `Unknown`/`Other`) nor lack its name.
-macro_rules! named_codes {
-    ($(#[$meta:meta])* $name:ident { $($(#[$attr:meta])* $variant:ident = $code:literal,)+ }) => {
-        $(#[$meta])*
-        pub enum $name {
-            $($(#[$attr])* $variant,)+
-        }
-
-        impl Named for $name {
-            const ALL: &'static [Self] = &[$(Self::$variant,)+];
-
-            fn name(self) -> &'static str {
-                self.as_str()
-            }
-        }
-
-        impl $name {
-            pub const fn as_str(self) -> &'static str {
-                match self {
-                    $(Self::$variant => $code,)+
-                }
-            }
-        }
-    };
 }
 
 named_codes! {
