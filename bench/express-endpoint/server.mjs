@@ -16,11 +16,12 @@
 // Configuration (environment): PORT, AUTHGEAR_ENDPOINT, AUTHGEAR_PROJECT_ID,
 // AUTHGEAR_ADMIN_KEY_ID, AUTHGEAR_ADMIN_KEY_FILE, AUTHGEAR_CLIENT_ID, LEGACY_JWKS_URL,
 // LEGACY_ISSUER, LEGACY_AUDIENCE, APP_ORIGIN.
+import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import axios from "axios";
 import cors from "cors";
 import express from "express";
-import { SignJWT, createRemoteJWKSet, importPKCS8, jwtVerify } from "jose";
+import { SignJWT, createRemoteJWKSet, jwtVerify } from "jose";
 
 const env = (name) => {
   const value = process.env[name];
@@ -31,7 +32,9 @@ const appUrl = env("AUTHGEAR_ENDPOINT");
 const projectID = env("AUTHGEAR_PROJECT_ID");
 const keyID = env("AUTHGEAR_ADMIN_KEY_ID");
 const clientID = env("AUTHGEAR_CLIENT_ID");
-const privateKey = await importPKCS8(readFileSync(env("AUTHGEAR_ADMIN_KEY_FILE"), "utf8"), "RS256");
+// The portal's key is PKCS#1 ("BEGIN RSA PRIVATE KEY"), which jose's importPKCS8 refuses; Node's
+// own reader takes it (and PKCS#8), as the guide's sample, signing with Node's crypto, does.
+const privateKey = createPrivateKey(readFileSync(env("AUTHGEAR_ADMIN_KEY_FILE"), "utf8"));
 const legacyJWKS = createRemoteJWKSet(new URL(env("LEGACY_JWKS_URL")));
 const legacyIssuer = env("LEGACY_ISSUER");
 const legacyAudience = env("LEGACY_AUDIENCE");
