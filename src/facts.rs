@@ -72,38 +72,25 @@ fn probe_of(preset: Preset, options: &[&str]) -> Option<Vec<state::Probe>> {
     presets::probe(&SourceSpec::Preset(spec_with(preset, options)))
 }
 
-/// Per preset: the options that change where it looks, and the probe for each combination of
-/// them (keyed by the option names present, in their order, joined by `,`), each place written
-/// as [`place`] does; a combination left out: only the engine can tell.
-/// Cookie mode is factored out: an indicator cookie adds one place (`cookie=<indicator>`) to
-/// any probe; without one, `cookie` lists the places it adds (the preset's own indicator,
-/// if any), or is `null` where only the engine can tell. [`preset_probes`] checks that this
-/// holds for every combination, so the JS side only applies it.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PresetProbes {
-    options: Vec<&'static str>,
-    probes: BTreeMap<String, Vec<String>>,
-    cookie: Option<Vec<String>>,
-}
-
 /// One place, compactly: `<area>=<key>`, `<area>*<prefix>` or `<area>~<contained text>`;
-/// no area's name holds `=`, `*` or `~`.
+/// no area's name holds `=`, `*` or `~`, and no place a space (places are joined by spaces).
 fn place(probe: &state::Probe) -> String {
     let area = probe.area.as_str();
-    match (&probe.key, &probe.prefix, &probe.contains) {
+    let place = match (&probe.key, &probe.prefix, &probe.contains) {
         (Some(key), _, _) => format!("{area}={key}"),
         (None, Some(prefix), _) => format!("{area}*{prefix}"),
         (None, None, Some(text)) => format!("{area}~{text}"),
         (None, None, None) => unreachable!("a probe names a key, a prefix or a text"),
-    }
+    };
+    assert!(!place.contains(' '), "{place}: a place holds a space");
+    place
 }
 
 fn places(probe: Option<Vec<state::Probe>>) -> Option<Vec<String>> {
     probe.map(|probe| probe.iter().map(place).collect())
 }
 
-/// The subsets of `options`, in their order.
+/// The subsets of `options`, in their order; the last is `options` itself.
 fn subsets<'a>(options: &[&'a str]) -> Vec<Vec<&'a str>> {
     (0..(1u32 << options.len()))
         .map(|mask| {
@@ -117,7 +104,12 @@ fn subsets<'a>(options: &[&'a str]) -> Vec<Vec<&'a str>> {
         .collect()
 }
 
-fn preset_probes(preset: Preset) -> PresetProbes {
+/// Per preset, for each set of the options that change where it looks (the option names
+/// present, in their order, joined by `,`; every subset, the full set last), the places of its
+/// probe joined by spaces, each written as [`place`] does; none: only the engine can tell.
+/// Cookie mode is factored out, and checked here for every set: an indicator cookie adds one
+/// place, `cookie=<indicator>`; without one, only the engine can tell.
+fn preset_probes(preset: Preset) -> Vec<(String, String)> {
     let plain: Vec<&'static str> = LOCATION_OPTIONS[..LOCATION_OPTIONS.len() - 2].to_vec();
     // An option matters when adding it to any combination of the others changes the probe
     // (oidc-client-ts reads one exact key only with both `authority` and `clientId`).
@@ -142,40 +134,39 @@ fn preset_probes(preset: Preset) -> PresetProbes {
         prefix: None,
         contains: None,
     });
-    let mut cookie_modes = Vec::new();
-    let mut probes = BTreeMap::new();
-    for chosen in subsets(&options) {
-        let base = places(probe_of(preset, &chosen));
-        let with = |extra: &'static str| {
-            let mut with = chosen.clone();
-            with.push(extra);
-            places(probe_of(preset, &with))
-        };
-        let mut expected = base.clone().unwrap_or_default();
-        expected.push(indicator.clone());
-        assert_eq!(
-            with("cookieIndicator"),
-            Some(expected),
-            "{preset:?} {chosen:?}: an indicator adds its cookie"
-        );
-        let base = base.unwrap_or_default();
-        cookie_modes.push(with("cookie").map(|cookie| {
-            let added = cookie.strip_prefix(base.as_slice()).map(<[String]>::to_vec);
-            added.unwrap_or_else(|| panic!("{preset:?} {chosen:?}: cookie mode rewrites the probe"))
-        }));
-        probes.insert(chosen.join(","), base);
-    }
-    cookie_modes.dedup();
-    assert_eq!(
-        cookie_modes.len(),
-        1,
-        "{preset:?}: cookie mode acts alike for every option"
-    );
-    PresetProbes {
-        options,
-        probes,
-        cookie: cookie_modes.pop().flatten(),
-    }
+    subsets(&options)
+        .into_iter()
+        .map(|chosen| {
+            let base = places(probe_of(preset, &chosen)).unwrap_or_default();
+            let with = |extra: &'static str| {
+                let mut with = chosen.clone();
+                with.push(extra);
+                places(probe_of(preset, &with))
+            };
+            let mut expected = base.clone();
+            expected.push(indicator.clone());
+            assert_eq!(
+                with("cookieIndicator"),
+                Some(expected),
+                "{preset:?} {chosen:?}: an indicator adds its cookie"
+            );
+            assert_eq!(
+                with("cookie"),
+                None,
+                "{preset:?} {chosen:?}: cookie mode without an indicator is the engine's to tell"
+            );
+            (chosen.join(","), base.join(" "))
+        })
+        .collect()
+}
+
+/// A JSON object of `entries`, in their order.
+fn object(entries: impl IntoIterator<Item = (String, String)>) -> String {
+    let entries: Vec<String> = entries
+        .into_iter()
+        .map(|(name, value)| format!("{}:{value}", json(&name)))
+        .collect();
+    format!("{{{}}}", entries.join(","))
 }
 
 fn json(value: &impl Serialize) -> String {
@@ -248,19 +239,16 @@ pub fn js() -> String {
         "\n/** supabase-js's default `storageKey`: `before + project ref + after` (src/core/presets/supabase.rs). */\nexport const SUPABASE_DEFAULT_KEY = {};",
         json(&presets::supabase::DEFAULT_KEY)
     );
-    let placeholder_of: BTreeMap<&str, String> = LOCATION_OPTIONS
-        .iter()
-        .map(|option| (*option, placeholder(option)))
-        .collect();
-    let probes: BTreeMap<&str, PresetProbes> = Preset::ALL
-        .iter()
-        .map(|preset| (preset.as_str(), preset_probes(*preset)))
-        .collect();
+    let probes = object(Preset::ALL.iter().map(|preset| {
+        let sets = preset_probes(*preset).into_iter();
+        (
+            preset.as_str().to_owned(),
+            object(sets.map(|(set, places)| (set, json(&places)))),
+        )
+    }));
     let _ = writeln!(
         text,
-        "\n/**\n * Where each preset looks first (src/core/presets/), per set of the options that change it:\n * `options` lists those, `probes` maps the ones given (in that order, joined by \",\") to the\n * places, `<area>=<key>`, `<area>*<prefix>` or `<area>~<part>`, with `PLACEHOLDER[option]`\n * standing for the option's value (lowercased: for the value lowercased, as MSAL's keys are); a\n * set left out: only the engine can tell.\n */\nexport const PLACEHOLDER = {};\nexport const PRESET_PROBES = {};",
-        json(&placeholder_of),
-        json(&probes)
+        "\n/**\n * Where each preset looks first (src/core/presets/), per set of the options that change it\n * (their names, in order, joined by \",\"; every set, the one of them all last): its places,\n * joined by spaces, `<area>=<key>`, `<area>*<prefix>` or `<area>~<part>`, where `\\u0001<option>\\u0001`\n * stands for the option's value (lowercased: for the value lowercased, as MSAL's keys are).\n * An indicator cookie adds `cookie=<indicator>`; cookie mode without one: only the engine can tell.\n */\nexport const PRESET_PROBES = {probes};"
     );
     text
 }

@@ -15,7 +15,7 @@ use std::fmt;
 #[cfg(not(target_arch = "wasm32"))]
 use serde::{Deserialize, Serialize};
 
-use crate::core::json::{Json, Named};
+use crate::core::json::{Json, Named, named_codes};
 
 /// `grant_type` of every exchange request.
 pub const GRANT_TYPE_TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -392,114 +392,52 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// The RFC 6749 §5.2 `error` codes the contract uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(Serialize, Deserialize))]
-#[cfg_attr(not(target_arch = "wasm32"), serde(rename_all = "snake_case"))]
-#[non_exhaustive]
-pub enum ErrorCode {
-    /// 400: the legacy credential will never be exchanged. Permanent.
-    InvalidGrant,
-    /// 400: a malformed request. Permanent (a configuration error).
-    InvalidRequest,
-    /// 400: the endpoint does not take this kind of subject token. Permanent.
-    UnsupportedTokenType,
-    /// 400: not a token-exchange request. Permanent.
-    UnsupportedGrantType,
-    /// 401: the `client_id` is not one the endpoint serves. Permanent.
-    InvalidClient,
-    /// 429 or 503: back off, honouring `Retry-After`.
-    TemporarilyUnavailable,
-    /// 500: transient.
-    ServerError,
-    /// A code this version does not know; handled by HTTP status.
-    #[cfg_attr(not(target_arch = "wasm32"), serde(other))]
-    Unknown,
-}
-
-impl Named for ErrorCode {
-    const ALL: &'static [Self] = &[
-        Self::InvalidGrant,
-        Self::InvalidRequest,
-        Self::UnsupportedTokenType,
-        Self::UnsupportedGrantType,
-        Self::InvalidClient,
-        Self::TemporarilyUnavailable,
-        Self::ServerError,
-        Self::Unknown,
-    ];
-
-    fn name(self) -> &'static str {
-        self.as_str()
+named_codes! {
+    /// The RFC 6749 §5.2 `error` codes the contract uses.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    #[cfg_attr(not(target_arch = "wasm32"), derive(Serialize, Deserialize))]
+    #[cfg_attr(not(target_arch = "wasm32"), serde(rename_all = "snake_case"))]
+    #[non_exhaustive]
+    ErrorCode {
+        /// 400: the legacy credential will never be exchanged. Permanent.
+        InvalidGrant = "invalid_grant",
+        /// 400: a malformed request. Permanent (a configuration error).
+        InvalidRequest = "invalid_request",
+        /// 400: the endpoint does not take this kind of subject token. Permanent.
+        UnsupportedTokenType = "unsupported_token_type",
+        /// 400: not a token-exchange request. Permanent.
+        UnsupportedGrantType = "unsupported_grant_type",
+        /// 401: the `client_id` is not one the endpoint serves. Permanent.
+        InvalidClient = "invalid_client",
+        /// 429 or 503: back off, honouring `Retry-After`.
+        TemporarilyUnavailable = "temporarily_unavailable",
+        /// 500: transient.
+        ServerError = "server_error",
+        /// A code this version does not know; handled by HTTP status.
+        #[cfg_attr(not(target_arch = "wasm32"), serde(other))]
+        Unknown = "unknown",
     }
 }
 
-impl ErrorCode {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::InvalidGrant => "invalid_grant",
-            Self::InvalidRequest => "invalid_request",
-            Self::UnsupportedTokenType => "unsupported_token_type",
-            Self::UnsupportedGrantType => "unsupported_grant_type",
-            Self::InvalidClient => "invalid_client",
-            Self::TemporarilyUnavailable => "temporarily_unavailable",
-            Self::ServerError => "server_error",
-            Self::Unknown => "unknown",
-        }
-    }
-}
-
-/// Why an `invalid_grant` was refused: the `reason` extension.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(Serialize, Deserialize))]
-#[cfg_attr(not(target_arch = "wasm32"), serde(rename_all = "snake_case"))]
-#[non_exhaustive]
-pub enum GrantRefusal {
-    Expired,
-    Invalid,
-    Revoked,
-    Replayed,
-    UserNotFound,
-    UserDisabled,
-    /// The login ID is one the legacy IdP did not mark verified.
-    UnverifiedLoginId,
-    /// The Authgear user with the login ID is bound to another legacy subject (or to none).
-    SubjectMismatch,
-    #[cfg_attr(not(target_arch = "wasm32"), serde(other))]
-    Other,
-}
-
-impl Named for GrantRefusal {
-    const ALL: &'static [Self] = &[
-        Self::Expired,
-        Self::Invalid,
-        Self::Revoked,
-        Self::Replayed,
-        Self::UserNotFound,
-        Self::UserDisabled,
-        Self::UnverifiedLoginId,
-        Self::SubjectMismatch,
-        Self::Other,
-    ];
-
-    fn name(self) -> &'static str {
-        self.as_str()
-    }
-}
-
-impl GrantRefusal {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Expired => "expired",
-            Self::Invalid => "invalid",
-            Self::Revoked => "revoked",
-            Self::Replayed => "replayed",
-            Self::UserNotFound => "user_not_found",
-            Self::UserDisabled => "user_disabled",
-            Self::UnverifiedLoginId => "unverified_login_id",
-            Self::SubjectMismatch => "subject_mismatch",
-            Self::Other => "other",
-        }
+named_codes! {
+    /// Why an `invalid_grant` was refused: the `reason` extension.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    #[cfg_attr(not(target_arch = "wasm32"), derive(Serialize, Deserialize))]
+    #[cfg_attr(not(target_arch = "wasm32"), serde(rename_all = "snake_case"))]
+    #[non_exhaustive]
+    GrantRefusal {
+        Expired = "expired",
+        Invalid = "invalid",
+        Revoked = "revoked",
+        Replayed = "replayed",
+        UserNotFound = "user_not_found",
+        UserDisabled = "user_disabled",
+        /// The login ID is one the legacy IdP did not mark verified.
+        UnverifiedLoginId = "unverified_login_id",
+        /// The Authgear user with the login ID is bound to another legacy subject (or to none).
+        SubjectMismatch = "subject_mismatch",
+        #[cfg_attr(not(target_arch = "wasm32"), serde(other))]
+        Other = "other",
     }
 }
 

@@ -8,7 +8,8 @@ import { BENCH, ROOT } from "./procs.mjs";
 export const SITE = `${BENCH}.site/`;
 const WASM = `${ROOT}pkg/dist/wasm/authgear_migrate_bg.wasm`;
 
-const common = {
+/** How an app bundles the package: also what the package test of the fast path's chunks uses. */
+export const APP_BUNDLE = {
   bundle: true,
   format: "esm",
   splitting: true,
@@ -29,7 +30,7 @@ export async function buildSite() {
   rmSync(SITE, { recursive: true, force: true });
   mkdirSync(SITE, { recursive: true });
   for (const kind of ["engine", "handwritten"]) {
-    await build({ ...common, entryPoints: { [`${kind}-app`]: `${BENCH}pages/${kind}-app.js` }, outdir: SITE, chunkNames: `${kind}-[name]-[hash]` });
+    await build({ ...APP_BUNDLE, entryPoints: { [`${kind}-app`]: `${BENCH}pages/${kind}-app.js` }, outdir: SITE, chunkNames: `${kind}-[name]-[hash]` });
     copyFileSync(`${BENCH}pages/${kind}.html`, `${SITE}${kind}.html`);
   }
   copyFileSync(WASM, `${SITE}authgear_migrate_bg.wasm`);
@@ -53,7 +54,7 @@ export async function buildWeightBundles() {
   const files = {};
   for (const [name, contents] of Object.entries(subjects)) {
     const dir = `${out}${name}/`;
-    await build({ ...common, stdin: { contents, resolveDir: ROOT, loader: "js" }, outdir: dir, entryNames: "index", chunkNames: "chunk-[hash]" });
+    await build({ ...APP_BUNDLE, stdin: { contents, resolveDir: ROOT, loader: "js" }, outdir: dir, entryNames: "index", chunkNames: "chunk-[hash]" });
     files[name] = readdirSync(dir).map((file) => `${dir}${file}`).filter((file) => statSync(file).isFile());
   }
   return files;

@@ -4,7 +4,7 @@
 // facts.js), so a device with nothing to migrate never downloads the engine, not even on its
 // first start. The engine decides again under its lock; this only skips work.
 
-import { PLACEHOLDER, PRESET_PROBES, STATE_VERSION, STATUS } from "./facts.js";
+import { PRESET_PROBES, STATE_VERSION, STATUS } from "./facts.js";
 
 /**
  * @param {{ refreshToken: string, state: string }} keys
@@ -46,57 +46,48 @@ export async function quickOutcome(keys, source, now, authgearStore) {
 }
 
 /**
- * Where the engine looks first for `source`, or undefined when only the engine can tell (a
- * callback, an adapter, cookie mode without an indicator).
- * @returns {Array<{ area: string, key?: string, prefix?: string }> | undefined}
+ * Where the engine looks first for `source`, as places like facts.js writes them (`<area>=<key>`,
+ * `<area>*<prefix>`, `<area>~<part>`), or undefined when only the engine can tell (a callback,
+ * an adapter, cookie mode without an indicator).
+ * @returns {string[] | undefined}
  */
 export function probeFor(source) {
-  if (source?.storage) return [{ area: source.storage.area, key: source.storage.key }];
+  if (source?.storage) return [`${source.storage.area}=${source.storage.key}`];
   const spec = source?.preset;
   const table = spec && PRESET_PROBES[spec.preset];
-  if (!table) return undefined;
-  const values = new Map(table.options.filter((option) => spec[option] !== undefined).map((option) => [option, spec[option]]));
-  let places = table.probes[[...values.keys()].join(",")];
-  if (spec.cookie?.indicator !== undefined) {
-    places = [...places, `cookie=${PLACEHOLDER.cookieIndicator}`];
-    values.set("cookieIndicator", spec.cookie.indicator);
-  } else if (spec.cookie) {
-    if (!table.cookie) return undefined;
-    places = [...places, ...table.cookie];
-  }
-  if (places.length === 0) return undefined;
-  const fill = (text) => {
-    for (const [option, value] of values) {
+  const indicator = spec?.cookie?.indicator;
+  if (!table || (spec.cookie && indicator === undefined)) return undefined;
+  // The options that change where it looks: those of the last set, which has them all.
+  const given = Object.keys(table).at(-1).split(",").filter((option) => spec[option] !== undefined);
+  const fill = (place) =>
+    given.reduce(
       // A preset that lowercases its keys (MSAL) lowercases the placeholder with them.
-      text = text
-        .replaceAll(PLACEHOLDER[option], value)
-        .replaceAll(PLACEHOLDER[option].toLowerCase(), String(value).toLowerCase());
-    }
-    return text;
-  };
-  const kinds = { "=": "key", "*": "prefix", "~": "contains" };
-  return places.map((place) => {
-    const at = place.search(/[=*~]/);
-    return { area: place.slice(0, at), [kinds[place[at]]]: fill(place.slice(at + 1)) };
-  });
+      (text, option) => text.split(`\u0001${option}\u0001`).join(spec[option]).split(`\u0001${option.toLowerCase()}\u0001`).join(spec[option].toLowerCase()),
+      place,
+    );
+  // Split before filling: a value may hold a space.
+  const probe = table[given.join(",")].split(" ").filter(Boolean).map(fill);
+  if (indicator !== undefined) probe.push(`cookie=${indicator}`);
+  return probe.length ? probe : undefined;
 }
 
+const MATCH = {
+  "=": (name, key) => name === key,
+  "*": (name, prefix) => name.startsWith(prefix),
+  "~": (name, part) => name.includes(part),
+};
+
 /** Whether every place of `probe` is empty here. Anything unsure is "no". */
-async function stillEmpty(probe) {
-  if (!Array.isArray(probe) || probe.length === 0) return false;
-  const keys = new Map();
-  const listed = async (area) => {
-    if (!keys.has(area)) keys.set(area, await list(area));
-    return keys.get(area);
-  };
+async function stillEmpty(probe = []) {
+  const listed = {};
   try {
-    for (const { area, key, prefix, contains } of probe) {
-      const present = await listed(area);
-      if (present === undefined) return false;
-      const found = (name) => (key !== undefined ? name === key : prefix !== undefined ? name.startsWith(prefix) : name.includes(contains));
-      if (present.some(found)) return false;
+    for (const place of probe) {
+      const at = place.search(/[=*~]/);
+      const area = place.slice(0, at);
+      const names = (listed[area] ??= await list(area));
+      if (!names || names.some((name) => MATCH[place[at]](name, place.slice(at + 1)))) return false;
     }
-    return true;
+    return probe.length > 0;
   } catch {
     return false;
   }
@@ -104,18 +95,9 @@ async function stillEmpty(probe) {
 
 /** The names in an area, or undefined when they cannot be listed here. */
 async function list(area) {
-  switch (area) {
-    case "localStorage":
-    case "sessionStorage": {
-      const storage = globalThis[area];
-      return Array.from({ length: storage.length }, (_, index) => storage.key(index));
-    }
-    case "cookie":
-      return document.cookie.split(";").map((pair) => pair.split("=")[0].trim()).filter(Boolean);
-    case "indexedDB":
-      // Database names; older browsers cannot list them.
-      return typeof indexedDB?.databases === "function" ? (await indexedDB.databases()).map((db) => db.name) : undefined;
-    default:
-      return undefined;
-  }
+  if (area === "cookie") return document.cookie.split(";").map((pair) => pair.split("=")[0].trim()).filter(Boolean);
+  // Database names; older browsers cannot list them.
+  if (area === "indexedDB") return typeof indexedDB?.databases === "function" ? (await indexedDB.databases()).map((db) => db.name) : undefined;
+  const storage = area === "localStorage" || area === "sessionStorage" ? globalThis[area] : undefined;
+  return storage && Array.from({ length: storage.length }, (_, index) => storage.key(index));
 }

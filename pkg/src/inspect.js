@@ -18,10 +18,10 @@ export async function inspectLegacySession(options) {
   if (typeof window === "undefined" || typeof localStorage === "undefined") {
     throw new MigrateError(MigrateError.ERR_NOT_IN_BROWSER, "inspectLegacySession() runs in the browser, where the legacy session is");
   }
-  const { engine: normalized, hooks, wasmURL } = normalizeOptions(options);
-  const engine = await loadEngine(wasmURL);
+  const { engine: normalized, hooks, wasmURL } = await normalizeOptions(options);
+  const [engine, { engineInput }] = await Promise.all([loadEngine(wasmURL), import("./input.js")]);
   try {
-    return await engine.inspect(normalized, hooks);
+    return await engine.inspect(engineInput(normalized), hooks);
   } catch (error) {
     throw fromEngine(error);
   }

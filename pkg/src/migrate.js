@@ -14,10 +14,10 @@ export async function migrateSession(options) {
   if (typeof window === "undefined" || typeof localStorage === "undefined") {
     throw new MigrateError(
       MigrateError.ERR_NOT_IN_BROWSER,
-      "migrateSession() runs in the browser: call it from client code (a client component's effect, not server rendering)",
+      "migrateSession() runs in the browser: call it from client code, not during server rendering",
     );
   }
-  const { engine: normalized, hooks, rollout, wasmURL } = normalizeOptions(options);
+  const { engine: normalized, hooks, rollout, wasmURL } = await normalizeOptions(options);
   const started = performance.now();
   const skipped = await rolloutOutcome(rollout, normalized.keys);
   if (skipped) return report(hooks, skipped, started);
@@ -25,14 +25,16 @@ export async function migrateSession(options) {
   if (quick) return report(hooks, quick, started);
 
   let engine;
+  let engineInput;
   try {
-    engine = await loadEngine(wasmURL);
+    // The engine, and what completes its input, fetched side by side: neither is on the fast path.
+    [engine, { engineInput }] = await Promise.all([loadEngine(wasmURL), import("./input.js")]);
   } catch (error) {
     hooks.onEvent?.({ type: "warning", code: "engine_unavailable", message: String(error?.message ?? error), elapsedMs: elapsed(started) });
     return report(hooks, { status: "deferred", reason: "engine_unavailable", retryAt: Date.now() }, started);
   }
   try {
-    return await engine.migrate(normalized, hooks);
+    return await engine.migrate(engineInput(normalized), hooks);
   } catch (error) {
     throw fromEngine(error);
   }

@@ -83,21 +83,20 @@ test("a first start with nothing where the engine looks: no engine", async () =>
 
 test("the probes are the engine's, placeholders filled with the app's options", () => {
   const supabase = probeFor({ preset: { preset: "supabase", storageKey: "sb-abcd-auth-token" } });
-  assert.ok(supabase.some((place) => place.area === "localStorage" && place.key === "sb-abcd-auth-token"), JSON.stringify(supabase));
-  assert.ok(supabase.some((place) => place.area === "cookie" && place.prefix === "sb-abcd-auth-token"), JSON.stringify(supabase));
+  assert.ok(supabase.includes("localStorage=sb-abcd-auth-token"), JSON.stringify(supabase));
+  assert.ok(supabase.includes("cookie*sb-abcd-auth-token"), JSON.stringify(supabase));
   assert.ok(!JSON.stringify(supabase).includes("\\u0001"), "a placeholder left unfilled");
-  assert.deepEqual(
-    probeFor({ preset: { preset: "oidc-client-ts", authority: "https://idp", clientId: "c" } }).map((p) => p.key),
-    ["oidc.user:https://idp:c", "oidc.user:https://idp:c"],
-  );
+  assert.deepEqual(probeFor({ preset: { preset: "oidc-client-ts", authority: "https://idp", clientId: "c" } }), ["sessionStorage=oidc.user:https://idp:c", "localStorage=oidc.user:https://idp:c"]);
+  // A value with a space is still one place.
+  assert.ok(probeFor({ preset: { preset: "auth0-spa", clientId: "a b" } }).includes("localStorage*@@auth0spajs@@::a b::"));
   // MSAL lowercases its keys, and the placeholder with them: the value is lowercased too.
   const msal = probeFor({ preset: { preset: "msal", clientId: "AbC-123" } });
-  assert.ok(msal.some((place) => place.area === "sessionStorage" && place.contains === "-abc-123-"), JSON.stringify(msal));
+  assert.ok(msal.includes("sessionStorage~-abc-123-"), JSON.stringify(msal));
   assert.ok(!JSON.stringify(msal).includes("\\u0001"), "a placeholder left unfilled");
   // Cookie mode with nothing readable: only the endpoint knows.
   assert.equal(probeFor({ preset: { preset: "auth0-spa", cookie: {} } }), undefined);
   assert.equal(probeFor({ preset: { preset: "authjs", cookie: {} } }), undefined);
-  assert.deepEqual(probeFor({ preset: { preset: "authjs", cookie: { indicator: "signed_in" } } }), [{ area: "cookie", key: "signed_in" }]);
+  assert.deepEqual(probeFor({ preset: { preset: "authjs", cookie: { indicator: "signed_in" } } }), ["cookie=signed_in"]);
 });
 
 test("a record of nothing found, or a rejection, is looked at again the same way", async () => {

@@ -1,7 +1,9 @@
 // Option validation and normalisation, under Node (no browser needed).
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { invalid, worded } from "../src/check.js";
 import { MigrateError } from "../src/errors.js";
+import { engineInput } from "../src/input.js";
 import { normalizeOptions } from "../src/options.js";
 
 const valid = () => ({
@@ -10,22 +12,23 @@ const valid = () => ({
   legacy: { storage: "localStorage", key: "legacy_session", pointer: "/access_token" },
 });
 
-function refused(options, option, pattern) {
-  assert.throws(
-    () => normalizeOptions(options),
+async function refused(options, option, pattern) {
+  await assert.rejects(
+    normalizeOptions(options),
     (error) => {
       assert.ok(error instanceof MigrateError, `not a MigrateError: ${error}`);
       assert.equal(error.code, "ERR_INVALID_OPTION");
       assert.equal(error.option, option);
       assert.match(error.message, new RegExp(`options\\.${option.replace(/\./g, "\\.")}`));
+      assert.doesNotMatch(error.message, /is not valid$/, "the refusal was not worded");
       if (pattern) assert.match(error.message, pattern);
       return true;
     },
   );
 }
 
-test("normalises a minimal configuration", () => {
-  const { engine, hooks, rollout, wasmURL } = normalizeOptions(valid());
+test("normalises a minimal configuration", async () => {
+  const { engine, hooks, rollout, wasmURL } = await normalizeOptions(valid());
   assert.deepEqual(rollout, { enabled: true, sample: 1 });
   assert.equal(wasmURL, undefined);
   assert.deepEqual(engine, {
@@ -46,93 +49,98 @@ test("normalises a minimal configuration", () => {
   assert.deepEqual(hooks, { read: undefined, clear: undefined, write: undefined, onEvent: undefined, authgearStore: undefined, legacyStore: undefined });
 });
 
-test("authgear.issuer: origins, once each, without the endpoint itself", () => {
-  const with_ = (issuer) => {
+test("authgear.issuer: origins, once each, without the endpoint itself", async () => {
+  const with_ = async (issuer) => {
     const options = valid();
     options.authgear.issuer = issuer;
-    return normalizeOptions(options).engine.authgear.issuers;
+    return (await normalizeOptions(options)).engine.authgear.issuers;
   };
-  assert.deepEqual(with_("https://Auth.Example.com/"), ["https://auth.example.com"]);
-  assert.deepEqual(with_(["https://auth.example.com", "https://auth.example.com:443", "https://myapp.authgear.cloud"]), ["https://auth.example.com"]);
-  assert.deepEqual(with_(["http://127.0.0.1:3000"]), ["http://127.0.0.1:3000"]);
+  assert.deepEqual(await with_("https://Auth.Example.com/"), ["https://auth.example.com"]);
+  assert.deepEqual(await with_(["https://auth.example.com", "https://auth.example.com:443", "https://myapp.authgear.cloud"]), ["https://auth.example.com"]);
+  assert.deepEqual(await with_(["http://127.0.0.1:3000"]), ["http://127.0.0.1:3000"]);
   for (const [issuer, option] of [
     ["https://auth.example.com/oauth2", "authgear.issuer"],
     ["http://auth.example.com", "authgear.issuer"],
     [[], "authgear.issuer"],
     [["https://ok.example", 42], "authgear.issuer[1]"],
   ]) {
-    assert.throws(() => with_(issuer), { code: "ERR_INVALID_OPTION", option });
+    await assert.rejects(with_(issuer), { code: "ERR_INVALID_OPTION", option });
   }
 });
 
-test('authgear.sessionType "cookie" is refused, with why', () => {
+test('authgear.sessionType "cookie" is refused, with why', async () => {
   const options = valid();
   options.authgear.sessionType = "cookie";
-  assert.throws(() => normalizeOptions(options), { code: "ERR_INVALID_OPTION", option: "authgear.sessionType", message: /cannot be created from an exchange/ });
+  await assert.rejects(normalizeOptions(options), { code: "ERR_INVALID_OPTION", option: "authgear.sessionType", message: /cannot be created from an exchange/ });
   options.authgear.sessionType = "refresh_token";
-  assert.equal(normalizeOptions(options).engine.authgear.endpoint, "https://myapp.authgear.cloud");
+  assert.equal((await normalizeOptions(options)).engine.authgear.endpoint, "https://myapp.authgear.cloud");
 });
 
-test("container names make the keys", () => {
+test("container names make the keys", async () => {
   const options = valid();
   options.authgear.name = "work";
-  assert.equal(normalizeOptions(options).engine.keys.refreshToken, "authgear_work_refreshToken");
+  assert.equal((await normalizeOptions(options)).engine.keys.refreshToken, "authgear_work_refreshToken");
 });
 
-test("a callback source", () => {
+test("a callback source", async () => {
   const read = async () => ({ accessToken: "a" });
   const clear = () => {};
   const options = { ...valid(), legacy: { read, clear, audience: "api" } };
-  const { engine, hooks } = normalizeOptions(options);
+  const { engine, hooks } = await normalizeOptions(options);
   assert.deepEqual(engine.legacy, { source: { callback: { hasClear: true } }, issuer: null, audience: "api" });
   assert.equal(hooks.read, read);
   assert.equal(hooks.clear, clear);
 });
 
-test("pointers per token kind", () => {
+test("pointers per token kind", async () => {
   const options = valid();
   options.legacy.pointer = { refreshToken: "/body/refresh_token", idToken: "" };
-  assert.deepEqual(normalizeOptions(options).engine.legacy.source.storage.pointers, { refreshToken: "/body/refresh_token", idToken: "" });
+  assert.deepEqual((await normalizeOptions(options)).engine.legacy.source.storage.pointers, { refreshToken: "/body/refresh_token", idToken: "" });
   delete options.legacy.pointer;
-  assert.deepEqual(normalizeOptions(options).engine.legacy.source.storage.pointers, { accessToken: "" });
+  assert.deepEqual((await normalizeOptions(options)).engine.legacy.source.storage.pointers, { accessToken: "" });
 });
 
-test("device info travels as base64url JSON", () => {
+test("device info travels to the engine as base64url JSON", async () => {
   const options = valid();
   options.exchange.deviceInfo = { platform: "web", note: "✓?>" };
-  const encoded = normalizeOptions(options).engine.exchange.deviceInfo;
-  assert.doesNotMatch(encoded, /[+/=]/);
-  assert.deepEqual(JSON.parse(Buffer.from(encoded, "base64url").toString("utf8")), options.exchange.deviceInfo);
+  const { engine: normalized } = await normalizeOptions(options);
+  const input = engineInput(normalized);
+  assert.doesNotMatch(input.exchange.deviceInfo, /[+/=]/);
+  assert.deepEqual(JSON.parse(Buffer.from(input.exchange.deviceInfo, "base64url").toString("utf8")), options.exchange.deviceInfo);
+  assert.deepEqual({ ...input, exchange: { ...input.exchange, deviceInfo: null } }, { ...normalized, exchange: { ...normalized.exchange, deviceInfo: null } });
+  delete options.exchange.deviceInfo;
+  const without = (await normalizeOptions(options)).engine;
+  assert.equal(engineInput(without), without);
 });
 
-test("the exchange URL policy: https, loopback http, or the page's own origin", () => {
+test("the exchange URL policy: https, loopback http, or the page's own origin", async () => {
   for (const url of ["http://127.0.0.1:8000/x", "http://localhost/x", "http://[::1]:3000/x", "https://a.example/x"]) {
     const options = valid();
     options.exchange.url = url;
-    assert.equal(normalizeOptions(options).engine.exchange.url, new URL(url).href);
+    assert.equal((await normalizeOptions(options)).engine.exchange.url, new URL(url).href);
   }
   for (const url of ["http://api.example.com/x", "ftp://a.example/x", "/relative-without-a-page", "https://user:pw@a.example/x", "", 42]) {
     const options = valid();
     options.exchange.url = url;
-    refused(options, "exchange.url", /https URL/);
+    await refused(options, "exchange.url", /https URL/);
   }
 });
 
-test("relative exchange URLs resolve against the page", () => {
+test("relative exchange URLs resolve against the page", async () => {
   globalThis.location = new URL("http://app.internal.test/page");
   try {
     const options = valid();
     options.exchange.url = "/api/authgear-migrate";
-    assert.equal(normalizeOptions(options).engine.exchange.url, "http://app.internal.test/api/authgear-migrate");
+    assert.equal((await normalizeOptions(options)).engine.exchange.url, "http://app.internal.test/api/authgear-migrate");
     // Same origin is fine over http; another plain-http origin is not.
     options.exchange.url = "http://elsewhere.test/api";
-    refused(options, "exchange.url");
+    await refused(options, "exchange.url");
   } finally {
     delete globalThis.location;
   }
 });
 
-test("every bad option is named", () => {
+test("every bad option is named", async () => {
   const cases = [
     [(o) => (o.authgear = undefined), "authgear", /an object; got nothing/],
     [(o) => (o.authgear.endpoint = "https://a.authgear.cloud/path"), "authgear.endpoint", /no path/],
@@ -168,15 +176,15 @@ test("every bad option is named", () => {
   for (const [spoil, option, pattern] of cases) {
     const options = valid();
     spoil(options);
-    refused(options, option, pattern);
+    await refused(options, option, pattern);
   }
-  refused(null, "options");
+  await refused(null, "options");
 });
 
-test("the SDK's storage: auto-detected, named, or an adapter", () => {
+test("the SDK's storage: auto-detected, named, or an adapter", async () => {
   const options = valid();
   // No Capacitor plugin and no React Native bridge here: localStorage.
-  assert.equal(normalizeOptions(options).hooks.authgearStore, undefined);
+  assert.equal((await normalizeOptions(options)).hooks.authgearStore, undefined);
   const saved = new Map();
   globalThis.Capacitor = {
     Plugins: {
@@ -188,39 +196,39 @@ test("the SDK's storage: auto-detected, named, or an adapter", () => {
     },
   };
   try {
-    const store = normalizeOptions(options).hooks.authgearStore;
+    const store = (await normalizeOptions(options)).hooks.authgearStore;
     assert.equal(store.name, "capacitor");
     options.authgear.storage = "localStorage";
-    assert.equal(normalizeOptions(options).hooks.authgearStore, undefined);
+    assert.equal((await normalizeOptions(options)).hooks.authgearStore, undefined);
   } finally {
     delete globalThis.Capacitor;
   }
   for (const [storage, pattern] of [["capacitor", /"capacitor", but it needs the Authgear Capacitor plugin/], ["react-native", /ReactNativeWebView/]]) {
     options.authgear.storage = storage;
-    assert.throws(() => normalizeOptions(options), { code: "ERR_ADAPTER_UNAVAILABLE", option: "authgear.storage", message: pattern });
+    await assert.rejects(normalizeOptions(options), { code: "ERR_ADAPTER_UNAVAILABLE", option: "authgear.storage", message: pattern });
   }
   const custom = { name: "vault", get() {}, set() {}, remove() {} };
   options.authgear.storage = custom;
-  assert.equal(normalizeOptions(options).hooks.authgearStore, custom);
+  assert.equal((await normalizeOptions(options)).hooks.authgearStore, custom);
   options.authgear.storage = { get() {}, set() {} };
-  refused(options, "authgear.storage", /remove is missing/);
+  await refused(options, "authgear.storage", /remove is missing/);
   options.authgear.storage = "indexedDB";
-  refused(options, "authgear.storage", /one of "auto"/);
+  await refused(options, "authgear.storage", /one of "auto"/);
 });
 
-test("legacy data through an adapter", () => {
+test("legacy data through an adapter", async () => {
   const options = valid();
   const preferences = { name: "capacitor-preferences", get() {}, set() {}, remove() {}, keys() {} };
   options.legacy.storage = preferences;
-  const { engine, hooks } = normalizeOptions(options);
+  const { engine, hooks } = await normalizeOptions(options);
   assert.equal(engine.legacy.source.storage.area, "adapter");
   assert.equal(hooks.legacyStore, preferences);
 });
 
-test("rollout and loading options", () => {
+test("rollout and loading options", async () => {
   const enabled = () => true;
   const options = { ...valid(), dryRun: true, enabled, sample: 0.25, wasmURL: "https://cdn.example.com/m.wasm" };
-  const normalized = normalizeOptions(options);
+  const normalized = await normalizeOptions(options);
   assert.equal(normalized.engine.dryRun, true);
   assert.deepEqual(normalized.rollout, { enabled, sample: 0.25 });
   assert.equal(normalized.wasmURL, "https://cdn.example.com/m.wasm");
@@ -231,4 +239,22 @@ test("MigrateError carries codes as static and instance properties", () => {
   assert.equal(error.code, "ERR_INVALID_OPTION");
   assert.equal(error.name, "MigrateError");
   assert.ok(error instanceof Error);
+});
+
+test("a refusal names the option and its code at once; its words load after", async () => {
+  let refusal;
+  try {
+    invalid("exchange.timeoutMs", "integer", 0, [1, 120000]);
+  } catch (error) {
+    refusal = error;
+  }
+  assert.ok(refusal instanceof MigrateError);
+  assert.equal(refusal.code, "ERR_INVALID_OPTION");
+  assert.equal(refusal.option, "exchange.timeoutMs");
+  const explained = await worded(refusal);
+  assert.equal(explained.message, "authgear-migrate: options.exchange.timeoutMs must be an integer from 1 to 120000; got 0");
+  assert.equal(explained.option, "exchange.timeoutMs");
+  // Anything else passes through as it is.
+  const other = new MigrateError(MigrateError.ERR_NOT_IN_BROWSER, "x");
+  assert.equal(await worded(other), other);
 });

@@ -17,17 +17,22 @@ test("npm pack ships exactly the intended files", () => {
     "index.d.ts",
     "package.json",
     "react-native.d.ts",
+    "src/adapters/bridge.js",
     "src/adapters/capacitor.js",
+    "src/adapters/detect.js",
     "src/adapters/protocol.js",
     "src/adapters/react-native.js",
+    "src/check.js",
     "src/engine.js",
     "src/errors.js",
     "src/facts.d.ts",
     "src/facts.js",
     "src/gate.js",
     "src/index.js",
+    "src/input.js",
     "src/inspect.js",
     "src/keys.js",
+    "src/messages.js",
     "src/migrate.js",
     "src/options.js",
     "src/presets.js",
@@ -46,4 +51,19 @@ test("importing the package on a server (SSR) is harmless; calling it there says
     migrateSession({ authgear: { endpoint: "https://a.authgear.cloud", clientID: "c" }, exchange: { url: "https://a.example/x" }, legacy: { storage: "localStorage", key: "k" } }),
     (error) => error instanceof MigrateError && error.code === "ERR_NOT_IN_BROWSER",
   );
+});
+
+test("the fast path is one chunk: bundled as apps do, the entry imports no other chunk statically", async () => {
+  const { build } = await import("esbuild");
+  const { APP_BUNDLE } = await import("../../bench/lib/site.mjs");
+  const result = await build({
+    ...APP_BUNDLE,
+    stdin: { contents: 'export { migrateSession } from "authgear-migrate";', resolveDir: ROOT, loader: "js" },
+    outdir: `${ROOT}target/fast-path-test`,
+    entryNames: "index",
+    write: false,
+    metafile: true,
+  });
+  const [, entry] = Object.entries(result.metafile.outputs).find(([path]) => path.endsWith("/index.js"));
+  assert.deepEqual(entry.imports.filter((imported) => imported.kind !== "dynamic-import"), []);
 });

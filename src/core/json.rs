@@ -56,6 +56,34 @@ pub trait Named: Copy + 'static {
     }
 }
 
+/// A code enum with its names and its [`Named`] list, written once: a variant cannot be left
+/// out of `ALL` (it would not read back) nor lack its name.
+macro_rules! named_codes {
+    ($(#[$meta:meta])* $name:ident { $($(#[$attr:meta])* $variant:ident = $code:literal,)+ }) => {
+        $(#[$meta])*
+        pub enum $name {
+            $($(#[$attr])* $variant,)+
+        }
+
+        impl $crate::core::json::Named for $name {
+            const ALL: &'static [Self] = &[$(Self::$variant,)+];
+
+            fn name(self) -> &'static str {
+                self.as_str()
+            }
+        }
+
+        impl $name {
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $code,)+
+                }
+            }
+        }
+    };
+}
+pub(crate) use named_codes;
+
 /// Deeper than any record an SDK writes; a bound so hostile storage cannot exhaust the stack.
 const MAX_DEPTH: usize = 64;
 

@@ -1,7 +1,7 @@
 //! What `migrateSession` answers, with stable reason codes the app can branch on.
 
 use crate::core::choice::LocalRefusal;
-use crate::core::json::Json;
+use crate::core::json::{Json, named_codes};
 use crate::core::source::TokenKind;
 
 /// The result of one `migrateSession` call, written as the JS outcome object
@@ -107,36 +107,9 @@ impl Credential {
     }
 }
 
-macro_rules! reason_codes {
-    ($(#[$meta:meta])* $name:ident { $($(#[$doc:meta])* $variant:ident = $code:literal,)+ }) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $($(#[$doc])* $variant,)+
-        }
-
-        impl $name {
-            /// Every code, for the generated JS side.
-            pub const ALL: &[Self] = &[$(Self::$variant,)+];
-
-            pub const fn as_str(self) -> &'static str {
-                match self {
-                    $(Self::$variant => $code,)+
-                }
-            }
-
-            pub fn parse(code: &str) -> Option<Self> {
-                match code {
-                    $($code => Some(Self::$variant),)+
-                    _ => None,
-                }
-            }
-        }
-    };
-}
-
-reason_codes! {
+named_codes! {
     /// Why a credential was rejected. Permanent for that credential.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
     RejectReason {
         /// Expired, judged locally or by the endpoint.
         Expired = "expired",
@@ -168,8 +141,9 @@ reason_codes! {
     }
 }
 
-reason_codes! {
+named_codes! {
     /// Why the migration did not happen now. Transient: nothing was lost.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
     DeferReason {
         /// The request did not reach the endpoint, or its answer did not come back.
         Network = "network",

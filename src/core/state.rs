@@ -285,7 +285,7 @@ pub fn earlier_rejection(
         record
             .reason
             .as_deref()
-            .and_then(RejectReason::parse)
+            .and_then(RejectReason::from_name)
             .unwrap_or(RejectReason::Invalid)
     })
 }

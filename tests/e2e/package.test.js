@@ -17,6 +17,9 @@ async function recordingPage() {
   const requests = [];
   page.on("request", (request) => requests.push({ url: request.url(), method: request.method() }));
   await page.goto(stack.urls.app);
+  // The demo's first look at the legacy session loads the engine when there is one: wait it out,
+  // so that a session the test stores next is not inspected with the demo's own options.
+  await page.waitForFunction(() => document.body.dataset.ready === "true");
   return { page, requests, context };
 }
 

@@ -102,7 +102,7 @@ export function capacitorPreferences({ plugin = "Preferences" } = {}) {
 
 function required(plugin, factory, what) {
   if (plugin == null) {
-    throw new MigrateError(MigrateError.ERR_ADAPTER_UNAVAILABLE, `${factory}() needs ${what}, and none is registered on window.Capacitor.Plugins nor listed by the native bridge`);
+    throw new MigrateError(MigrateError.ERR_ADAPTER_UNAVAILABLE, `${factory}() needs ${what}: none is registered in Capacitor.Plugins or listed by the native bridge`);
   }
   return plugin;
 }

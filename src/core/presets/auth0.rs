@@ -11,9 +11,9 @@
 //! taken (every configured scope word in the key's scope, as `getTokenSilently` matches), or
 //! the freshest.
 
-use super::{
-    Candidates, PresetSpec, Want, bind_dpop, group, json, read, seconds, session, text, token,
-};
+use super::choose::Candidates;
+use super::read::{bind_dpop, group, json, read, seconds, session, text, token};
+use super::{PresetSpec, Want};
 use crate::core::json::Json;
 use crate::core::source::{Area, Entry, LegacySession, Read, TokenKind, Unreadable};
 

@@ -10,7 +10,8 @@
 //! (clerk-js writes the suffixed and the unsuffixed name alike, and removes both), and the
 //! indicators with the same suffixes.
 
-use super::{Want, read, session, token};
+use super::Want;
+use super::read::{read, session, token};
 use crate::core::source::{Area, Entry, LegacySession, TokenKind, Unreadable};
 
 const SESSION: &str = "__session";

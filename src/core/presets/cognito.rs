@@ -13,7 +13,9 @@
 //! `cognitoUserPoolsTokenProvider.setKeyValueStorage(sessionStorage)` keeps them in
 //! `sessionStorage`.
 
-use super::{Candidates, PresetSpec, Want, find, read, session, token};
+use super::choose::Candidates;
+use super::read::{find, read, session, token};
+use super::{PresetSpec, Want};
 use crate::core::source::{Area, Entry, LegacySession, TokenKind, Unreadable};
 
 const PREFIX: &str = "CognitoIdentityServiceProvider.";

@@ -10,7 +10,8 @@
 //! cleanup. Custom cookie names (`sessionTokenViaCookie.cookieName`, `refreshTokenViaCookie.
 //! cookieName`) are not read (README).
 
-use super::{PresetSpec, Want, read, session, token};
+use super::read::{read, session, token};
+use super::{PresetSpec, Want};
 use crate::core::source::{Area, Entry, LegacySession, TokenKind, Unreadable};
 
 /// The refresh cookie's name, when the server set one: no token, removed with the session.

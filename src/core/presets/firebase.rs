@@ -11,7 +11,9 @@
 //!
 //! The edge serialises an IndexedDB record's `value` as JSON text, as web storage holds it.
 
-use super::{Candidates, PresetSpec, Want, json, read, seconds, session, text, token};
+use super::choose::Candidates;
+use super::read::{json, read, seconds, session, text, token};
+use super::{PresetSpec, Want};
 use crate::core::source::{Area, Entry, LegacySession, TokenKind, Unreadable};
 
 /// The IndexedDB database and object store `getAuth()` uses (records keyed by `fbase_key`).

@@ -11,7 +11,9 @@
 //! (`createKindeClient.ts`), which page JavaScript never sees: cookie mode, with no indicator of
 //! its own (see `indicator` in `mod.rs`).
 
-use super::{Candidates, Want, find, read, session, token};
+use super::Want;
+use super::choose::Candidates;
+use super::read::{find, read, session, token};
 use crate::core::source::{Area, Entry, LegacySession, TokenKind, Unreadable};
 
 const CHUNKED: [&str; 2] = ["kinde_refreshToken", "kinde-refreshToken"];

@@ -1,6 +1,6 @@
 //! Presets: the session each legacy SDK leaves on the device, read the way the SDK reads it.
 //!
-//! A team names its SDK (`legacy: { preset: "supabase", url }`) and nothing more. Each file here
+//! A team names its SDK (`legacy: { preset: "supabase", url }`) and nothing more. Each SDK file
 //! is one SDK family and cites the SDK sources it follows; `shared/reference/legacy-storage.md`
 //! gathers the facts, and where it and the source disagree, the source won (noted per file).
 //!
@@ -11,6 +11,23 @@
 //! the edge read into a [`LegacySession`] whose `entries` are exactly what the SDK's own sign-out
 //! would remove. Nothing here throws on foreign or corrupt data: that is "no session", with an
 //! [`Unreadable`] reason for the `read` event.
+//!
+//! ```text
+//! mod.rs       the dispatch: what to read (wants), decrypt (sealed), parse, write back
+//!              (rewrite), and how cleanup treats an index (is_index, prune); cookie mode
+//! spec.rs      Preset, PresetSpec, CookieMode: the options and the per-preset facts
+//! probe.rs     where the wrapper's fast path may look without the engine
+//! read.rs      readers the SDK files share: JSON members, expiries, base64url, tokens, entries
+//! choose.rs    one session among candidates: the freshest, or the first in the SDK's order
+//! fixtures.rs  (tests) entries as the SDKs write them, and JWTs
+//!
+//! auth0.rs     @auth0/auth0-spa-js            msal.rs      @azure/msal-browser
+//! clerk.rs     clerk-js                       oidc.rs      oidc-client-ts
+//! cognito.rs   Amplify v6, Cognito identity   okta.rs      @okta/okta-auth-js
+//! descope.rs   Descope web-js-sdk             privy.rs     Privy js-sdk-core
+//! firebase.rs  Firebase Auth JS               stytch.rs    Stytch vanilla-js
+//! kinde.rs     kinde-auth-pkce-js             supabase.rs  supabase-js, @supabase/ssr
+//! ```
 
 pub mod auth0;
 pub mod clerk;
@@ -25,194 +42,18 @@ pub mod privy;
 pub mod stytch;
 pub mod supabase;
 
-use crate::core::json::{Json, Named};
-use crate::core::options::SourceSpec;
-use crate::core::source::{Area, Entry, LegacySession, LegacyToken, Read, TokenKind, Unreadable};
-use crate::core::state::Probe;
+mod choose;
+mod probe;
+mod read;
+mod spec;
 
-/// The SDKs a preset reads. `authjs` and `cookie` are cookie modes: the session is in an
-/// HttpOnly cookie only the endpoint can read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Preset {
-    Auth0Spa,
-    Firebase,
-    Amplify,
-    Cognito,
-    Supabase,
-    Okta,
-    Msal,
-    OidcClientTs,
-    Descope,
-    Stytch,
-    Privy,
-    Kinde,
-    Clerk,
-    Authjs,
-    Cookie,
-}
+#[cfg(test)]
+pub(crate) mod fixtures;
 
-impl Preset {
-    pub const ALL: [Self; 15] = [
-        Self::Auth0Spa,
-        Self::Firebase,
-        Self::Amplify,
-        Self::Cognito,
-        Self::Supabase,
-        Self::Okta,
-        Self::Msal,
-        Self::OidcClientTs,
-        Self::Descope,
-        Self::Stytch,
-        Self::Privy,
-        Self::Kinde,
-        Self::Clerk,
-        Self::Authjs,
-        Self::Cookie,
-    ];
+pub use probe::probe;
+pub use spec::{CookieMode, Preset, PresetSpec, bearer};
 
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Auth0Spa => "auth0-spa",
-            Self::Firebase => "firebase",
-            Self::Amplify => "amplify",
-            Self::Cognito => "cognito",
-            Self::Supabase => "supabase",
-            Self::Okta => "okta",
-            Self::Msal => "msal",
-            Self::OidcClientTs => "oidc-client-ts",
-            Self::Descope => "descope",
-            Self::Stytch => "stytch",
-            Self::Privy => "privy",
-            Self::Kinde => "kinde",
-            Self::Clerk => "clerk",
-            Self::Authjs => "authjs",
-            Self::Cookie => "cookie",
-        }
-    }
-
-    /// The bearer token the SDK's backends verify: the ID token for Firebase (its "access
-    /// token" is the Firebase ID token) and Cognito; the access token otherwise.
-    pub const fn bearer(self) -> TokenKind {
-        match self {
-            Self::Firebase | Self::Amplify | Self::Cognito => TokenKind::IdToken,
-            _ => TokenKind::AccessToken,
-        }
-    }
-}
-
-impl Named for Preset {
-    const ALL: &'static [Self] = &Self::ALL;
-
-    fn name(self) -> &'static str {
-        self.as_str()
-    }
-}
-
-/// A preset and its options, as `pkg/src/presets.js` normalises them. Which options a preset
-/// takes is checked there, with errors that name the option.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PresetSpec {
-    pub preset: Preset,
-    /// The SDK's client ID (Auth0, Cognito, MSAL, oidc-client-ts): picks that app's session.
-    pub client_id: Option<String>,
-    /// Auth0's cache key audience; MSAL: the access token whose `aud` has it.
-    pub audience: Option<String>,
-    /// Auth0's cache key scope, MSAL's token target: every word of it must be there.
-    pub scope: Option<String>,
-    /// The storage key the SDK was configured with (Supabase `storageKey`, Okta
-    /// `tokenManager.storageKey`), or the one the wrapper derived (Supabase from `url`).
-    pub storage_key: Option<String>,
-    /// oidc-client-ts `authority`.
-    pub authority: Option<String>,
-    /// Firebase `apiKey` and app name.
-    pub api_key: Option<String>,
-    pub app_name: Option<String>,
-    /// Descope `localStorage` key prefix.
-    pub prefix: Option<String>,
-    /// The bearer token the backend verifies, when not the preset's default.
-    pub bearer: Option<TokenKind>,
-    /// Cookie mode: when no readable token is live, let the endpoint read an HttpOnly cookie.
-    pub cookie: Option<CookieMode>,
-}
-
-/// Cookie mode. `indicator` names a cookie page JavaScript can read whose presence says a
-/// legacy session exists, so signed-out users send nothing; presets with one of their own
-/// (Clerk `__client_uat`, Privy `privy-session`) need none. Kinde's `_kbrte` is its HttpOnly
-/// refresh cookie itself, never visible to page JavaScript: Kinde's cookie mode asks the
-/// endpoint once, as Auth.js's does, unless the app names an indicator.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CookieMode {
-    pub indicator: Option<String>,
-}
-
-impl PresetSpec {
-    /// A spec with no options, for tests and defaults.
-    pub const fn new(preset: Preset) -> Self {
-        Self {
-            preset,
-            client_id: None,
-            audience: None,
-            scope: None,
-            storage_key: None,
-            authority: None,
-            api_key: None,
-            app_name: None,
-            prefix: None,
-            bearer: None,
-            cookie: None,
-        }
-    }
-
-    pub fn bearer(&self) -> TokenKind {
-        self.bearer.unwrap_or_else(|| self.preset.bearer())
-    }
-}
-
-/// The bearer token kind the source's backend verifies.
-pub fn bearer(source: &SourceSpec) -> TokenKind {
-    match source {
-        SourceSpec::Preset(spec) => spec.bearer(),
-        _ => TokenKind::AccessToken,
-    }
-}
-
-/// Where the wrapper's fast path may look, without the engine, to answer "no legacy session"
-/// again: the entries the source reads first. `None` when the engine alone can tell (a
-/// callback, an adapter, a cookie-mode source without a readable indicator).
-pub fn probe(source: &SourceSpec) -> Option<Vec<Probe>> {
-    let wants = match source {
-        SourceSpec::Storage { area, key, .. } => vec![Want::Key(*area, key.clone())],
-        SourceSpec::Callback { .. } => return None,
-        // Cookie mode without an indicator may find its session where page JS cannot look.
-        SourceSpec::Preset(spec) if cookie_mode(spec) && indicator(spec).is_none() => return None,
-        SourceSpec::Preset(spec) => wants(spec, &[]),
-    };
-    if wants.is_empty() || wants.iter().any(|want| want.area() == Area::Adapter) {
-        return None;
-    }
-    let probe = |area, key, prefix, contains| Probe {
-        area,
-        key,
-        prefix,
-        contains,
-    };
-    let probes = wants.into_iter().map(|want| match want {
-        // Listing a store's keys needs a transaction; the fast path lists databases, so
-        // IndexedDB is probed by the database the records live in.
-        Want::Key(Area::IndexedDb, _)
-        | Want::Prefix(Area::IndexedDb, _)
-        | Want::Containing(Area::IndexedDb, _) => probe(
-            Area::IndexedDb,
-            Some(firebase::DATABASE.to_owned()),
-            None,
-            None,
-        ),
-        Want::Key(area, key) => probe(area, Some(key), None, None),
-        Want::Prefix(area, prefix) => probe(area, None, Some(prefix), None),
-        Want::Containing(area, text) => probe(area, None, None, Some(text)),
-    });
-    Some(probes.collect())
-}
+use crate::core::source::{Area, Entry, LegacySession, Read, TokenKind, Unreadable};
 
 /// Entries to read: one key, or every key with a prefix, or (for caches whose keys start with
 /// an ID not known in advance: MSAL before 2.35) every key containing a text; the edge lists
@@ -433,248 +274,11 @@ fn signed_in(spec: &PresetSpec, entries: &[Entry]) -> bool {
 
 // Shared helpers of the preset parsers.
 
-/// JSON text, or `NotJson`.
-fn json(text: &str) -> Result<Json, Unreadable> {
-    Json::parse(text).map_err(|_| Unreadable::NotJson)
-}
-
-/// A non-empty string member.
-fn text<'a>(value: &'a Json, name: &str) -> Option<&'a str> {
-    value.str(name).filter(|text| !text.is_empty())
-}
-
-/// Seconds since the epoch, written as a number (its fraction cut) or a string of digits
-/// (MSAL).
-fn seconds(value: &Json) -> Option<i64> {
-    match value {
-        Json::Number(_) => value.as_i64(),
-        Json::String(text) => text.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-/// base64url, padded or not (what JavaScript encoders write).
-fn base64url(text: &str) -> Option<Vec<u8>> {
-    use base64ct::{Base64UrlUnpadded, Encoding};
-    Base64UrlUnpadded::decode_vec(text.trim_end_matches('=')).ok()
-}
-
-fn token(kind: TokenKind, value: &str, expires_at: Option<i64>) -> LegacyToken {
-    LegacyToken::with_expiry(kind, value.to_owned(), expires_at)
-}
-
-/// RFC 9449: a `token_type` of `DPoP` binds the access token to the SDK's key, and §5 binds a
-/// public client's refresh token to it as well; neither can be used without the key.
-fn bind_dpop(tokens: &mut [LegacyToken], token_type: Option<&str>) {
-    if token_type.is_some_and(|kind| kind.eq_ignore_ascii_case("dpop")) {
-        for token in tokens.iter_mut().filter(|t| t.kind != TokenKind::IdToken) {
-            token.facts.dpop_bound = true;
-        }
-    }
-}
-
-fn read(entry: &Entry) -> Read {
-    Read {
-        area: entry.area,
-        key: entry.key.clone(),
-    }
-}
-
-/// Pairs grouped by key, in the order keys first appear.
-fn group<K: PartialEq, V>(pairs: impl Iterator<Item = (K, V)>) -> Vec<(K, Vec<V>)> {
-    let mut groups: Vec<(K, Vec<V>)> = Vec::new();
-    for (key, value) in pairs {
-        match groups.iter_mut().find(|(have, _)| *have == key) {
-            Some((_, values)) => values.push(value),
-            None => groups.push((key, vec![value])),
-        }
-    }
-    groups
-}
-
-/// The entry with this key in this area.
-fn find<'a>(entries: &'a [Entry], area: Area, key: &str) -> Option<&'a Entry> {
-    entries
-        .iter()
-        .find(|entry| entry.area == area && entry.key == key)
-}
-
-/// A session of these tokens, or none when there are none.
-fn session(tokens: Vec<LegacyToken>, entries: Vec<Read>) -> Option<LegacySession> {
-    (!tokens.is_empty()).then_some(LegacySession { tokens, entries })
-}
-
-/// The latest expiry of a session's tokens: sessions compare by it when several are found.
-fn freshness(session: &LegacySession) -> i64 {
-    session
-        .tokens
-        .iter()
-        .filter_map(|token| token.facts.expires_at)
-        .max()
-        .unwrap_or(0)
-}
-
-/// Gathers candidate sessions: the freshest one wins; with none, the first reason a value did
-/// not parse, if any.
-#[derive(Default)]
-struct Candidates {
-    best: Option<LegacySession>,
-    unreadable: Option<Unreadable>,
-}
-
-impl Candidates {
-    fn offer(&mut self, candidate: Result<Option<LegacySession>, Unreadable>) {
-        match candidate {
-            Ok(Some(session)) => {
-                if self
-                    .best
-                    .as_ref()
-                    .is_none_or(|best| freshness(&session) > freshness(best))
-                {
-                    self.best = Some(session);
-                }
-            }
-            Ok(None) => {}
-            Err(why) => {
-                self.unreadable.get_or_insert(why);
-            }
-        }
-    }
-
-    /// The first that yields a session wins (SDKs that read their media in an order).
-    fn first(&mut self, candidate: Result<Option<LegacySession>, Unreadable>) {
-        if self.best.is_none() {
-            self.offer(candidate);
-        }
-    }
-
-    fn finish(self) -> Result<Option<LegacySession>, Unreadable> {
-        match (self.best, self.unreadable) {
-            (Some(session), _) => Ok(Some(session)),
-            (None, Some(why)) => Err(why),
-            (None, None) => Ok(None),
-        }
-    }
-}
-
-#[cfg(test)]
-pub(crate) mod fixtures {
-    //! What the parser tests share: entries as the SDKs write them, and JWTs.
-    use super::*;
-    pub(crate) use crate::core::token::tests::jwt;
-
-    pub const NOW: i64 = 1_800_000_000;
-
-    pub fn entry(area: Area, key: &str, value: &str) -> Entry {
-        Entry {
-            area,
-            key: key.to_owned(),
-            value: value.to_owned(),
-        }
-    }
-
-    pub fn local(key: &str, value: &str) -> Entry {
-        entry(Area::LocalStorage, key, value)
-    }
-
-    pub fn session_storage(key: &str, value: &str) -> Entry {
-        entry(Area::SessionStorage, key, value)
-    }
-
-    pub fn cookie(key: &str, value: &str) -> Entry {
-        entry(Area::Cookie, key, value)
-    }
-
-    /// A JWT that expires at `exp`.
-    pub fn jwt_exp(exp: i64) -> String {
-        jwt(serde_json::json!({"iss": "https://legacy.example", "sub": "u1", "exp": exp}))
-    }
-
-    /// The kinds of a session's tokens with their expiries.
-    pub fn kinds(session: &LegacySession) -> Vec<(TokenKind, Option<i64>)> {
-        session
-            .tokens
-            .iter()
-            .map(|token| (token.kind, token.facts.expires_at))
-            .collect()
-    }
-
-    pub fn keys(session: &LegacySession) -> Vec<(Area, &str)> {
-        session
-            .entries
-            .iter()
-            .map(|read| (read.area, read.key.as_str()))
-            .collect()
-    }
-
-    pub fn value(session: &LegacySession, kind: TokenKind) -> &str {
-        &session.token(kind).expect("token").value
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::fixtures::*;
+    use super::read::{read, token};
     use super::*;
-
-    #[test]
-    fn probes_name_where_a_source_reads() {
-        let probe = |json: &str| {
-            probe(&SourceSpec::from_json(&crate::core::json::Json::parse(json).unwrap()).unwrap())
-        };
-        let storage = probe(r#"{"storage":{"area":"cookie","key":"s","pointers":{}}}"#).unwrap();
-        assert_eq!(
-            storage,
-            [Probe {
-                area: Area::Cookie,
-                key: Some("s".into()),
-                prefix: None,
-                contains: None
-            }]
-        );
-        let supabase =
-            probe(r#"{"preset":{"preset":"supabase","storageKey":"sb-a-auth-token"}}"#).unwrap();
-        assert!(
-            supabase
-                .iter()
-                .any(|p| p.key.as_deref() == Some("sb-a-auth-token"))
-        );
-        assert!(supabase.iter().any(|p| p.area == Area::Cookie));
-        let firebase = probe(r#"{"preset":{"preset":"firebase","apiKey":"k"}}"#).unwrap();
-        assert!(firebase.contains(&Probe {
-            area: Area::IndexedDb,
-            key: Some("firebaseLocalStorageDb".into()),
-            prefix: None,
-            contains: None
-        }));
-        let auth0 = probe(r#"{"preset":{"preset":"auth0-spa","clientId":"c"}}"#).unwrap();
-        assert!(
-            auth0
-                .iter()
-                .any(|p| p.prefix.as_deref() == Some("@@auth0spajs@@::c::"))
-        );
-        // Only the engine can tell for a callback, an adapter, or a cookie without indicator.
-        assert_eq!(probe(r#"{"callback":{"hasClear":false}}"#), None);
-        assert_eq!(
-            probe(r#"{"storage":{"area":"adapter","key":"k","pointers":{}}}"#),
-            None
-        );
-        assert_eq!(probe(r#"{"preset":{"preset":"authjs","cookie":{}}}"#), None);
-        assert_eq!(probe(r#"{"preset":{"preset":"kinde","cookie":{}}}"#), None);
-        let msal = probe(r#"{"preset":{"preset":"msal","clientId":"C1"}}"#).unwrap();
-        assert!(msal.iter().any(|p| p.contains.as_deref() == Some("-c1-")));
-        assert!(
-            probe(r#"{"preset":{"preset":"kinde","cookie":{"indicator":"signed_in"}}}"#).is_some()
-        );
-    }
-
-    #[test]
-    fn bearer_per_preset() {
-        assert_eq!(Preset::Firebase.bearer(), TokenKind::IdToken);
-        assert_eq!(Preset::Cognito.bearer(), TokenKind::IdToken);
-        assert_eq!(Preset::Amplify.bearer(), TokenKind::IdToken);
-        assert_eq!(Preset::Supabase.bearer(), TokenKind::AccessToken);
-    }
 
     #[test]
     fn cookie_mode_without_indicator_is_always_a_cookie_session() {
@@ -720,39 +324,6 @@ mod tests {
     }
 
     #[test]
-    fn candidates_prefer_the_freshest_then_a_reason() {
-        let mut candidates = Candidates::default();
-        candidates.offer(Err(Unreadable::NotJson));
-        candidates.offer(Ok(None));
-        assert_eq!(
-            std::mem::take(&mut candidates).finish(),
-            Err(Unreadable::NotJson)
-        );
-        let older = session(
-            vec![token(TokenKind::AccessToken, &jwt_exp(NOW), None)],
-            vec![],
-        );
-        let newer = session(
-            vec![token(TokenKind::AccessToken, &jwt_exp(NOW + 10), None)],
-            vec![],
-        );
-        candidates.offer(Ok(older));
-        candidates.offer(Err(Unreadable::NotJson));
-        candidates.offer(Ok(newer.clone()));
-        assert_eq!(candidates.finish(), Ok(newer));
-    }
-
-    #[test]
-    fn metadata_expiry_takes_the_earlier() {
-        let opaque = token(TokenKind::AccessToken, "opaque", Some(NOW));
-        assert_eq!(opaque.facts.expires_at, Some(NOW));
-        let jwt = token(TokenKind::AccessToken, &jwt_exp(NOW + 100), Some(NOW + 50));
-        assert_eq!(jwt.facts.expires_at, Some(NOW + 50));
-        let jwt = token(TokenKind::AccessToken, &jwt_exp(NOW + 100), Some(NOW + 500));
-        assert_eq!(jwt.facts.expires_at, Some(NOW + 100));
-    }
-
-    #[test]
     fn rotated_tokens_are_written_back_in_the_sdks_format() {
         let spec = PresetSpec::new(Preset::Privy);
         let entries = [
@@ -785,31 +356,5 @@ mod tests {
             rewrite(&sealed, &[], &session, &replacement),
             (vec![], vec![])
         );
-    }
-
-    #[test]
-    fn a_dpop_token_type_binds_access_and_refresh_tokens() {
-        let mut tokens = vec![
-            token(TokenKind::AccessToken, "at", None),
-            token(TokenKind::RefreshToken, "rt", None),
-            token(TokenKind::IdToken, &jwt_exp(NOW), None),
-        ];
-        bind_dpop(&mut tokens, Some("Bearer"));
-        assert!(tokens.iter().all(|t| !t.facts.dpop_bound));
-        bind_dpop(&mut tokens, Some("DPoP"));
-        let bound: Vec<bool> = tokens.iter().map(|t| t.facts.dpop_bound).collect();
-        assert_eq!(bound, [true, true, false]);
-    }
-
-    #[test]
-    fn seconds_take_numbers_and_strings() {
-        let seconds = |text: &str| seconds(&Json::parse(text).unwrap());
-        assert_eq!(seconds("5"), Some(5));
-        assert_eq!(seconds("5.9"), Some(5));
-        assert_eq!(seconds("1.7e9"), Some(1_700_000_000));
-        assert_eq!(seconds("\"1735689600\""), Some(1_735_689_600));
-        assert_eq!(seconds("\" 7 \""), Some(7));
-        assert_eq!(seconds("\"x\""), None);
-        assert_eq!(seconds("null"), None);
     }
 }

@@ -22,10 +22,9 @@
 //! (which only Graph can verify) only when there is no other. Which account: the active
 //! one, else the freshest.
 
-use super::{
-    Candidates, PresetSpec, Sealed, SealedItem, Want, base64url, find, json, read, seconds,
-    session, text, token,
-};
+use super::choose::Candidates;
+use super::read::{base64url, find, json, read, seconds, session, text, token};
+use super::{PresetSpec, Sealed, SealedItem, Want};
 use crate::core::json::Json;
 use crate::core::source::{Area, Entry, LegacySession, LegacyToken, Read, TokenKind, Unreadable};
 

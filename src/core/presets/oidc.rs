@@ -6,7 +6,9 @@
 //! `access_token`, `refresh_token`, `token_type`, `scope`, `profile`, `expires_at` in seconds,
 //! the access token's expiry). `localStorage` is read too (a `userStore` moved there).
 
-use super::{Candidates, PresetSpec, Want, bind_dpop, json, read, seconds, session, text, token};
+use super::choose::Candidates;
+use super::read::{bind_dpop, json, read, seconds, session, text, token};
+use super::{PresetSpec, Want};
 use crate::core::source::{Area, Entry, LegacySession, TokenKind, Unreadable};
 
 const PREFIX: &str = "oidc.user:";

@@ -13,7 +13,9 @@
 //! not read as one, or every returning user with an expired access token would look signed out.
 //! Tokens are recognised by their shape, as `tokenManager` does, whatever their key.
 
-use super::{Candidates, PresetSpec, Want, bind_dpop, json, read, seconds, session, text, token};
+use super::choose::Candidates;
+use super::read::{bind_dpop, json, read, seconds, session, text, token};
+use super::{PresetSpec, Want};
 use crate::core::json::Json;
 use crate::core::source::{Area, Entry, LegacySession, LegacyToken, Read, TokenKind, Unreadable};
 

@@ -16,9 +16,11 @@
 //! the placeholder `"deprecated"` (the literal is the server's, not in the build). That value is
 //! no credential: it is skipped, and cookie mode (with `privy-session`) takes over.
 
-use super::{Candidates, Want, find, json, read, session, token};
+use super::Want;
+use super::choose::Candidates;
+use super::read::{find, json, read, session, token};
 use crate::core::json::Json;
-use crate::core::source::{Area, Entry, LegacySession, Read, TokenKind, Unreadable};
+use crate::core::source::{Area, Entry, LegacySession, LegacyToken, Read, TokenKind, Unreadable};
 
 const ACTIVE_USER: &str = "privy:active-user";
 /// The refresh token Privy's server answers when it keeps the real one in an HttpOnly cookie.
@@ -97,7 +99,7 @@ fn from_cookies(
             if let Some(entry) = find(entries, Area::Cookie, cookie) {
                 reads.push(read(entry));
                 if is_credential(&entry.value)
-                    && tokens.iter().all(|t: &super::LegacyToken| t.kind != kind)
+                    && tokens.iter().all(|t: &LegacyToken| t.kind != kind)
                 {
                     tokens.push(token(kind, &entry.value, None));
                 }

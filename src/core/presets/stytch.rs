@@ -6,7 +6,8 @@
 //! sent as the `refresh_token` kind: it is the long-lived credential the endpoint authenticates
 //! with Stytch (`sessions.authenticate`) when the JWT has expired. Its expiry is not readable.
 
-use super::{Want, find, read, session, token};
+use super::Want;
+use super::read::{find, read, session, token};
 use crate::core::source::{Area, Entry, LegacySession, TokenKind, Unreadable};
 
 const OPAQUE: &str = "stytch_session";

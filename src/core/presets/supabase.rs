@@ -14,9 +14,9 @@
 //! `[access_token, refresh_token, provider_token, provider_refresh_token, factors]`; the expiry
 //! is the access token's `exp`. A `storage: sessionStorage` client keeps its key there.
 
-use super::{
-    Candidates, PresetSpec, Want, base64url, group, json, read, seconds, session, text, token,
-};
+use super::choose::Candidates;
+use super::read::{base64url, group, json, read, seconds, session, text, token};
+use super::{PresetSpec, Want};
 use crate::core::json::Json;
 use crate::core::source::{Area, Entry, LegacySession, Read, TokenKind, Unreadable};
 
