@@ -18,8 +18,10 @@ rm -rf "$out"
 wasm-bindgen target/wasm32-unknown-unknown/wasm-release/authgear_migrate.wasm \
   --target web --out-dir "$out" --out-name authgear_migrate --no-typescript \
   --remove-name-section --remove-producers-section
-# The optimiser from npm's binaryen: Debian's older wasm-opt writes broken modules.
-node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+# The optimiser from npm's binaryen: Debian's older wasm-opt writes broken modules. `--converge`
+# repeats -Oz while it still shrinks; `--low-memory-unused` lets it fold address constants, sound
+# because rustc lays the stack first, so the module's first KiB is only reached by an overflow.
+node_modules/.bin/wasm-opt -Oz --converge --low-memory-unused --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-reference-types --enable-mutable-globals --enable-multivalue \
   "$out/authgear_migrate_bg.wasm" -o "$out/authgear_migrate_bg.wasm"
 

@@ -240,9 +240,15 @@ impl Json {
 
     /// The object with `key: value` appended: an object written field by field, its keys
     /// the caller's own and distinct. Does nothing to a non-object.
-    pub fn with(mut self, key: &str, value: impl Into<Json>) -> Self {
+    pub fn with(self, key: &str, value: impl Into<Json>) -> Self {
+        self.with_json(key, value.into())
+    }
+
+    // The one body every `with::<T>` calls: only the conversion is instantiated per type.
+    #[inline(never)]
+    fn with_json(mut self, key: &str, value: Json) -> Self {
         if let Self::Object(members) = &mut self {
-            members.push((key.to_owned(), value.into()));
+            members.push((key.to_owned(), value));
         }
         self
     }

@@ -15,7 +15,11 @@ pub struct KeyTemplate {
 
 impl KeyTemplate {
     pub fn make(self, container: &str) -> String {
-        format!("{}{container}{}", self.before, self.after)
+        let mut key = String::with_capacity(self.before.len() + container.len() + self.after.len());
+        key.push_str(self.before);
+        key.push_str(container);
+        key.push_str(self.after);
+        key
     }
 }
 

@@ -144,7 +144,19 @@ pub fn fingerprint(credential: &str) -> String {
     let hash = credential.bytes().fold(OFFSET, |hash, byte| {
         (hash ^ u64::from(byte)).wrapping_mul(PRIME)
     });
-    format!("{hash:016x}")
+    hex(&hash.to_be_bytes())
+}
+
+/// Lowercase hex of `bytes`, two digits each: as `{:02x}` per byte writes, without the
+/// formatting machinery.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(2 * bytes.len());
+    for byte in bytes {
+        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    text
 }
 
 impl StateRecord {
@@ -394,6 +406,12 @@ mod tests {
         assert_eq!(fingerprint(""), "cbf29ce484222325");
         assert_eq!(fingerprint("a"), "af63dc4c8601ec8c");
         assert_ne!(fingerprint("t1"), fingerprint("t2"));
+    }
+
+    #[test]
+    fn hex_pads_every_byte() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        assert_eq!(hex(&[]), "");
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub fn key() -> String {
             .iter_mut()
             .for_each(|byte| *byte = (unit() * 256.0) as u8);
     }
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+    crate::core::state::hex(&bytes)
 }
 
 /// Uniform in [0, 1).
