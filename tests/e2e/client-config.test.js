@@ -3,7 +3,7 @@
 // exchange), and legacy cookies written back on https pages.
 import assert from "node:assert/strict";
 import { beforeEach, describe, test } from "node:test";
-import { demoOptions, legacySignIn, migrateIn, sharedStack, storageItem } from "./harness.js";
+import { demoOptions, legacySignIn, migrateIn, openApp, sharedStack, storageItem } from "./harness.js";
 
 const REFRESH_KEY = "authgear_default_refreshToken";
 let stack;
@@ -13,10 +13,7 @@ sharedStack((...started) => ([stack, browser] = started));
 beforeEach(() => stack.reset());
 
 async function appPage(initScript = "") {
-  const context = await browser.newContext();
-  await context.addInitScript(initScript);
-  const page = await context.newPage();
-  await page.goto(stack.urls.app);
+  const { page } = await openApp(browser, stack, (_, context) => context.addInitScript(initScript));
   return page;
 }
 

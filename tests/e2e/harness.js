@@ -124,6 +124,20 @@ export function leaks(texts, secrets) {
  * The devstack and Chromium a test file shares: started before its tests, stopped after them,
  * and handed to `ready` to keep in the file's own variables.
  */
+/**
+ * A fresh context and page on the demo app, once the demo's own first look is over: it loads the
+ * engine when a legacy session is there, so a test that stores one next must not race it.
+ * `prepare(page, context)` runs before the navigation (listeners, routes, init scripts).
+ */
+export async function openApp(browser, stack, prepare) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await prepare?.(page, context);
+  await page.goto(stack.urls.app);
+  await page.waitForFunction(() => document.body.dataset.ready === "true");
+  return { page, context };
+}
+
 export function sharedStack(ready) {
   let stack;
   let browser;

@@ -1,7 +1,7 @@
 // Hybrid apps: the session goes to the native Authgear SDKs' storage, not to the WebView's.
 import assert from "node:assert/strict";
 import { beforeEach, describe, test } from "node:test";
-import { ROOT, demoOptions, legacySignIn, migrateIn, sharedStack, storageItem } from "./harness.js";
+import { ROOT, demoOptions, legacySignIn, migrateIn, openApp, sharedStack, storageItem } from "./harness.js";
 
 const REFRESH_KEY = "authgear_default_refreshToken";
 let stack;
@@ -120,14 +120,13 @@ const CAPACITOR_IMPORTS = {
  * would not count as loopback, and Chromium would block its requests to the devstack.
  */
 async function capacitorPage(initScript) {
-  const context = await browser.newContext();
-  await context.addInitScript(initScript);
-  await context.route("**/__npm/**", (route) => {
-    const path = new URL(route.request().url()).pathname.slice("/__npm/".length);
-    return route.fulfill({ path: `${ROOT}node_modules/${path}`, contentType: "text/javascript" });
+  const { page } = await openApp(browser, stack, async (_, context) => {
+    await context.addInitScript(initScript);
+    await context.route("**/__npm/**", (route) => {
+      const path = new URL(route.request().url()).pathname.slice("/__npm/".length);
+      return route.fulfill({ path: `${ROOT}node_modules/${path}`, contentType: "text/javascript" });
+    });
   });
-  const page = await context.newPage();
-  await page.goto(stack.urls.app);
   await page.evaluate((imports) => {
     const map = Object.assign(document.createElement("script"), { type: "importmap", textContent: JSON.stringify({ imports }) });
     document.head.append(map);
@@ -159,10 +158,7 @@ function migrateThenConfigure(page, before) {
 }
 
 async function hybridPage(initScript) {
-  const context = await browser.newContext();
-  await context.addInitScript(initScript);
-  const page = await context.newPage();
-  await page.goto(stack.urls.app);
+  const { page } = await openApp(browser, stack, (_, context) => context.addInitScript(initScript));
   return page;
 }
 

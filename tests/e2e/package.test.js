@@ -2,7 +2,7 @@
 // and what it tells the app (never a token).
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { demoOptions, leaks, legacySignIn, migrateIn, sharedStack, startDevstack, storageItem } from "./harness.js";
+import { demoOptions, leaks, legacySignIn, migrateIn, openApp, sharedStack, startDevstack, storageItem } from "./harness.js";
 
 let stack;
 let browser;
@@ -12,14 +12,10 @@ beforeEach(() => stack.reset());
 
 /** A fresh page on the app origin that records every request it makes. */
 async function recordingPage() {
-  const context = await browser.newContext();
-  const page = await context.newPage();
   const requests = [];
-  page.on("request", (request) => requests.push({ url: request.url(), method: request.method() }));
-  await page.goto(stack.urls.app);
-  // The demo's first look at the legacy session loads the engine when there is one: wait it out,
-  // so that a session the test stores next is not inspected with the demo's own options.
-  await page.waitForFunction(() => document.body.dataset.ready === "true");
+  const { page, context } = await openApp(browser, stack, (fresh) =>
+    fresh.on("request", (request) => requests.push({ url: request.url(), method: request.method() })),
+  );
   return { page, requests, context };
 }
 

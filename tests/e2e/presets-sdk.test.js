@@ -4,7 +4,7 @@
 // then the SDK itself finds no session left.
 import assert from "node:assert/strict";
 import { beforeEach, describe, test } from "node:test";
-import { sharedStack } from "./harness.js";
+import { openApp, sharedStack } from "./harness.js";
 import { assertMigrated, migrateChecked, mint as mintFor, serveSdks } from "./legacy-sdk.js";
 
 const SDKS = {
@@ -20,10 +20,7 @@ let page;
 sharedStack((...started) => ([stack, browser] = started));
 beforeEach(async () => {
   await stack.reset();
-  const context = await browser.newContext();
-  page = await context.newPage();
-  await serveSdks(page, SDKS);
-  await page.goto(stack.urls.app);
+  ({ page } = await openApp(browser, stack, (fresh) => serveSdks(fresh, SDKS)));
 });
 
 async function loadSdk(name) {

@@ -6,7 +6,7 @@
 // presets-sdk.test.js.
 import assert from "node:assert/strict";
 import { beforeEach, describe, test } from "node:test";
-import { sharedStack } from "./harness.js";
+import { openApp, sharedStack } from "./harness.js";
 import { assertAgrees } from "./legacy-sdk.js";
 
 let stack;
@@ -16,9 +16,7 @@ let page;
 sharedStack((...started) => ([stack, browser] = started));
 beforeEach(async () => {
   await stack.reset();
-  const context = await browser.newContext();
-  page = await context.newPage();
-  await page.goto(stack.urls.app);
+  ({ page } = await openApp(browser, stack));
 });
 
 const now = () => Math.floor(Date.now() / 1000);

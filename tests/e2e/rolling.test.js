@@ -3,7 +3,7 @@
 // a password reset. Real Chromium, the real devstack binary, its in-process endpoint.
 import assert from "node:assert/strict";
 import { beforeEach, describe, test } from "node:test";
-import { sharedStack } from "./harness.js";
+import { openApp, sharedStack } from "./harness.js";
 
 let stack;
 let browser;
@@ -12,9 +12,7 @@ let page;
 sharedStack((...started) => ([stack, browser] = started));
 beforeEach(async () => {
   await stack.reset();
-  const context = await browser.newContext();
-  page = await context.newPage();
-  await page.goto(stack.urls.app);
+  ({ page } = await openApp(browser, stack));
 });
 
 async function control(path) {

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { before, beforeEach, describe, test } from "node:test";
 import { bundleSdks } from "../sdks/bundle.js";
-import { sharedStack } from "./harness.js";
+import { openApp, sharedStack } from "./harness.js";
 import { assertMigrated, assertOnlyListedRemoved, migrateChecked, mint as mintFor, serveSdks, storageKeys } from "./legacy-sdk.js";
 
 let stack;
@@ -23,11 +23,10 @@ before(async () => {
 });
 beforeEach(async () => {
   await stack.reset();
-  const context = await browser.newContext();
-  page = await context.newPage();
-  await serveSdks(page, bundles);
-  if (process.env.SDK_DEBUG) page.on("response", (r) => console.log("#", r.request().method(), r.url().slice(0, 120), r.status()));
-  await page.goto(stack.urls.app);
+  ({ page } = await openApp(browser, stack, async (fresh) => {
+    await serveSdks(fresh, bundles);
+    if (process.env.SDK_DEBUG) fresh.on("response", (r) => console.log("#", r.request().method(), r.url().slice(0, 120), r.status()));
+  }));
 });
 
 const mint = (...args) => mintFor(stack, ...args);

@@ -3,7 +3,7 @@
 // another Authgear project or client never saved.
 import assert from "node:assert/strict";
 import { beforeEach, describe, test } from "node:test";
-import { demoOptions, leaks, legacySignIn, sharedStack, storageItem } from "./harness.js";
+import { demoOptions, leaks, legacySignIn, openApp, sharedStack, storageItem } from "./harness.js";
 
 const REFRESH_KEY = "authgear_default_refreshToken";
 const ROUTE = { origin: "app", path: "/api/authgear-migrate", method: "POST" };
@@ -18,21 +18,20 @@ beforeEach(() => stack.reset());
 
 /** A page on the app origin, signed in with the legacy IdP, recording what it says and sends. */
 async function signedInPage() {
-  const context = await browser.newContext();
-  const page = await context.newPage();
   const printed = [];
-  // Console arguments in full, not the previews `text()` gives of objects.
-  // Lines still arriving when the test closes the page are not read.
-  page.on("console", (message) =>
-    printed.push(Promise.all(message.args().map((arg) => arg.jsonValue())).then(JSON.stringify, () => message.text())),
-  );
   const errors = [];
-  page.on("pageerror", (error) => errors.push(`${error.name}: ${error.message}`));
   const requests = [];
-  page.on("request", (request) => requests.push(request.allHeaders().then((headers) => ({ url: request.url(), headers, body: request.postData() ?? "" }))));
   const answers = [];
-  page.on("response", (response) => response.url().endsWith(ROUTE.path) && answers.push(response.text().catch(() => "")));
-  await page.goto(stack.urls.app);
+  const { page, context } = await openApp(browser, stack, (fresh) => {
+    // Console arguments in full, not the previews `text()` gives of objects.
+    // Lines still arriving when the test closes the page are not read.
+    fresh.on("console", (message) =>
+      printed.push(Promise.all(message.args().map((arg) => arg.jsonValue())).then(JSON.stringify, () => message.text())),
+    );
+    fresh.on("pageerror", (error) => errors.push(`${error.name}: ${error.message}`));
+    fresh.on("request", (request) => requests.push(request.allHeaders().then((headers) => ({ url: request.url(), headers, body: request.postData() ?? "" }))));
+    fresh.on("response", (response) => response.url().endsWith(ROUTE.path) && answers.push(response.text().catch(() => "")));
+  });
   const legacy = await legacySignIn(page, stack.urls);
   const told = async () => [...(await Promise.all(printed)), ...errors];
   return { page, context, legacy, told, requests: () => Promise.all(requests), answers: () => Promise.all(answers) };

@@ -1,7 +1,7 @@
 // The end-to-end slice: legacy sign-in → migrateSession → the real @authgear/web signed in.
 import assert from "node:assert/strict";
 import { beforeEach, describe, test } from "node:test";
-import { demoOptions, legacySignIn, migrateIn, sharedStack, storageItem } from "./harness.js";
+import { demoOptions, legacySignIn, migrateIn, openApp, sharedStack, storageItem } from "./harness.js";
 
 let stack;
 let browser;
@@ -10,9 +10,7 @@ let page;
 sharedStack((...started) => ([stack, browser] = started));
 beforeEach(async () => {
   await stack.reset();
-  const context = await browser.newContext();
-  page = await context.newPage();
-  await page.goto(stack.urls.app);
+  ({ page } = await openApp(browser, stack));
 });
 
 function authgearUserID(state, email) {
