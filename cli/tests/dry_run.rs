@@ -2,38 +2,31 @@
 
 mod common;
 
-use common::{cli_command, fixture, scratch, text};
+use common::{cli_command, fixture, scratch, succeeds, text};
 
 #[tokio::test]
 async fn dry_run_reports_counts_duplicates_and_skips_without_uploading() {
     let dir = scratch("dry");
     let report = dir.join("report.csv");
     let records = dir.join("records.ndjson");
-    let output = cli_command(
-        None,
-        &[
-            "import",
-            fixture("auth0-users.ndjson").to_str().unwrap(),
-            "--format",
-            "auth0",
-            "--auth0-password-hashes",
-            fixture("auth0-password-hashes.ndjson").to_str().unwrap(),
-            "--legacy-id-attribute",
-            "legacy_user_id",
-            "--dry-run",
-            "--report",
-            report.to_str().unwrap(),
-            "--output",
-            records.to_str().unwrap(),
-            "--state",
-            dir.join("state.json").to_str().unwrap(),
-        ],
-    )
-    .output()
-    .await
-    .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = succeeds(&[
+        "import",
+        fixture("auth0-users.ndjson").to_str().unwrap(),
+        "--format",
+        "auth0",
+        "--auth0-password-hashes",
+        fixture("auth0-password-hashes.ndjson").to_str().unwrap(),
+        "--legacy-id-attribute",
+        "legacy_user_id",
+        "--dry-run",
+        "--report",
+        report.to_str().unwrap(),
+        "--output",
+        records.to_str().unwrap(),
+        "--state",
+        dir.join("state.json").to_str().unwrap(),
+    ])
+    .await;
     for line in [
         "Read 6 users from",
         "to import:   4 (identifier: email)",
@@ -64,21 +57,14 @@ async fn dry_run_reports_counts_duplicates_and_skips_without_uploading() {
 
 #[tokio::test]
 async fn dry_run_counts_passwords_left_out_and_says_what_follows() {
-    let output = cli_command(
-        None,
-        &[
-            "import",
-            fixture("supabase-users.csv").to_str().unwrap(),
-            "--format",
-            "supabase",
-            "--dry-run",
-        ],
-    )
-    .output()
-    .await
-    .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = succeeds(&[
+        "import",
+        fixture("supabase-users.csv").to_str().unwrap(),
+        "--format",
+        "supabase",
+        "--dry-run",
+    ])
+    .await;
     for line in [
         "Read 7 users from",
         "to import:   5",
@@ -167,31 +153,24 @@ async fn a_mixed_base_goes_in_with_one_command() {
          u5,,,\n",
     )
     .unwrap();
-    let output = cli_command(
-        None,
-        &[
-            "import",
-            input.to_str().unwrap(),
-            "--format",
-            "generic",
-            "--map",
-            "legacy_id=id",
-            "--map",
-            "email=email",
-            "--map",
-            "phone_number=phone",
-            "--map",
-            "preferred_username=username",
-            "--identifier",
-            "email,phone_number,preferred_username",
-            "--dry-run",
-        ],
-    )
-    .output()
-    .await
-    .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = succeeds(&[
+        "import",
+        input.to_str().unwrap(),
+        "--format",
+        "generic",
+        "--map",
+        "legacy_id=id",
+        "--map",
+        "email=email",
+        "--map",
+        "phone_number=phone",
+        "--map",
+        "preferred_username=username",
+        "--identifier",
+        "email,phone_number,preferred_username",
+        "--dry-run",
+    ])
+    .await;
     for line in [
         "to import:   4 (identifiers: email 2, phone_number 1, preferred_username 1)",
         "no email or phone_number or preferred_username: 1",

@@ -170,6 +170,13 @@ pub fn cli_command(authgear: Option<&str>, args: &[&str]) -> tokio::process::Com
     command
 }
 
+/// Runs the binary with no connection, asserts that it succeeded, and answers its stdout.
+pub async fn succeeds(args: &[&str]) -> String {
+    let output = cli_command(None, args).output().await.unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 pub fn text(output: &Output) -> String {
     format!(
         "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
