@@ -309,7 +309,9 @@ impl TokenResponse {
                 .text("token_type", Some("tokenType"))?
                 .map_or_else(bearer, str::to_owned),
             expires_in: match fields.get("expires_in", Some("expiresIn"))? {
-                Some(value) => unsigned(value).ok_or(BodyError::WrongType("expires_in"))?,
+                Some(value) => value
+                    .as_integer::<u64>()
+                    .ok_or(BodyError::WrongType("expires_in"))?,
                 None => return Err(BodyError::Missing("expires_in")),
             },
             refresh_token: required("refresh_token", Some("refreshToken"))?,
@@ -320,15 +322,6 @@ impl TokenResponse {
                 .optional_text("id_token", Some("idToken"))?
                 .map(str::to_owned),
         })
-    }
-}
-
-/// A number as serde reads a `u64`: digits only, no sign, fraction or exponent.
-fn unsigned(value: &Json) -> Option<u64> {
-    match value {
-        // The text has passed the JSON grammar, so `parse` sees no `+` and no leading zeros.
-        Json::Number(text) => text.parse().ok(),
-        _ => None,
     }
 }
 

@@ -229,11 +229,13 @@ impl Json {
         Some(target)
     }
 
-    /// A number written as a whole number (`-?[0-9]+`), as a typed integer field reads it:
-    /// `None` for `1.5`, `1e3`, a non-number, or one outside `i64`.
-    pub fn as_integer(&self) -> Option<i64> {
+    /// A number written as a whole number (`-?[0-9]+`), as serde reads a typed integer field:
+    /// `None` for `1.5`, `1e3`, a non-number, or one outside `T` (a negative one for unsigned).
+    pub fn as_integer<T: core::str::FromStr>(&self) -> Option<T> {
         match self {
-            Self::Number(text) if !text.contains(['.', 'e', 'E']) => text.parse().ok(),
+            // The text has passed the grammar: `parse` sees no `+`, no leading zero, and refuses
+            // a fraction or an exponent.
+            Self::Number(text) => text.parse().ok(),
             _ => None,
         }
     }
@@ -867,7 +869,7 @@ mod tests {
             ("1e3", None),
             ("\"1\"", None),
         ] {
-            assert_eq!(parse(text).as_integer(), integer, "{text}");
+            assert_eq!(parse(text).as_integer::<i64>(), integer, "{text}");
         }
     }
 

@@ -428,11 +428,7 @@ impl<'a> Fields<'a> {
     fn whole(&self, key: &str) -> u32 {
         self.required(
             key,
-            |value| {
-                value
-                    .as_integer()
-                    .and_then(|whole| u32::try_from(whole).ok())
-            },
+            Json::as_integer::<u32>,
             "is not a whole number from 0 to 4294967295",
         )
         .unwrap_or_default()

@@ -107,7 +107,7 @@ pub struct Attempt {
 fn count(record: &Json, key: &str) -> Option<u32> {
     match record.get(key) {
         None => Some(0),
-        Some(value) => u32::try_from(value.as_integer()?).ok(),
+        Some(value) => value.as_integer::<u32>(),
     }
 }
 
@@ -177,11 +177,11 @@ impl StateRecord {
             None => None,
         };
         let parsed = Self {
-            v: u8::try_from(record.get("v")?.as_integer()?).ok()?,
+            v: record.get("v")?.as_integer::<u8>()?,
             status: Status::from_name(record.str("status")?)?,
             attempt,
             failures: count(&record, "failures")?,
-            not_before: optional(&record, "notBefore", Json::as_integer)?,
+            not_before: optional(&record, "notBefore", Json::as_integer::<i64>)?,
             reason: optional(&record, "reason", |reason| {
                 reason.as_str().map(str::to_owned)
             })?,
