@@ -109,17 +109,22 @@ function authgearStorage(storage = "auto") {
     if (capacitor === "unknown") return capacitorUndetermined();
     detected = capacitor === "yes" ? "capacitor" : hasReactNativeBridge() ? REACT_NATIVE : "localStorage";
   }
-  // Stands for the bridge's adapter until normalizeOptions loads it.
   if (detected === REACT_NATIVE) {
+    // Stands for the bridge's adapter until normalizeOptions loads it.
     if (hasReactNativeBridge()) return REACT_NATIVE;
-    throw new MigrateError(MigrateError.ERR_ADAPTER_UNAVAILABLE, `options.authgear.storage is "${REACT_NATIVE}", but it ${REACT_NATIVE_NEEDS}`, { option: "authgear.storage" });
+    throw unavailable(detected, `it ${REACT_NATIVE_NEEDS}`);
   }
   try {
     if (detected === "capacitor") return capacitorStorage();
   } catch (error) {
-    throw new MigrateError(MigrateError.ERR_ADAPTER_UNAVAILABLE, `options.authgear.storage is "${detected}", but ${error.message.replace(/^authgear-migrate: \S+ /, "it ")}`, { option: "authgear.storage", cause: error });
+    throw unavailable(detected, error.message.replace(/^authgear-migrate: \S+ /, "it "), error);
   }
   return undefined;
+}
+
+/** The named platform's Authgear storage is not on this device. */
+function unavailable(detected, why, cause) {
+  return new MigrateError(MigrateError.ERR_ADAPTER_UNAVAILABLE, `options.authgear.storage is "${detected}", but ${why}`, { option: "authgear.storage", cause });
 }
 
 /** A storage adapter object: async (or sync) `get`, `set`, `remove`, optional `keys`, `name`. */
