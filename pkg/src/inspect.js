@@ -19,9 +19,9 @@ export async function inspectLegacySession(options) {
     throw new MigrateError(MigrateError.ERR_NOT_IN_BROWSER, "inspectLegacySession() runs in the browser, where the legacy session is");
   }
   const { engine: normalized, hooks, wasmURL } = await normalizeOptions(options);
-  const [engine, { engineInput }] = await Promise.all([loadEngine(wasmURL), import("./input.js")]);
+  const engine = await loadEngine(wasmURL);
   try {
-    return await engine.inspect(engineInput(normalized), hooks);
+    return await engine.inspect(normalized, hooks);
   } catch (error) {
     throw fromEngine(error);
   }

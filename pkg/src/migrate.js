@@ -25,16 +25,14 @@ export async function migrateSession(options) {
   if (quick) return report(hooks, quick, started);
 
   let engine;
-  let engineInput;
   try {
-    // The engine, and what completes its input, fetched side by side: neither is on the fast path.
-    [engine, { engineInput }] = await Promise.all([loadEngine(wasmURL), import("./input.js")]);
+    engine = await loadEngine(wasmURL);
   } catch (error) {
     hooks.onEvent?.({ type: "warning", code: "engine_unavailable", message: String(error?.message ?? error), elapsedMs: elapsed(started) });
     return report(hooks, { status: "deferred", reason: "engine_unavailable", retryAt: Date.now() }, started);
   }
   try {
-    return await engine.migrate(engineInput(normalized), hooks);
+    return await engine.migrate(normalized, hooks);
   } catch (error) {
     throw fromEngine(error);
   }

@@ -1,6 +1,5 @@
 // Validates what the app passed, once, with errors that name the option; then normalises it
-// into the engine's form (src/core/options.rs): absolute URLs, defaults, storage keys. All but
-// `exchange.deviceInfo`, which input.js encodes for the engine, off the fast path.
+// into the engine's form (src/core/options.rs): absolute URLs, defaults, storage keys.
 
 import { capacitorAuthgear, capacitorStorage, capacitorUndetermined } from "./adapters/capacitor.js";
 import { REACT_NATIVE_NEEDS, hasReactNativeBridge } from "./adapters/detect.js";
@@ -148,7 +147,7 @@ function normalizeExchange(exchange) {
     timeoutMs,
     budgetMs,
     credentials: oneOf(exchange.credentials, "exchange.credentials", ["omit", "same-origin", "include"], "same-origin"),
-    // JSON text here (a value JSON cannot write throws now, on every call); input.js encodes it.
+    // JSON text here (a value JSON cannot write throws now, on every call); the engine encodes it.
     deviceInfo: deviceInfo === undefined ? null : JSON.stringify(deviceInfo),
   };
 }

@@ -29,7 +29,6 @@ test("npm pack ships exactly the intended files", () => {
     "src/facts.js",
     "src/gate.js",
     "src/index.js",
-    "src/input.js",
     "src/inspect.js",
     "src/keys.js",
     "src/messages.js",

@@ -8,6 +8,8 @@
 
 use std::cell::Cell;
 
+use base64ct::{Base64UrlUnpadded, Encoding};
+
 use crate::core::json::{Json, Named};
 use crate::core::presets::{CookieMode, Preset, PresetSpec};
 use crate::core::source::Area;
@@ -48,7 +50,8 @@ pub struct ExchangeTarget {
     /// For the whole call, retries included.
     pub budget_ms: u32,
     pub credentials: Credentials,
-    /// base64url of a JSON object, passed on to `createSession`.
+    /// The app's `deviceInfo` as `createSession` takes it: its JSON text (as the wrapper wrote
+    /// it), unpadded base64url, as Authgear decodes it.
     pub device_info: Option<String>,
 }
 
@@ -195,7 +198,9 @@ impl Options {
                 timeout_ms: exchange.whole("timeoutMs"),
                 budget_ms: exchange.whole("budgetMs"),
                 credentials: exchange.named("credentials", Credentials::Omit),
-                device_info: exchange.optional_string("deviceInfo"),
+                device_info: exchange
+                    .optional_string("deviceInfo")
+                    .map(|json| Base64UrlUnpadded::encode_string(json.as_bytes())),
             },
             legacy: LegacyOptions {
                 source: source(&legacy.object("source", SOURCES)),
@@ -539,6 +544,22 @@ mod tests {
         assert_eq!(options.exchange.credentials, Credentials::Include);
         let options = read_with("/cleanup", json!("keep")).unwrap();
         assert_eq!(options.cleanup, Cleanup::Keep);
+    }
+
+    #[test]
+    fn device_info_is_sent_as_authgear_decodes_it() {
+        let json = r#"{"platform":"web","note":"✓?>"}"#;
+        let encoded = read_with("/exchange/deviceInfo", json!(json))
+            .unwrap()
+            .exchange
+            .device_info
+            .unwrap();
+        // Unpadded base64url (Go's RawURLEncoding) of the JSON text, byte for byte.
+        assert!(!encoded.contains(['+', '/', '=']), "{encoded}");
+        assert_eq!(
+            Base64UrlUnpadded::decode_vec(&encoded).unwrap(),
+            json.as_bytes()
+        );
     }
 
     #[test]
