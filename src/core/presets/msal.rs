@@ -353,41 +353,45 @@ fn account_session(
     if let Some(id) = of_type("IdToken").next() {
         tokens.push(token(TokenKind::IdToken, id.field("secret"), None));
     }
-    // Bearer access tokens only (not PoP / SSH certificates), for the configured API.
+    // Bearer access tokens only (not PoP / SSH certificates), for the configured API. A
+    // Microsoft Graph token is Graph's to verify, not the app's backend: any other first.
     let scope = spec.scope.as_deref().unwrap_or("");
-    let access: Vec<(bool, LegacyToken)> = of_type("AccessToken")
-        .filter(|credential| {
-            let scheme = credential.field("tokenType");
-            scheme.is_empty() || scheme.eq_ignore_ascii_case("bearer")
-        })
-        .filter(|credential| {
-            // Scopes compare without case, as MSAL's `ScopeSet` does.
-            let target = credential.field("target");
-            scope.split_whitespace().all(|word| {
+    let mut best: Option<((bool, i64), LegacyToken)> = None;
+    for credential in of_type("AccessToken") {
+        let scheme = credential.field("tokenType");
+        // Scopes compare without case, as MSAL's `ScopeSet` does.
+        let target = credential.field("target");
+        if !(scheme.is_empty() || scheme.eq_ignore_ascii_case("bearer"))
+            || !scope.split_whitespace().all(|word| {
                 target
                     .split_whitespace()
                     .any(|have| have.eq_ignore_ascii_case(word))
             })
-        })
-        .map(|credential| {
-            let access = token(
-                TokenKind::AccessToken,
-                credential.field("secret"),
-                credential.expires_on(),
-            );
-            (for_graph(&access, credential.field("target")), access)
-        })
-        .filter(|(_, access)| {
-            spec.audience
-                .as_deref()
-                .is_none_or(|audience| access.facts.audience.iter().any(|aud| aud == audience))
-        })
-        .collect();
-    // A Microsoft Graph token is Graph's to verify, not the app's backend: any other first.
-    if let Some((_, best)) = access
-        .into_iter()
-        .max_by_key(|(graph, access)| (!graph, access.facts.expires_at.unwrap_or(0)))
-    {
+        {
+            continue;
+        }
+        let access = token(
+            TokenKind::AccessToken,
+            credential.field("secret"),
+            credential.expires_on(),
+        );
+        if spec
+            .audience
+            .as_deref()
+            .is_some_and(|audience| !access.facts.audience.iter().any(|aud| aud == audience))
+        {
+            continue;
+        }
+        // Later ones win ties, as `max_by_key` picks.
+        let rank = (
+            !for_graph(&access, target),
+            access.facts.expires_at.unwrap_or(0),
+        );
+        if best.as_ref().is_none_or(|(best, _)| rank >= *best) {
+            best = Some((rank, access));
+        }
+    }
+    if let Some((_, best)) = best {
         tokens.push(best);
     }
     // The app's own refresh token first, else the family's.
@@ -401,10 +405,10 @@ fn account_session(
             refresh.expires_on(),
         ));
     }
-    let reads: Vec<Read> = mine
-        .iter()
-        .map(|credential| read(credential.entry))
-        .collect();
+    let mut reads = Vec::new();
+    for credential in &mine {
+        reads.push(read(credential.entry));
+    }
     Ok(session(tokens, reads))
 }
 
