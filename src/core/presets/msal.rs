@@ -95,15 +95,19 @@ fn lists(index: &Json) -> Option<[Vec<String>; 3]> {
 
 /// An array of strings, and nothing else.
 fn strings(value: &Json) -> Option<Vec<String>> {
-    value
-        .as_array()?
-        .iter()
-        .map(|key| key.as_str().map(str::to_owned))
-        .collect()
+    let mut strings = Vec::new();
+    for key in value.as_array()? {
+        strings.push(key.as_str()?.to_owned());
+    }
+    Some(strings)
 }
 
 fn string_array(keys: Vec<String>) -> Json {
-    Json::Array(keys.into_iter().map(Json::from).collect())
+    let mut array = Vec::with_capacity(keys.len());
+    for key in keys {
+        array.push(Json::from(key));
+    }
+    Json::Array(array)
 }
 
 fn account_keys(value: &str) -> Option<Vec<String>> {
@@ -133,35 +137,39 @@ pub fn sealed(spec: &PresetSpec, entries: &[Entry]) -> Option<Sealed> {
     let cookie = json(&find(entries, Area::Cookie, COOKIE)?.value).ok()?;
     let id = text(&cookie, "id")?;
     let key = base64url(text(&cookie, "key")?)?;
-    let client_ids: Vec<&str> = match &spec.client_id {
-        Some(client_id) => vec![client_id.as_str()],
-        None => entries
-            .iter()
-            .filter(|entry| entry.area == Area::LocalStorage)
-            .filter_map(|entry| token_index(&entry.key))
-            .collect(),
-    };
-    let items: Vec<SealedItem> = entries
-        .iter()
-        .enumerate()
-        .filter(|(_, entry)| entry.area == Area::LocalStorage)
-        .filter_map(|(index, entry)| {
-            let value = Json::parse(&entry.value).ok()?;
-            if !is_sealed(&value) || text(&value, "id")? != id {
-                return None;
+    let mut client_ids: Vec<&str> = Vec::new();
+    match &spec.client_id {
+        Some(client_id) => client_ids.push(client_id),
+        None => {
+            for entry in entries {
+                if entry.area == Area::LocalStorage {
+                    client_ids.extend(token_index(&entry.key));
+                }
             }
-            let info = client_ids
-                .iter()
-                .find(|client_id| entry.key.contains(**client_id))
-                .map_or_else(String::new, |client_id| (*client_id).to_owned());
-            Some(SealedItem {
-                index,
-                nonce: base64url(text(&value, "nonce")?)?,
-                data: base64url(text(&value, "data")?)?,
-                info,
-            })
+        }
+    }
+    let item = |index, entry: &Entry| {
+        let value = Json::parse(&entry.value).ok()?;
+        if !is_sealed(&value) || text(&value, "id")? != id {
+            return None;
+        }
+        let info = client_ids
+            .iter()
+            .find(|client_id| entry.key.contains(**client_id))
+            .map_or_else(String::new, |client_id| (*client_id).to_owned());
+        Some(SealedItem {
+            index,
+            nonce: base64url(text(&value, "nonce")?)?,
+            data: base64url(text(&value, "data")?)?,
+            info,
         })
-        .collect();
+    };
+    let mut items = Vec::new();
+    for (index, entry) in entries.iter().enumerate() {
+        if entry.area == Area::LocalStorage {
+            items.extend(item(index, entry));
+        }
+    }
     (!items.is_empty()).then_some(Sealed { key, items })
 }
 
@@ -193,10 +201,12 @@ pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySessio
                 .iter()
                 .any(|e| e.area == area && token_index(&e.key) == Some(client_id.as_str()))
         {
-            let keys: Vec<String> = unindexed(spec, entries)
-                .filter(|(at, _)| *at == area)
-                .map(|(_, credential)| credential.entry.key.clone())
-                .collect();
+            let mut keys = Vec::new();
+            for (at, credential) in unindexed(spec, entries) {
+                if at == area {
+                    keys.push(credential.entry.key.clone());
+                }
+            }
             if !keys.is_empty() {
                 // Every kind in one list: `client_session` tells them by `credentialType`.
                 let lists = [keys, Vec::new(), Vec::new()];
@@ -446,19 +456,16 @@ fn cleanup(index: &Entry, (home, environment): (&str, &str), entries: &[Entry]) 
         .filter(|entry| entry.area == index.area && is_account_index(&entry.key))
     {
         let keys = account_keys(&accounts.value).unwrap_or_default();
-        let matching: Vec<&String> = keys
-            .iter()
-            .filter(|key| key.contains(home) && key.contains(environment))
-            .collect();
-        if matching.is_empty() {
-            continue;
-        }
-        for key in matching {
-            if let Some(entry) = find(entries, index.area, key) {
-                reads.push(read(entry));
+        let mut matched = false;
+        for key in &keys {
+            if key.contains(home) && key.contains(environment) {
+                matched = true;
+                reads.extend(find(entries, index.area, key).map(read));
             }
         }
-        reads.push(read(accounts));
+        if matched {
+            reads.push(read(accounts));
+        }
     }
     reads
 }
@@ -470,16 +477,18 @@ fn unindexed_accounts(
     credentials: &[Credential<'_>],
     entries: &[Entry],
 ) -> Vec<Read> {
-    let mut keys: Vec<String> = credentials
-        .iter()
-        .filter(|credential| credential.account() == account)
-        .map(Credential::account_key)
-        .collect();
+    let mut keys = Vec::new();
+    for credential in credentials {
+        if credential.account() == account {
+            keys.push(credential.account_key());
+        }
+    }
     keys.dedup();
-    keys.iter()
-        .filter_map(|key| find(entries, area, key))
-        .map(read)
-        .collect()
+    let mut reads = Vec::new();
+    for key in &keys {
+        reads.extend(find(entries, area, key).map(read));
+    }
+    reads
 }
 
 /// Whether the key is one of MSAL's key indexes, which cleanup rewrites rather than removes.
@@ -490,10 +499,9 @@ pub fn is_index(key: &str) -> bool {
 /// How cleanup leaves an index entry once `removed` are gone: `Some(None)` removes it (it would
 /// be empty, as MSAL leaves none), `Some(Some(value))` rewrites it; `None`: not an index.
 pub fn prune(key: &str, value: &str, removed: &[&str]) -> Option<Option<String>> {
-    let keep = |keys: Vec<String>| -> Vec<String> {
-        keys.into_iter()
-            .filter(|key| !removed.contains(&key.as_str()))
-            .collect()
+    let keep = |mut keys: Vec<String>| -> Vec<String> {
+        keys.retain(|key| !removed.contains(&key.as_str()));
+        keys
     };
     if token_index(key).is_some() {
         let Some((mut index, kept)) = Json::parse(value).ok().and_then(|index| {
