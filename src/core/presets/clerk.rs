@@ -12,7 +12,7 @@
 
 use super::Want;
 use super::read::{read, session, token};
-use crate::core::source::{Area, Entry, LegacySession, TokenKind, Unreadable};
+use crate::core::source::{Area, Entry, LegacySession, LegacyToken, TokenKind, Unreadable};
 
 const SESSION: &str = "__session";
 const CLIENT_UAT: &str = "__client_uat";
@@ -35,42 +35,46 @@ fn suffix<'a>(name: &'a str, base: &str) -> Option<&'a str> {
 }
 
 pub fn parse(entries: &[Entry]) -> Result<Option<LegacySession>, Unreadable> {
-    // The freshest session cookie: suffixed ones are per app, the plain one the newest written.
-    let best = entries
-        .iter()
-        .filter(|entry| entry.area == Area::Cookie && !entry.value.is_empty())
-        .filter_map(|entry| Some((suffix(&entry.key, SESSION)?, entry)))
-        .map(|(suffix, entry)| {
-            (
-                suffix,
-                entry,
-                token(TokenKind::AccessToken, &entry.value, None),
-            )
+    let session_cookies = || {
+        entries.iter().filter_map(|entry| {
+            let suffix = suffix(&entry.key, SESSION)?;
+            (entry.area == Area::Cookie && !entry.value.is_empty()).then_some((suffix, entry))
         })
-        .max_by_key(|(_, _, token)| token.facts.expires_at.unwrap_or(0));
+    };
+    // The freshest session cookie (the last of equals): suffixed ones are per app, the plain
+    // one the newest written.
+    let mut best: Option<(i64, &Entry, LegacyToken)> = None;
+    for (_, entry) in session_cookies() {
+        let token = token(TokenKind::AccessToken, &entry.value, None);
+        let expires_at = token.facts.expires_at.unwrap_or(0);
+        if best.as_ref().is_none_or(|(best, ..)| expires_at >= *best) {
+            best = Some((expires_at, entry, token));
+        }
+    }
     let Some((_, entry, token)) = best else {
         return Ok(None);
     };
     // clerk-js writes each session cookie twice, suffixed and not (`SessionCookie.set`), and its
     // sign-out removes both: the twins hold the same JWT, and each has its `__client_uat`.
-    let twins: Vec<(&str, &Entry)> = entries
-        .iter()
-        .filter(|e| e.area == Area::Cookie && e.value == entry.value)
-        .filter_map(|e| Some((suffix(&e.key, SESSION)?, e)))
-        .collect();
-    let mut reads: Vec<_> = twins.iter().map(|(_, twin)| read(twin)).collect();
-    for (suffix, _) in &twins {
+    let mut twins = Vec::new();
+    let mut reads = Vec::new();
+    for (suffix, twin) in session_cookies() {
+        if twin.value == entry.value {
+            twins.push(suffix);
+            reads.push(read(twin));
+        }
+    }
+    for suffix in twins {
         let uat = if suffix.is_empty() {
             CLIENT_UAT.to_owned()
         } else {
             [CLIENT_UAT, "_", suffix].concat()
         };
-        reads.extend(
-            entries
-                .iter()
-                .filter(|e| e.area == Area::Cookie && e.key == uat)
-                .map(read),
-        );
+        for e in entries {
+            if e.area == Area::Cookie && e.key == uat {
+                reads.push(read(e));
+            }
+        }
     }
     Ok(session(vec![token], reads))
 }

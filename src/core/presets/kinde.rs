@@ -14,16 +14,16 @@
 use super::Want;
 use super::choose::Candidates;
 use super::read::{find, read, session, token};
-use crate::core::source::{Area, Entry, LegacySession, TokenKind, Unreadable};
+use crate::core::source::{Area, Entry, LegacySession, LegacyToken, TokenKind, Unreadable};
 
 const CHUNKED: [&str; 2] = ["kinde_refreshToken", "kinde-refreshToken"];
 const WHOLE: &str = "kinde_refresh_token";
 
 pub fn wants() -> Vec<Want> {
-    let mut wants: Vec<Want> = CHUNKED
-        .iter()
-        .map(|prefix| Want::Prefix(Area::LocalStorage, (*prefix).to_owned()))
-        .collect();
+    let mut wants = Vec::new();
+    for prefix in CHUNKED {
+        wants.push(Want::Prefix(Area::LocalStorage, prefix.to_owned()));
+    }
     wants.push(Want::Key(Area::LocalStorage, WHOLE.to_owned()));
     wants
 }
@@ -34,25 +34,25 @@ pub fn parse(entries: &[Entry]) -> Result<Option<LegacySession>, Unreadable> {
         candidates.first(chunks(entries, prefix));
     }
     if let Some(entry) = find(entries, Area::LocalStorage, WHOLE) {
-        let tokens = (!entry.value.is_empty())
-            .then(|| token(TokenKind::RefreshToken, &entry.value, None))
-            .into_iter()
-            .collect();
-        candidates.first(Ok(session(tokens, vec![read(entry)])));
+        candidates.first(Ok(session(refresh(&entry.value), vec![read(entry)])));
     }
     candidates.finish()
 }
 
 fn chunks(entries: &[Entry], prefix: &str) -> Result<Option<LegacySession>, Unreadable> {
-    let numbered: Vec<(usize, &Entry)> = entries
-        .iter()
-        .filter(|entry| entry.area == Area::LocalStorage)
-        .filter_map(|entry| {
-            let index = entry.key.strip_prefix(prefix)?;
-            (!index.is_empty() && index.bytes().all(|b| b.is_ascii_digit()))
-                .then(|| Some((index.parse().ok()?, entry)))?
-        })
-        .collect();
+    let mut numbered: Vec<(usize, &Entry)> = Vec::new();
+    for entry in entries {
+        let Some(index) = entry.key.strip_prefix(prefix) else {
+            continue;
+        };
+        if entry.area == Area::LocalStorage
+            && !index.is_empty()
+            && index.bytes().all(|b| b.is_ascii_digit())
+            && let Ok(index) = index.parse()
+        {
+            numbered.push((index, entry));
+        }
+    }
     let mut value = String::new();
     let mut next = 0;
     while let Some((_, entry)) = numbered.iter().find(|(index, _)| *index == next) {
@@ -62,14 +62,20 @@ fn chunks(entries: &[Entry], prefix: &str) -> Result<Option<LegacySession>, Unre
     if numbered.iter().any(|(index, _)| *index >= next) {
         return Err(Unreadable::MissingChunk);
     }
-    let tokens = (!value.is_empty())
-        .then(|| token(TokenKind::RefreshToken, &value, None))
-        .into_iter()
-        .collect();
-    Ok(session(
-        tokens,
-        numbered.iter().map(|(_, entry)| read(entry)).collect(),
-    ))
+    let mut reads = Vec::new();
+    for (_, entry) in &numbered {
+        reads.push(read(entry));
+    }
+    Ok(session(refresh(&value), reads))
+}
+
+/// The refresh token `value` is, when there is one.
+fn refresh(value: &str) -> Vec<LegacyToken> {
+    if value.is_empty() {
+        Vec::new()
+    } else {
+        vec![token(TokenKind::RefreshToken, value, None)]
+    }
 }
 
 #[cfg(test)]
