@@ -15,7 +15,7 @@ use super::choose::Candidates;
 use super::read::{bind_dpop, group, json, read, seconds, session, text, token};
 use super::{PresetSpec, Want};
 use crate::core::json::Json;
-use crate::core::source::{Area, Entry, LegacySession, Read, TokenKind, Unreadable};
+use crate::core::source::{Area, Entry, LegacySession, TokenKind, Unreadable};
 
 const PREFIX: &str = "@@auth0spajs@@::";
 const USER: &str = "@@user@@";
@@ -79,12 +79,7 @@ fn client_session(
     client_entries: &[(&str, &Entry)],
     all: &[Entry],
 ) -> Result<Option<LegacySession>, Unreadable> {
-    let wanted_scope: Vec<&str> = spec
-        .scope
-        .as_deref()
-        .unwrap_or("")
-        .split_whitespace()
-        .collect();
+    let wanted_scope = spec.scope.as_deref().unwrap_or("");
     // The freshest entry's expiry and body.
     let mut best: Option<(i64, Json)> = None;
     let mut unreadable = None;
@@ -97,8 +92,8 @@ fn client_session(
             .as_deref()
             .is_some_and(|wanted| wanted != audience)
             || !wanted_scope
-                .iter()
-                .all(|word| scope.split_whitespace().any(|have| have == *word))
+                .split_whitespace()
+                .all(|word| scope.split_whitespace().any(|have| have == word))
         {
             continue;
         }
@@ -138,17 +133,17 @@ fn client_session(
     // `useDpop` (auth0-spa-js 2.3+): the body's `token_type` is `DPoP`.
     bind_dpop(&mut tokens, text(body, "token_type"));
     // Cleanup: what `logout()` removes for this client.
-    let mut reads: Vec<Read> = client_entries
-        .iter()
-        .map(|(_, entry)| read(entry))
-        .collect();
+    let mut reads = Vec::new();
+    for (_, entry) in client_entries {
+        reads.push(read(entry));
+    }
     let flag = ["auth0.", client_id, ".is.authenticated"].concat();
     let legacy_flag = ["_legacy_", &flag].concat();
-    reads.extend(
-        all.iter()
-            .filter(|e| e.area == Area::Cookie && (e.key == flag || e.key == legacy_flag))
-            .map(read),
-    );
+    for e in all {
+        if e.area == Area::Cookie && (e.key == flag || e.key == legacy_flag) {
+            reads.push(read(e));
+        }
+    }
     Ok(session(tokens, reads))
 }
 

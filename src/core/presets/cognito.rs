@@ -34,10 +34,11 @@ pub fn wants(spec: &PresetSpec) -> Vec<Want> {
         Some(client_id) => [PREFIX, client_id, "."].concat(),
         None => PREFIX.to_owned(),
     };
-    AREAS
-        .iter()
-        .map(|area| Want::Prefix(*area, prefix.clone()))
-        .collect()
+    let mut wants = Vec::new();
+    for area in AREAS {
+        wants.push(Want::Prefix(area, prefix.clone()));
+    }
+    wants
 }
 
 pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySession>, Unreadable> {

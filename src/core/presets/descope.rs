@@ -28,10 +28,10 @@ fn prefix(spec: &PresetSpec) -> &str {
 
 pub fn wants(spec: &PresetSpec) -> Vec<Want> {
     let prefix = prefix(spec);
-    let mut wants: Vec<Want> = NAMES
-        .iter()
-        .map(|(name, _)| Want::Key(Area::LocalStorage, [prefix, name].concat()))
-        .collect();
+    let mut wants = Vec::new();
+    for (name, _) in NAMES {
+        wants.push(Want::Key(Area::LocalStorage, [prefix, name].concat()));
+    }
     wants.push(Want::Key(
         Area::LocalStorage,
         [prefix, REFRESH_COOKIE_NAME].concat(),
@@ -47,29 +47,31 @@ pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySessio
     let mut reads = Vec::new();
     for (name, kind) in NAMES {
         let local_key = [prefix, name].concat();
-        let found: Vec<&Entry> = entries
-            .iter()
-            .filter(|e| {
-                (e.area == Area::Cookie && e.key == name && kind != TokenKind::IdToken)
-                    || (e.area == Area::LocalStorage && e.key == local_key)
-            })
-            .collect();
-        reads.extend(found.iter().map(|entry| read(entry)));
-        if let Some(entry) = found
-            .iter()
-            .filter(|entry| !entry.value.is_empty())
-            .min_by_key(|entry| entry.area != Area::Cookie)
-        {
+        // The first cookie with a value, else the first `localStorage` entry with one.
+        let mut chosen: Option<&Entry> = None;
+        for e in entries {
+            if (e.area == Area::Cookie && e.key == name && kind != TokenKind::IdToken)
+                || (e.area == Area::LocalStorage && e.key == local_key)
+            {
+                reads.push(read(e));
+                if !e.value.is_empty()
+                    && chosen
+                        .is_none_or(|chosen| chosen.area != Area::Cookie && e.area == Area::Cookie)
+                {
+                    chosen = Some(e);
+                }
+            }
+        }
+        if let Some(entry) = chosen {
             tokens.push(token(kind, &entry.value, None));
         }
     }
     let cookie_name = [prefix, REFRESH_COOKIE_NAME].concat();
-    reads.extend(
-        entries
-            .iter()
-            .filter(|e| e.area == Area::LocalStorage && e.key == cookie_name)
-            .map(read),
-    );
+    for e in entries {
+        if e.area == Area::LocalStorage && e.key == cookie_name {
+            reads.push(read(e));
+        }
+    }
     Ok(session(tokens, reads))
 }
 
