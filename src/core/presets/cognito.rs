@@ -34,11 +34,7 @@ pub fn wants(spec: &PresetSpec) -> Vec<Want> {
         Some(client_id) => [PREFIX, client_id, "."].concat(),
         None => PREFIX.to_owned(),
     };
-    let mut wants = Vec::new();
-    for area in AREAS {
-        wants.push(Want::Prefix(area, prefix.clone()));
-    }
-    wants
+    Want::prefixes(&AREAS, &prefix)
 }
 
 pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySession>, Unreadable> {

@@ -30,10 +30,7 @@ pub fn wants(spec: &PresetSpec) -> Vec<Want> {
         Some(api_key) => [PREFIX, api_key, ":"].concat(),
         None => PREFIX.to_owned(),
     };
-    AREAS
-        .iter()
-        .map(|area| Want::Prefix(*area, prefix.clone()))
-        .collect()
+    Want::prefixes(&AREAS, &prefix)
 }
 
 pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySession>, Unreadable> {

@@ -72,6 +72,15 @@ impl Want {
         }
     }
 
+    /// Every key with `prefix`, in each of `areas`.
+    fn prefixes(areas: &[Area], prefix: &str) -> Vec<Self> {
+        let mut wants = Vec::new();
+        for area in areas {
+            wants.push(Self::Prefix(*area, prefix.to_owned()));
+        }
+        wants
+    }
+
     pub fn matches(&self, key: &str) -> bool {
         match self {
             Self::Key(_, wanted) => key == wanted,
@@ -139,12 +148,13 @@ pub fn is_index(entry: &Read) -> bool {
 
 /// The index entry's value once `removed` are gone: `Some(value)` to write, `None` to remove it.
 pub fn prune(entry: &Read, value: &str, removed: &[Read]) -> Option<String> {
-    let removed: Vec<&str> = removed
-        .iter()
-        .filter(|read| read.area == entry.area)
-        .map(|read| read.key.as_str())
-        .collect();
-    msal::prune(&entry.key, value, &removed).flatten()
+    let mut keys = Vec::new();
+    for read in removed {
+        if read.area == entry.area {
+            keys.push(read.key.as_str());
+        }
+    }
+    msal::prune(&entry.key, value, &keys).flatten()
 }
 
 /// Writes back replacement tokens the endpoint handed over after spending a rotating legacy

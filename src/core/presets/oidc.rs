@@ -21,7 +21,7 @@ pub fn wants(spec: &PresetSpec) -> Vec<Want> {
         }
         _ => Want::Prefix(area, PREFIX.to_owned()),
     };
-    AREAS.iter().map(|area| want(*area)).collect()
+    vec![want(AREAS[0]), want(AREAS[1])]
 }
 
 /// Whether a key's `<authority>:<client_id>` is the configured one; authorities compare

@@ -44,22 +44,24 @@ pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySessio
         }
     }
     // Separate cookies: one token object each.
-    let separate: Vec<&Entry> = entries
-        .iter()
-        .filter(|e| {
-            e.area == Area::Cookie && e.key.strip_prefix(key).is_some_and(|r| r.starts_with('_'))
-        })
-        .collect();
-    if !separate.is_empty() {
-        let mut tokens = Vec::new();
-        let mut unreadable = None;
-        for entry in &separate {
+    let mut tokens = Vec::new();
+    let mut reads = Vec::new();
+    let mut unreadable = None;
+    for entry in entries {
+        if entry.area == Area::Cookie
+            && entry
+                .key
+                .strip_prefix(key)
+                .is_some_and(|r| r.starts_with('_'))
+        {
+            reads.push(read(entry));
             match json(&entry.value) {
                 Ok(object) => tokens.extend(token_of(&object)),
                 Err(why) => unreadable = Some(why),
             }
         }
-        let reads: Vec<Read> = separate.iter().map(|entry| read(entry)).collect();
+    }
+    if !reads.is_empty() {
         candidates.first(match (session(tokens, reads), unreadable) {
             (None, Some(why)) => Err(why),
             (found, _) => Ok(found),
@@ -73,9 +75,13 @@ fn storage(value: &str, reads: Vec<Read>) -> Result<Option<LegacySession>, Unrea
     if value.as_object().is_none() {
         return Err(Unreadable::UnexpectedShape);
     }
-    let mut tokens: Vec<LegacyToken> = by_key(&value).filter_map(token_of).collect();
+    let mut tokens = Vec::new();
     // `dpop: true`: the access token's `tokenType` is `DPoP`, and the refresh token is bound too.
-    let token_type = by_key(&value).find_map(|t| text(t, "tokenType"));
+    let mut token_type = None;
+    for object in by_key(&value) {
+        tokens.extend(token_of(object));
+        token_type = token_type.or_else(|| text(object, "tokenType"));
+    }
     bind_dpop(&mut tokens, token_type);
     Ok(session(tokens, reads))
 }

@@ -81,7 +81,10 @@ pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySessio
 }
 
 fn from_cookies(parts: &[(Option<usize>, &Entry)]) -> Result<Option<LegacySession>, Unreadable> {
-    let reads: Vec<Read> = parts.iter().map(|(_, entry)| read(entry)).collect();
+    let mut reads = Vec::new();
+    for (_, entry) in parts {
+        reads.push(read(entry));
+    }
     let whole = parts
         .iter()
         .find(|(chunk, entry)| chunk.is_none() && !entry.value.is_empty());
