@@ -49,27 +49,29 @@ impl Inspection {
     /// camelCase fields; `preset`, `credential`, `refused`, `unreadable` left out when `None`,
     /// a token's `expiresAt` written as `null`.
     pub fn to_json(&self) -> Json {
-        let tokens = self.tokens.iter().map(|token| {
-            Json::object([
+        let mut tokens = Vec::with_capacity(self.tokens.len());
+        for token in &self.tokens {
+            tokens.push(Json::object([
                 ("kind", Json::from(token.kind)),
                 ("format", Json::from(token.format)),
                 ("expiresAt", Json::from(token.expires_at)),
                 ("expired", Json::from(token.expired)),
-            ])
-        });
-        let entries = self.entries.iter().map(|entry| {
-            Json::object([
+            ]));
+        }
+        let mut entries = Vec::with_capacity(self.entries.len());
+        for entry in &self.entries {
+            entries.push(Json::object([
                 ("storage", Json::from(entry.storage)),
                 ("key", Json::from(entry.key.as_str())),
-            ])
-        });
+            ]));
+        }
         Json::object([
             ("found", Json::from(self.found)),
             ("source", Json::from(self.source)),
         ])
         .with_some("preset", self.preset)
-        .with("tokens", Json::Array(tokens.collect()))
-        .with("entries", Json::Array(entries.collect()))
+        .with("tokens", Json::Array(tokens))
+        .with("entries", Json::Array(entries))
         .with_some("credential", self.credential)
         .with_some("refused", self.refused)
         .with_some("unreadable", self.unreadable)
@@ -97,24 +99,20 @@ pub fn inspection(
     let Some(session) = session else {
         return answer;
     };
-    answer.tokens = session
-        .tokens
-        .iter()
-        .map(|token| TokenReport {
+    for token in &session.tokens {
+        answer.tokens.push(TokenReport {
             kind: token.kind.as_str(),
             format: token.facts.format.as_str(),
             expires_at: token.facts.expires_at,
             expired: token.facts.is_expired(expect.now, expect.leeway),
-        })
-        .collect();
-    answer.entries = session
-        .entries
-        .iter()
-        .map(|entry| EntryReport {
+        });
+    }
+    for entry in &session.entries {
+        answer.entries.push(EntryReport {
             storage: entry.area.as_str(),
             key: entry.key.clone(),
-        })
-        .collect();
+        });
+    }
     if session.is_cookie() {
         answer.credential = Some("cookie");
     } else {

@@ -188,7 +188,11 @@ impl Event {
 }
 
 fn names(names: &[&str]) -> Json {
-    Json::Array(names.iter().map(|&name| Json::from(name)).collect())
+    let mut array = Vec::with_capacity(names.len());
+    for name in names {
+        array.push(Json::from(*name));
+    }
+    Json::Array(array)
 }
 
 #[cfg(test)]

@@ -181,6 +181,15 @@ impl Json {
         }
     }
 
+    /// An array of strings, and nothing else.
+    pub fn as_strings(&self) -> Option<Vec<String>> {
+        let mut strings = Vec::new();
+        for item in self.as_array()? {
+            strings.push(item.as_str()?.to_owned());
+        }
+        Some(strings)
+    }
+
     pub fn as_object(&self) -> Option<&[(String, Json)]> {
         match self {
             Self::Object(members) => Some(members),

@@ -190,7 +190,7 @@ impl Options {
                 client_id: authgear.string("clientID"),
                 name: authgear.string("name"),
                 issuers: authgear
-                    .required("issuers", strings, "is not an array of strings")
+                    .required("issuers", Json::as_strings, "is not an array of strings")
                     .unwrap_or_default(),
             },
             exchange: ExchangeTarget {
@@ -316,10 +316,6 @@ fn from_name<T: Named>(value: &Json) -> Option<T> {
 
 fn string(value: &Json) -> Option<String> {
     value.as_str().map(str::to_owned)
-}
-
-fn strings(value: &Json) -> Option<Vec<String>> {
-    value.as_array()?.iter().map(string).collect()
 }
 
 /// Where a field is missing: reads on as an object with no members.

@@ -290,14 +290,16 @@ pub fn rewrite_storage_entry(
     pointers: &Pointers,
     replacement: &crate::wire::LegacyTokens,
 ) -> Option<String> {
-    let updates: Vec<(&str, &str)> = [
+    let mut updates: Vec<(&str, &str)> = Vec::new();
+    for (pointer, token) in [
         (&pointers.access_token, &replacement.access_token),
         (&pointers.refresh_token, &replacement.refresh_token),
         (&pointers.id_token, &replacement.id_token),
-    ]
-    .into_iter()
-    .filter_map(|(pointer, token)| Some((pointer.as_deref()?, token.as_deref()?)))
-    .collect();
+    ] {
+        if let (Some(pointer), Some(token)) = (pointer, token) {
+            updates.push((pointer, token));
+        }
+    }
     if let [("", token)] = updates.as_slice() {
         // The whole value is the token; keep the JSON quoting if it had one.
         return Some(if value.starts_with('"') {
@@ -326,18 +328,16 @@ pub fn session_from_callback(
     refresh_token: Option<String>,
     id_token: Option<String>,
 ) -> Option<LegacySession> {
-    let tokens: Vec<_> = [
+    let mut tokens = Vec::new();
+    for (kind, value) in [
         (TokenKind::AccessToken, access_token),
         (TokenKind::RefreshToken, refresh_token),
         (TokenKind::IdToken, id_token),
-    ]
-    .into_iter()
-    .filter_map(|(kind, value)| {
-        value
-            .filter(|token| !token.is_empty())
-            .map(|token| LegacyToken::new(kind, token))
-    })
-    .collect();
+    ] {
+        if let Some(token) = value.filter(|token| !token.is_empty()) {
+            tokens.push(LegacyToken::new(kind, token));
+        }
+    }
     (!tokens.is_empty()).then_some(LegacySession {
         tokens,
         entries: Vec::new(),

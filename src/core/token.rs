@@ -116,10 +116,7 @@ fn audience(aud: Option<&Json>) -> Result<Vec<String>, Malformed> {
     match aud {
         None | Some(Json::Null) => Ok(Vec::new()),
         Some(Json::String(one)) => Ok(vec![one.clone()]),
-        Some(Json::Array(many)) => many
-            .iter()
-            .map(|item| item.as_str().map(str::to_owned).ok_or(Malformed))
-            .collect(),
+        Some(many @ Json::Array(_)) => many.as_strings().ok_or(Malformed),
         Some(_) => Err(Malformed),
     }
 }

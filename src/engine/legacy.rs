@@ -119,11 +119,13 @@ pub async fn restore<D: Storage + LegacyMedia + Clock>(
         // In the SDK's own format, where the old token's text is.
         SourceSpec::Preset(spec) => return restore_preset(spec, device, replacement).await,
     }
-    Ok(TokenKind::ALL
-        .into_iter()
-        .filter(|kind| replacement_token(replacement, *kind).is_some())
-        .map(TokenKind::as_str)
-        .collect())
+    let mut kinds = Vec::new();
+    for kind in TokenKind::ALL {
+        if replacement_token(replacement, kind).is_some() {
+            kinds.push(kind.as_str());
+        }
+    }
+    Ok(kinds)
 }
 
 fn replacement_token(replacement: &wire::LegacyTokens, kind: TokenKind) -> Option<&str> {
@@ -159,7 +161,11 @@ async fn restore_preset<D: Storage + LegacyMedia + Clock>(
             .set_with(&entry.key, &value, attributes)
             .await?;
     }
-    Ok(kinds.iter().map(|kind| kind.as_str()).collect())
+    let mut written = Vec::with_capacity(kinds.len());
+    for kind in kinds {
+        written.push(kind.as_str());
+    }
+    Ok(written)
 }
 
 /// Every entry the preset wants, in as many rounds as its pointers need, decrypted; and the
@@ -172,10 +178,8 @@ async fn read_entries<D: Storage + LegacyMedia>(
     let mut asked: Vec<Want> = Vec::new();
     let mut listed: Vec<(Area, Vec<String>)> = Vec::new();
     for _ in 0..ROUNDS {
-        let wants: Vec<Want> = presets::wants(spec, &entries)
-            .into_iter()
-            .filter(|want| !asked.contains(want))
-            .collect();
+        let mut wants = presets::wants(spec, &entries);
+        wants.retain(|want| !asked.contains(want));
         if wants.is_empty() {
             break;
         }
@@ -231,11 +235,17 @@ async fn read_want<D: Storage + LegacyMedia>(
                 let keys = store.keys().await.unwrap_or_default();
                 listed.push((area, keys));
             }
-            listed
-                .iter()
-                .filter(|(listed_area, _)| *listed_area == area)
-                .flat_map(|(_, keys)| keys.iter().filter(|key| want.matches(key)).cloned())
-                .collect()
+            let mut keys = Vec::new();
+            for (listed_area, listed_keys) in listed.iter() {
+                if *listed_area == area {
+                    for key in listed_keys {
+                        if want.matches(key) {
+                            keys.push(key.clone());
+                        }
+                    }
+                }
+            }
+            keys
         }
     };
     for key in keys {

@@ -195,14 +195,16 @@ impl<D: Device> Migration<'_, D> {
         let reading = legacy::read(&self.options.legacy.source, self.device)
             .await
             .map_err(|_| self.deferred_now(DeferReason::LegacyReadFailed))?;
+        let mut kinds = Vec::new();
+        if let Some(session) = &reading.session {
+            for token in &session.tokens {
+                kinds.push(token.kind.as_str());
+            }
+        }
         self.device.emit(&Event::Read {
             source: reading.source,
             found: reading.session.is_some(),
-            kinds: reading
-                .session
-                .iter()
-                .flat_map(|session| session.tokens.iter().map(|token| token.kind.as_str()))
-                .collect(),
+            kinds,
             unreadable: reading.unreadable,
         });
         Ok(reading.session)
@@ -566,9 +568,13 @@ async fn write_and_read_back(store: &impl Store, key: &str, value: &str) -> bool
 /// An endpoint's error text, without the credential should it echo it back.
 fn scrub(text: &str, request: &ExchangeRequest) -> String {
     // Redacted before it is cut: a cut through the token would leave its start behind.
-    let text = match request.subject_token.as_deref() {
+    let mut text = match request.subject_token.as_deref() {
         Some(token) if !token.is_empty() => text.replace(token, "[redacted]"),
         _ => text.to_owned(),
     };
-    text.chars().take(300).collect()
+    // 300 characters.
+    if let Some((cut, _)) = text.char_indices().nth(300) {
+        text.truncate(cut);
+    }
+    text
 }

@@ -67,10 +67,15 @@ impl WebArea {
 
     fn keys(&self) -> Result<Vec<String>, StoreError> {
         let length = self.storage.length().map_err(|e| self.error("list", &e))?;
-        (0..length)
-            .map(|index| self.storage.key(index).map_err(|e| self.error("list", &e)))
-            .filter_map(Result::transpose)
-            .collect()
+        let mut keys = Vec::new();
+        for index in 0..length {
+            let key = self
+                .storage
+                .key(index)
+                .map_err(|e| self.error("list", &e))?;
+            keys.extend(key);
+        }
+        Ok(keys)
     }
 
     fn error(&self, op: &'static str, thrown: &JsValue) -> StoreError {
@@ -107,9 +112,12 @@ impl Adapter {
             .map_err(|thrown| error(&thrown))?
             .dyn_into()
             .map_err(|_| error(&js_sys::Error::new("NotAFunction").into()))?;
-        let args: js_sys::Array = args.iter().map(|arg| JsValue::from_str(arg)).collect();
+        let array = js_sys::Array::new();
+        for arg in args {
+            array.push(&JsValue::from_str(arg));
+        }
         let returned = function
-            .apply(&self.object, &args)
+            .apply(&self.object, &array)
             .map_err(|thrown| error(&thrown))?;
         JsFuture::from(Promise::resolve(&returned))
             .await
@@ -135,12 +143,15 @@ impl Adapter {
                 &js_sys::Error::new("NotAnArrayOfStrings").into(),
             )
         };
-        value
+        let mut keys = Vec::new();
+        for key in value
             .dyn_into::<js_sys::Array>()
             .map_err(|_| not_strings())?
             .iter()
-            .map(|key| key.as_string().ok_or_else(not_strings))
-            .collect()
+        {
+            keys.push(key.as_string().ok_or_else(not_strings)?);
+        }
+        Ok(keys)
     }
 }
 
@@ -226,7 +237,13 @@ impl device::Store for Store {
             Self::Web(web) => web.keys(),
             Self::Cookies(document) => document
                 .cookie()
-                .map(|cookies| cookie::names(&cookies).map(str::to_owned).collect())
+                .map(|cookies| {
+                    let mut keys = Vec::new();
+                    for name in cookie::names(&cookies) {
+                        keys.push(name.to_owned());
+                    }
+                    keys
+                })
                 .map_err(|e| store_error("cookie", "list", &e)),
             Self::Adapter(adapter) => adapter.keys().await,
         }

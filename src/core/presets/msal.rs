@@ -89,17 +89,8 @@ fn token_keys(value: &str) -> Option<[Vec<String>; 3]> {
 }
 
 fn lists(index: &Json) -> Option<[Vec<String>; 3]> {
-    let [id, access, refresh] = LISTS.map(|name| index.get(name).and_then(strings));
+    let [id, access, refresh] = LISTS.map(|name| index.get(name).and_then(Json::as_strings));
     Some([id?, access?, refresh?])
-}
-
-/// An array of strings, and nothing else.
-fn strings(value: &Json) -> Option<Vec<String>> {
-    let mut strings = Vec::new();
-    for key in value.as_array()? {
-        strings.push(key.as_str()?.to_owned());
-    }
-    Some(strings)
 }
 
 fn string_array(keys: Vec<String>) -> Json {
@@ -111,7 +102,7 @@ fn string_array(keys: Vec<String>) -> Json {
 }
 
 fn account_keys(value: &str) -> Option<Vec<String>> {
-    strings(&Json::parse(value).ok()?)
+    Json::parse(value).ok()?.as_strings()
 }
 
 /// Every key an index entry lists.
