@@ -51,7 +51,7 @@ impl Inspection {
     pub fn to_json(&self) -> Json {
         let mut tokens = Vec::with_capacity(self.tokens.len());
         for token in &self.tokens {
-            tokens.push(Json::object([
+            tokens.push(Json::object(vec![
                 ("kind", Json::from(token.kind)),
                 ("format", Json::from(token.format)),
                 ("expiresAt", Json::from(token.expires_at)),
@@ -60,12 +60,12 @@ impl Inspection {
         }
         let mut entries = Vec::with_capacity(self.entries.len());
         for entry in &self.entries {
-            entries.push(Json::object([
+            entries.push(Json::object(vec![
                 ("storage", Json::from(entry.storage)),
                 ("key", Json::from(entry.key.as_str())),
             ]));
         }
-        Json::object([
+        Json::object(vec![
             ("found", Json::from(self.found)),
             ("source", Json::from(self.source)),
         ])

@@ -122,7 +122,7 @@ impl Event {
     /// The object `onEvent` receives (before `elapsedMs`): `type`, then the fields in camelCase,
     /// a `None` left out.
     pub fn to_json(&self) -> Json {
-        let event = |kind: &str| Json::object([("type", Json::from(kind))]);
+        let event = |kind: &str| Json::object(vec![("type", Json::from(kind))]);
         match self {
             Self::Lock {
                 mechanism,

@@ -103,14 +103,14 @@ impl Json {
         Ok(value)
     }
 
-    /// An object from `(key, value)` pairs, in order.
-    pub fn object<K: Into<String>>(pairs: impl IntoIterator<Item = (K, Json)>) -> Self {
-        Self::Object(
-            pairs
-                .into_iter()
-                .map(|(key, value)| (key.into(), value))
-                .collect(),
-        )
+    /// An object from `(key, value)` pairs, in order. A `Vec`, not any iterator: one body for
+    /// every caller rather than one per array length.
+    pub fn object(pairs: Vec<(&str, Json)>) -> Self {
+        let mut members = Vec::with_capacity(pairs.len());
+        for (key, value) in pairs {
+            members.push((key.to_owned(), value));
+        }
+        Self::Object(members)
     }
 
     /// The member `key` of an object (its last occurrence); `None` for a missing key or a
@@ -797,7 +797,7 @@ mod tests {
 
     #[test]
     fn writes_what_json_stringify_writes() {
-        let value = Json::object([
+        let value = Json::object(vec![
             ("s", Json::from("q\"b\\n\n\u{1}\u{1f}é/")),
             ("n", Json::from(-5_i64)),
             ("o", Json::from(None::<bool>)),
@@ -884,7 +884,7 @@ mod tests {
 
     #[test]
     fn objects_are_built_field_by_field() {
-        let value = Json::object([("a", Json::from(1_u32))])
+        let value = Json::object(vec![("a", Json::from(1_u32))])
             .with("b", "x")
             .with_some("c", None::<bool>)
             .with_some("d", Some(true))

@@ -55,7 +55,7 @@ impl Outcome {
 
     /// The outcome object: `status`, then the fields in camelCase, a `None` left out.
     pub fn to_json(&self) -> Json {
-        let outcome = Json::object([("status", Json::from(self.status()))]);
+        let outcome = Json::object(vec![("status", Json::from(self.status()))]);
         match self {
             Self::Migrated {
                 credential,

@@ -196,7 +196,7 @@ impl StateRecord {
     /// The stored text.
     pub fn to_json(&self) -> String {
         let attempt = self.attempt.as_ref().map(|attempt| {
-            Json::object([
+            Json::object(vec![
                 ("key", Json::from(attempt.key.as_str())),
                 ("startedAt", Json::from(attempt.started_at)),
                 ("credential", Json::from(attempt.credential.as_str())),
@@ -204,7 +204,7 @@ impl StateRecord {
                 ("sends", Json::from(attempt.sends)),
             ])
         });
-        Json::object([
+        Json::object(vec![
             ("v", Json::from(u32::from(self.v))),
             ("status", Json::from(self.status.name())),
         ])

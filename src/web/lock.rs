@@ -102,7 +102,7 @@ impl Lease {
     }
 
     fn to_json(&self) -> String {
-        Json::object([
+        Json::object(vec![
             ("owner", Json::from(self.owner.as_str())),
             ("expiresAt", Json::from(self.expires_at)),
         ])
