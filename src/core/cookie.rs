@@ -92,7 +92,8 @@ pub fn assign(name: &str, encoded_value: &str, attributes: Attributes, https: bo
     };
     let mut assignment = format!("{name}={encoded_value}; Path=/; SameSite={same_site}");
     if let Some(max_age) = attributes.max_age_seconds {
-        assignment.push_str(&format!("; Max-Age={max_age}"));
+        assignment.push_str("; Max-Age=");
+        crate::core::json::push_decimal(&mut assignment, max_age, false);
     }
     if secure {
         assignment.push_str("; Secure");

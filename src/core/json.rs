@@ -361,19 +361,45 @@ impl From<bool> for Json {
 
 impl From<i64> for Json {
     fn from(value: i64) -> Self {
-        Self::Number(value.to_string())
+        let mut text = String::new();
+        push_decimal(&mut text, value.unsigned_abs(), value < 0);
+        Self::Number(text)
     }
 }
 
 impl From<u64> for Json {
     fn from(value: u64) -> Self {
-        Self::Number(value.to_string())
+        let mut text = String::new();
+        push_decimal(&mut text, value, false);
+        Self::Number(text)
     }
 }
 
 impl From<u32> for Json {
     fn from(value: u32) -> Self {
-        Self::Number(value.to_string())
+        Self::from(u64::from(value))
+    }
+}
+
+/// Appends `magnitude` in decimal, `-` first when `negative`: the engine's integers written
+/// without `core::fmt`, whose integer formatting the Wasm would otherwise carry for them.
+pub(crate) fn push_decimal(out: &mut String, magnitude: u64, negative: bool) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    let mut rest = magnitude;
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if negative {
+        out.push('-');
+    }
+    for digit in &digits[start..] {
+        out.push(char::from(*digit));
     }
 }
 
@@ -891,6 +917,15 @@ mod tests {
             .with("e", None::<i64>);
         assert_eq!(value.to_text(), r#"{"a":1,"b":"x","d":true,"e":null}"#);
         assert_eq!(Json::Null.with("a", true), Json::Null);
+    }
+
+    #[test]
+    fn integers_are_written_as_fmt_writes_them() {
+        for value in [0, 7, -7, 10, 1_735_689_600_000, i64::MIN, i64::MAX] {
+            assert_eq!(Json::from(value).to_text(), value.to_string());
+        }
+        assert_eq!(Json::from(u64::MAX).to_text(), u64::MAX.to_string());
+        assert_eq!(Json::from(u32::MAX).to_text(), u32::MAX.to_string());
     }
 
     #[test]

@@ -60,7 +60,11 @@ pub const ALL: [KeyTemplate; 5] = [REFRESH_TOKEN, ID_TOKEN, STATE, SAMPLE, LOCK]
 /// the state record's `updatedAt`, so a tab that hears both this and the record's `storage`
 /// event acts once.
 pub fn migrated_message(at: i64) -> String {
-    format!(r#"{{"{BROADCAST_TYPE_FIELD}":"{BROADCAST_MIGRATED}","{BROADCAST_AT_FIELD}":{at}}}"#)
+    crate::core::json::Json::object(vec![
+        (BROADCAST_TYPE_FIELD, BROADCAST_MIGRATED.into()),
+        (BROADCAST_AT_FIELD, at.into()),
+    ])
+    .to_text()
 }
 
 pub const BROADCAST_TYPE_FIELD: &str = "type";
