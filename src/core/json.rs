@@ -52,7 +52,12 @@ pub trait Named: Copy + 'static {
     fn name(self) -> &'static str;
 
     fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|value| value.name() == name)
+        for value in Self::ALL {
+            if value.name() == name {
+                return Some(*value);
+            }
+        }
+        None
     }
 }
 
