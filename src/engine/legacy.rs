@@ -178,8 +178,12 @@ async fn read_entries<D: Storage + LegacyMedia>(
     let mut asked: Vec<Want> = Vec::new();
     let mut listed: Vec<(Area, Vec<String>)> = Vec::new();
     for _ in 0..ROUNDS {
-        let mut wants = presets::wants(spec, &entries);
-        wants.retain(|want| !asked.contains(want));
+        let mut wants = Vec::new();
+        for want in presets::wants(spec, &entries) {
+            if !asked.contains(&want) {
+                wants.push(want);
+            }
+        }
         if wants.is_empty() {
             break;
         }

@@ -308,13 +308,15 @@ fn client_session(
             accounts.push(credential.account());
         }
     }
-    if let Some(active) = &active
-        && accounts.iter().any(|(home, _)| home == active)
-    {
-        accounts.retain(|(home, _)| home == active);
-    }
+    // Only the active account, when it is among them.
+    let only = active
+        .as_deref()
+        .filter(|active| accounts.iter().any(|(home, _)| home == active));
     let mut candidates = Candidates::default();
     for account in accounts {
+        if only.is_some_and(|active| account.0 != active) {
+            continue;
+        }
         let mut session = account_session(spec, client_id, account, &credentials);
         if let Ok(Some(session)) = &mut session {
             session.entries.extend(match index {
@@ -490,9 +492,14 @@ pub fn is_index(key: &str) -> bool {
 /// How cleanup leaves an index entry once `removed` are gone: `Some(None)` removes it (it would
 /// be empty, as MSAL leaves none), `Some(Some(value))` rewrites it; `None`: not an index.
 pub fn prune(key: &str, value: &str, removed: &[&str]) -> Option<Option<String>> {
-    let keep = |mut keys: Vec<String>| -> Vec<String> {
-        keys.retain(|key| !removed.contains(&key.as_str()));
-        keys
+    let keep = |keys: Vec<String>| -> Vec<String> {
+        let mut kept = Vec::new();
+        for key in keys {
+            if !removed.contains(&key.as_str()) {
+                kept.push(key);
+            }
+        }
+        kept
     };
     if token_index(key).is_some() {
         let Some((mut index, kept)) = Json::parse(value).ok().and_then(|index| {
