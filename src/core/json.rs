@@ -281,19 +281,21 @@ impl Json {
     /// first is dropped) or at the end. Does nothing to a non-object.
     pub fn set(&mut self, key: &str, value: Json) {
         if let Self::Object(members) = self {
-            let mut found = false;
+            // Taken by the first occurrence: no copy of the value.
+            let mut value = Some(value);
             members.retain_mut(|(name, slot)| {
                 if name != key {
                     return true;
                 }
-                if found {
-                    return false;
+                match value.take() {
+                    Some(value) => {
+                        *slot = value;
+                        true
+                    }
+                    None => false,
                 }
-                found = true;
-                *slot = value.clone();
-                true
             });
-            if !found {
+            if let Some(value) = value {
                 members.push((key.to_owned(), value));
             }
         }

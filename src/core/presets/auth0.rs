@@ -80,7 +80,7 @@ fn client_session(
     all: &[Entry],
 ) -> Result<Option<LegacySession>, Unreadable> {
     let wanted_scope = spec.scope.as_deref().unwrap_or("");
-    // The freshest entry's expiry and body.
+    // The freshest entry's expiry and value, whose body is an object.
     let mut best: Option<(i64, Json)> = None;
     let mut unreadable = None;
     for (rest, entry) in client_entries {
@@ -98,19 +98,20 @@ fn client_session(
             continue;
         }
         match json(&entry.value) {
-            Ok(value) => match value.get("body") {
-                Some(body @ Json::Object(_)) => {
-                    let expires_at = value.get("expiresAt").and_then(seconds).unwrap_or(0);
-                    if best.as_ref().is_none_or(|(at, _)| expires_at > *at) {
-                        best = Some((expires_at, body.clone()));
-                    }
+            Ok(value) if matches!(value.get("body"), Some(Json::Object(_))) => {
+                let expires_at = value.get("expiresAt").and_then(seconds).unwrap_or(0);
+                if best.as_ref().is_none_or(|(at, _)| expires_at > *at) {
+                    best = Some((expires_at, value));
                 }
-                _ => unreadable = Some(Unreadable::UnexpectedShape),
-            },
+            }
+            Ok(_) => unreadable = Some(Unreadable::UnexpectedShape),
             Err(why) => unreadable = Some(why),
         }
     }
-    let Some((expires_at, body)) = &best else {
+    let Some((expires_at, body)) = best
+        .as_ref()
+        .and_then(|(at, value)| Some((at, value.get("body")?)))
+    else {
         return unreadable.map_or(Ok(None), Err);
     };
     let mut tokens = Vec::new();
