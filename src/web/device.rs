@@ -51,8 +51,9 @@ impl Clock for WebDevice {
         report::now()
     }
 
-    async fn sleep(&self, ms: u64) {
-        clock::sleep(ms).await;
+    // The edge's own futures, handed over rather than wrapped in one more state machine.
+    fn sleep(&self, ms: u64) -> impl Future<Output = ()> {
+        clock::sleep(ms)
     }
 }
 
@@ -106,8 +107,8 @@ impl LegacyMedia for WebDevice {
             .map_err(|thrown| store_error(Area::IndexedDb.as_str(), "remove", &thrown))
     }
 
-    async fn unseal(&self, sealed: &Sealed) -> Vec<Option<String>> {
-        webcrypto::unseal(sealed).await
+    fn unseal(&self, sealed: &Sealed) -> impl Future<Output = Vec<Option<String>>> {
+        webcrypto::unseal(sealed)
     }
 
     fn host(&self) -> Option<String> {
@@ -181,14 +182,14 @@ async fn call(function: &Function, argument: &JsValue) -> Result<JsValue, Callba
 }
 
 impl Http for WebDevice {
-    async fn post_form(
+    fn post_form(
         &self,
         url: &str,
         body: String,
         credentials: Credentials,
         timeout_ms: u64,
-    ) -> Result<HttpAnswer, SendError> {
-        http::post_form(url, body, credentials, timeout_ms).await
+    ) -> impl Future<Output = Result<HttpAnswer, SendError>> {
+        http::post_form(url, body, credentials, timeout_ms)
     }
 }
 
