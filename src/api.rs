@@ -1,5 +1,8 @@
 //! The wasm-bindgen surface: options in, outcome out. Nothing else is exported.
 
+use std::pin::Pin;
+
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use crate::core::options::{Options, OptionsError};
@@ -12,40 +15,51 @@ use crate::web::storage::{Adapter, Stores};
 /// callbacks (`read`, `clear`, `write`, `onEvent`) and
 /// storage adapters (`authgearStore`, `legacyStore`). Resolves to the outcome object.
 #[wasm_bindgen]
-pub async fn migrate(options: String, hooks: JsValue) -> Result<JsValue, JsValue> {
-    let options = parse_options(&options)?;
-    let hooks = Hooks {
-        read: function(&hooks, "read"),
-        clear: function(&hooks, "clear"),
-        write: function(&hooks, "write"),
-        on_event: function(&hooks, "onEvent"),
-        stores: Stores {
-            authgear: adapter(&hooks, "authgearStore"),
-            legacy: adapter(&hooks, "legacyStore"),
-        },
-    };
-    let outcome = engine::migrate(&options, &WebDevice::new(hooks)).await;
-    to_js(&outcome.to_json())
-        .map_err(|_| engine_error("ERR_ENGINE_INTERNAL", "the outcome did not serialise"))
+pub fn migrate(options: String, hooks: JsValue) -> Promise {
+    promise(async move {
+        let options = parse_options(&options)?;
+        let hooks = Hooks {
+            read: function(&hooks, "read"),
+            clear: function(&hooks, "clear"),
+            write: function(&hooks, "write"),
+            on_event: function(&hooks, "onEvent"),
+            stores: Stores {
+                authgear: adapter(&hooks, "authgearStore"),
+                legacy: adapter(&hooks, "legacyStore"),
+            },
+        };
+        let outcome = engine::migrate(&options, &WebDevice::new(hooks)).await;
+        to_js(&outcome.to_json())
+            .map_err(|_| engine_error("ERR_ENGINE_INTERNAL", "the outcome did not serialise"))
+    })
 }
 
 /// `inspectLegacySession`: reads the legacy session as `migrate` would and reports what it
 /// found (kinds, expiries, entries, the credential it would send), never a token. No lock, no
 /// request, no write. `hooks` as for `migrate` (`read`, `legacyStore`).
 #[wasm_bindgen]
-pub async fn inspect(options: String, hooks: JsValue) -> Result<JsValue, JsValue> {
-    let options = parse_options(&options)?;
-    let device = WebDevice::new(Hooks {
-        read: function(&hooks, "read"),
-        stores: Stores {
-            authgear: adapter(&hooks, "authgearStore"),
-            legacy: adapter(&hooks, "legacyStore"),
-        },
-        ..Hooks::default()
-    });
-    let answer = crate::inspect::inspect(&options, &device).await;
-    to_js(&answer.to_json())
-        .map_err(|_| engine_error("ERR_ENGINE_INTERNAL", "the inspection did not serialise"))
+pub fn inspect(options: String, hooks: JsValue) -> Promise {
+    promise(async move {
+        let options = parse_options(&options)?;
+        let device = WebDevice::new(Hooks {
+            read: function(&hooks, "read"),
+            stores: Stores {
+                authgear: adapter(&hooks, "authgearStore"),
+                legacy: adapter(&hooks, "legacyStore"),
+            },
+            ..Hooks::default()
+        });
+        let answer = crate::inspect::inspect(&options, &device).await;
+        to_js(&answer.to_json())
+            .map_err(|_| engine_error("ERR_ENGINE_INTERNAL", "the inspection did not serialise"))
+    })
+}
+
+/// `task` as the promise the wrapper awaits. Both exports hand over one boxed future type, so
+/// the executor's glue is compiled once, not once per export.
+fn promise(task: impl Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
+    let task: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>> = Box::pin(task);
+    wasm_bindgen_futures::future_to_promise(task)
 }
 
 /// The wrapper's normalised options, as `JSON.stringify` wrote them: one text in, read by the
