@@ -1,6 +1,6 @@
 //! What the endpoint's answer means: tokens, a permanent refusal, or "not now".
 
-use crate::core::json::Json;
+use crate::core::json::{Json, integer};
 use crate::core::outcome::{DeferReason, RejectReason};
 use crate::wire::{ErrorCode, ErrorResponse, GrantRefusal, LegacyTokens, TokenResponse};
 
@@ -110,7 +110,7 @@ fn grant_refusal(reason: Option<GrantRefusal>) -> RejectReason {
 /// RFC 9110 §10.2.3: delay-seconds, or an HTTP-date (IMF-fixdate). Past dates mean "now".
 pub fn parse_retry_after(value: &str, now_ms: i64) -> Option<u64> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
+    if let Some(seconds) = integer::<u64>(value) {
         return Some(seconds.saturating_mul(1000));
     }
     let at_ms = parse_imf_fixdate(value)?;
@@ -124,16 +124,12 @@ fn parse_imf_fixdate(value: &str) -> Option<i64> {
     ];
     let rest = value.split_once(", ")?.1;
     let mut parts = rest.split(' ');
-    let day: i64 = parts.next()?.parse().ok()?;
+    let day: i64 = integer(parts.next()?)?;
     let month_name = parts.next()?;
     let month = MONTHS.iter().position(|name| *name == month_name)? as i64 + 1;
-    let year: i64 = parts.next()?.parse().ok()?;
-    let mut clock = parts.next()?.split(':').map(str::parse::<i64>);
-    let (hour, minute, second) = (
-        clock.next()?.ok()?,
-        clock.next()?.ok()?,
-        clock.next()?.ok()?,
-    );
+    let year: i64 = integer(parts.next()?)?;
+    let mut clock = parts.next()?.split(':').map(integer::<i64>);
+    let (hour, minute, second) = (clock.next()??, clock.next()??, clock.next()??);
     if parts.next()? != "GMT" || parts.next().is_some() || !(1..=31).contains(&day) {
         return None;
     }

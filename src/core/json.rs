@@ -245,11 +245,11 @@ impl Json {
 
     /// A number written as a whole number (`-?[0-9]+`), as serde reads a typed integer field:
     /// `None` for `1.5`, `1e3`, a non-number, or one outside `T` (a negative one for unsigned).
-    pub fn as_integer<T: core::str::FromStr>(&self) -> Option<T> {
+    pub fn as_integer<T: TryFrom<u64> + TryFrom<i64>>(&self) -> Option<T> {
         match self {
-            // The text has passed the grammar: `parse` sees no `+`, no leading zero, and refuses
-            // a fraction or an exponent.
-            Self::Number(text) => text.parse().ok(),
+            // The text has passed the grammar: `integer` sees no `+`, no leading zero, and
+            // refuses a fraction or an exponent.
+            Self::Number(text) => integer(text),
             _ => None,
         }
     }
@@ -466,7 +466,41 @@ fn array_index(token: &str) -> Option<usize> {
     if token.starts_with('+') || (token.starts_with('0') && token.len() != 1) {
         return None;
     }
-    token.parse().ok()
+    integer(token)
+}
+
+/// `text.parse::<T>()` for an integer type: a sign (`-` for signed types only), then decimal
+/// digits, within `T`. One body for every type, where `parse` compiles one per type.
+pub(crate) fn integer<T: TryFrom<u64> + TryFrom<i64>>(text: &str) -> Option<T> {
+    let signed = T::try_from(-1_i64).is_ok();
+    let (negative, digits) = match text.as_bytes() {
+        [b'+', digits @ ..] => (false, digits),
+        [b'-', digits @ ..] if signed => (true, digits),
+        digits => (false, digits),
+    };
+    let magnitude = decimal(digits)?;
+    if negative {
+        T::try_from(0_i64.checked_sub_unsigned(magnitude)?).ok()
+    } else {
+        T::try_from(magnitude).ok()
+    }
+}
+
+/// Decimal digits, at least one, as a `u64`.
+fn decimal(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    let mut value: u64 = 0;
+    for digit in digits {
+        if !digit.is_ascii_digit() {
+            return None;
+        }
+        value = value
+            .checked_mul(10)?
+            .checked_add(u64::from(digit - b'0'))?;
+    }
+    Some(value)
 }
 
 /// See [`Json::as_i64`]. `text` has passed the grammar: `-? int frac? exp?`.
@@ -476,7 +510,7 @@ fn whole_number(text: &str) -> Option<i64> {
         None => (false, text),
     };
     let (mantissa, exponent) = match rest.find(['e', 'E']) {
-        Some(at) => (&rest[..at], rest[at + 1..].parse::<i32>().ok()?),
+        Some(at) => (&rest[..at], integer::<i32>(&rest[at + 1..])?),
         None => (rest, 0),
     };
     let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
@@ -924,6 +958,56 @@ mod tests {
             .with("e", None::<i64>);
         assert_eq!(value.to_text(), r#"{"a":1,"b":"x","d":true,"e":null}"#);
         assert_eq!(Json::Null.with("a", true), Json::Null);
+    }
+
+    #[test]
+    fn integers_read_as_parse_reads_them() {
+        fn same<T>(text: &str)
+        where
+            T: TryFrom<u64> + TryFrom<i64> + core::str::FromStr + PartialEq + std::fmt::Debug,
+        {
+            assert_eq!(integer::<T>(text), text.parse::<T>().ok(), "{text}");
+        }
+        for text in [
+            "",
+            "+",
+            "-",
+            "0",
+            "-0",
+            "+0",
+            "7",
+            "+7",
+            "-7",
+            "007",
+            "255",
+            "256",
+            "-128",
+            "-129",
+            "4294967295",
+            "4294967296",
+            "-2147483648",
+            "-2147483649",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "18446744073709551615",
+            "18446744073709551616",
+            "1.5",
+            "1e3",
+            " 1",
+            "1 ",
+            "--1",
+            "+-1",
+            "١",
+        ] {
+            same::<u8>(text);
+            same::<u32>(text);
+            same::<u64>(text);
+            same::<usize>(text);
+            same::<i32>(text);
+            same::<i64>(text);
+        }
     }
 
     #[test]

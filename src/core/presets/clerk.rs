@@ -12,6 +12,7 @@
 
 use super::Want;
 use super::read::{read, session, token};
+use crate::core::json::integer;
 use crate::core::source::{Area, Entry, LegacySession, LegacyToken, TokenKind, Unreadable};
 
 const SESSION: &str = "__session";
@@ -84,7 +85,7 @@ pub fn signed_in(entries: &[Entry]) -> bool {
     entries.iter().any(|entry| {
         entry.area == Area::Cookie
             && suffix(&entry.key, CLIENT_UAT).is_some()
-            && entry.value.trim().parse::<i64>().is_ok_and(|at| at > 0)
+            && integer::<i64>(entry.value.trim()).is_some_and(|at| at > 0)
     })
 }
 

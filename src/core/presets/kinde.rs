@@ -14,6 +14,7 @@
 use super::Want;
 use super::choose::Candidates;
 use super::read::{find, read, session, token};
+use crate::core::json::integer;
 use crate::core::source::{Area, Entry, LegacySession, LegacyToken, TokenKind, Unreadable};
 
 const CHUNKED: [&str; 2] = ["kinde_refreshToken", "kinde-refreshToken"];
@@ -48,7 +49,7 @@ fn chunks(entries: &[Entry], prefix: &str) -> Result<Option<LegacySession>, Unre
         if entry.area == Area::LocalStorage
             && !index.is_empty()
             && index.bytes().all(|b| b.is_ascii_digit())
-            && let Ok(index) = index.parse()
+            && let Some(index) = integer(index)
         {
             numbered.push((index, entry));
         }

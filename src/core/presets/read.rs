@@ -1,7 +1,7 @@
 //! Readers the SDK files share: JSON and its members, expiries, base64url, tokens, entries and
 //! sessions. Apart so that each SDK file reads as the SDK's format and nothing else.
 
-use crate::core::json::Json;
+use crate::core::json::{Json, integer};
 use crate::core::source::{Area, Entry, LegacySession, LegacyToken, Read, TokenKind, Unreadable};
 
 /// JSON text, or `NotJson`.
@@ -19,7 +19,7 @@ pub(super) fn text<'a>(value: &'a Json, name: &str) -> Option<&'a str> {
 pub(super) fn seconds(value: &Json) -> Option<i64> {
     match value {
         Json::Number(_) => value.as_i64(),
-        Json::String(text) => text.trim().parse().ok(),
+        Json::String(text) => integer(text.trim()),
         _ => None,
     }
 }

@@ -17,7 +17,7 @@
 use super::choose::Candidates;
 use super::read::{base64url, group, json, read, seconds, session, text, token};
 use super::{PresetSpec, Want};
-use crate::core::json::Json;
+use crate::core::json::{Json, integer};
 use crate::core::source::{Area, Entry, LegacySession, Read, TokenKind, Unreadable};
 
 const V1_KEY: &str = "supabase.auth.token";
@@ -66,7 +66,7 @@ pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySessio
             .filter_map(|entry| {
                 let (base, chunk) = match entry.key.rsplit_once('.') {
                     Some((base, index)) if index.bytes().all(|b| b.is_ascii_digit()) => {
-                        (base, index.parse().ok())
+                        (base, integer(index))
                     }
                     _ => (entry.key.as_str(), None),
                 };
