@@ -22,16 +22,20 @@ fn usages(usage: &str) -> JsValue {
 
 /// The plaintext of each sealed item, in order; `None` where it does not decrypt.
 pub async fn unseal(sealed: &Sealed) -> Vec<Option<String>> {
-    let Ok(subtle) = subtle() else {
-        return vec![None; sealed.items.len()];
-    };
-    let base = match import(&subtle, &sealed.key).await {
-        Ok(base) => base,
-        Err(_) => return vec![None; sealed.items.len()],
+    // Without WebCrypto or the key, nothing decrypts.
+    let keys = match subtle() {
+        Ok(subtle) => import(&subtle, &sealed.key)
+            .await
+            .ok()
+            .map(|base| (subtle, base)),
+        Err(_) => None,
     };
     let mut plain = Vec::with_capacity(sealed.items.len());
     for item in &sealed.items {
-        plain.push(decrypt(&subtle, &base, item).await.ok());
+        plain.push(match &keys {
+            Some((subtle, base)) => decrypt(subtle, base, item).await.ok(),
+            None => None,
+        });
     }
     plain
 }
