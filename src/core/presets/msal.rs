@@ -343,76 +343,97 @@ fn account_session(
     account: (&str, &str),
     credentials: &[Credential<'_>],
 ) -> Result<Option<LegacySession>, Unreadable> {
-    let mine: Vec<&Credential<'_>> = credentials
-        .iter()
-        .filter(|credential| credential.account() == account)
-        .collect();
-    let of_type = |kind: &'static str| {
-        mine.iter()
-            .filter(move |credential| credential.field("credentialType") == kind)
-            .filter(move |credential| !credential.field("secret").is_empty())
-    };
-    let mut tokens: Vec<LegacyToken> = Vec::new();
-    if let Some(id) = of_type("IdToken").next() {
-        tokens.push(token(TokenKind::IdToken, id.field("secret"), None));
-    }
-    // Bearer access tokens only (not PoP / SSH certificates), for the configured API. A
-    // Microsoft Graph token is Graph's to verify, not the app's backend: any other first.
+    // One pass over the account's credentials: every one is removed with it; the first ID
+    // token, the best access token, and the app's own refresh token else the family's first.
     let scope = spec.scope.as_deref().unwrap_or("");
+    let mut reads = Vec::new();
+    let mut id = None;
     let mut best: Option<((bool, i64), LegacyToken)> = None;
-    for credential in of_type("AccessToken") {
-        let scheme = credential.field("tokenType");
-        // Scopes compare without case, as MSAL's `ScopeSet` does.
-        let target = credential.field("target");
-        if !(scheme.is_empty() || scheme.eq_ignore_ascii_case("bearer"))
-            || !scope.split_whitespace().all(|word| {
-                target
-                    .split_whitespace()
-                    .any(|have| have.eq_ignore_ascii_case(word))
-            })
-        {
+    let (mut own_refresh, mut any_refresh) = (None, None);
+    for credential in credentials {
+        if credential.account() != account {
             continue;
         }
-        let access = token(
-            TokenKind::AccessToken,
-            credential.field("secret"),
-            credential.expires_on(),
-        );
-        if spec
-            .audience
-            .as_deref()
-            .is_some_and(|audience| !access.facts.audience.iter().any(|aud| aud == audience))
-        {
+        reads.push(read(credential.entry));
+        let secret = credential.field("secret");
+        if secret.is_empty() {
             continue;
         }
-        // Later ones win ties, as `max_by_key` picks.
-        let rank = (
-            !for_graph(&access, target),
-            access.facts.expires_at.unwrap_or(0),
-        );
-        if best.as_ref().is_none_or(|(best, _)| rank >= *best) {
-            best = Some((rank, access));
+        match credential.field("credentialType") {
+            "IdToken" => {
+                id.get_or_insert(secret);
+            }
+            "AccessToken" => {
+                if let Some(ranked) = ranked_access(spec, scope, credential) {
+                    // Later ones win ties, as `max_by_key` picks.
+                    if best.as_ref().is_none_or(|(best, _)| ranked.0 >= *best) {
+                        best = Some(ranked);
+                    }
+                }
+            }
+            "RefreshToken" => {
+                any_refresh.get_or_insert(credential);
+                if credential.field("clientId") == client_id {
+                    own_refresh.get_or_insert(credential);
+                }
+            }
+            _ => {}
         }
+    }
+    let mut tokens: Vec<LegacyToken> = Vec::new();
+    if let Some(id) = id {
+        tokens.push(token(TokenKind::IdToken, id, None));
     }
     if let Some((_, best)) = best {
         tokens.push(best);
     }
-    // The app's own refresh token first, else the family's.
-    let refresh = of_type("RefreshToken")
-        .find(|credential| credential.field("clientId") == client_id)
-        .or_else(|| of_type("RefreshToken").next());
-    if let Some(refresh) = refresh {
+    if let Some(refresh) = own_refresh.or(any_refresh) {
         tokens.push(token(
             TokenKind::RefreshToken,
             refresh.field("secret"),
             refresh.expires_on(),
         ));
     }
-    let mut reads = Vec::new();
-    for credential in &mine {
-        reads.push(read(credential.entry));
-    }
     Ok(session(tokens, reads))
+}
+
+/// A bearer access token (not PoP / SSH certificates) for the configured API, with its rank: a
+/// Microsoft Graph token is Graph's to verify, not the app's backend, so any other comes first,
+/// then the latest expiry.
+fn ranked_access(
+    spec: &PresetSpec,
+    scope: &str,
+    credential: &Credential<'_>,
+) -> Option<((bool, i64), LegacyToken)> {
+    let scheme = credential.field("tokenType");
+    // Scopes compare without case, as MSAL's `ScopeSet` does.
+    let target = credential.field("target");
+    if !(scheme.is_empty() || scheme.eq_ignore_ascii_case("bearer"))
+        || !scope.split_whitespace().all(|word| {
+            target
+                .split_whitespace()
+                .any(|have| have.eq_ignore_ascii_case(word))
+        })
+    {
+        return None;
+    }
+    let access = token(
+        TokenKind::AccessToken,
+        credential.field("secret"),
+        credential.expires_on(),
+    );
+    if spec
+        .audience
+        .as_deref()
+        .is_some_and(|audience| !access.facts.audience.iter().any(|aud| aud == audience))
+    {
+        return None;
+    }
+    let rank = (
+        !for_graph(&access, target),
+        access.facts.expires_at.unwrap_or(0),
+    );
+    Some((rank, access))
 }
 
 /// Graph's `aud`: its application ID, or its resource URL.
