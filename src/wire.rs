@@ -15,6 +15,7 @@ use std::fmt;
 #[cfg(not(target_arch = "wasm32"))]
 use serde::{Deserialize, Serialize};
 
+use crate::core::cookie::push_percent_escaped;
 use crate::core::json::{Json, Named, named_codes};
 
 /// `grant_type` of every exchange request.
@@ -186,18 +187,13 @@ impl ExchangeRequest {
 /// `+`, every other byte as `%XX`. Here rather than `form_urlencoded`'s serializer, which brings
 /// its code and a 768-byte table into the Wasm for one body.
 fn push_form_encoded(out: &mut String, text: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for byte in text.bytes() {
         match byte {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
                 out.push(char::from(byte));
             }
             b' ' => out.push('+'),
-            _ => {
-                out.push('%');
-                out.push(char::from(HEX[usize::from(byte >> 4)]));
-                out.push(char::from(HEX[usize::from(byte & 0x0f)]));
-            }
+            _ => push_percent_escaped(out, byte),
         }
     }
 }

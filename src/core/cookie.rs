@@ -18,6 +18,14 @@ pub fn names(cookies: &str) -> impl Iterator<Item = &str> {
         .filter_map(|pair| pair.trim_start().split_once('=').map(|(key, _)| key))
 }
 
+/// Appends `byte` as `%XX`, uppercase, as URL and cookie encoders escape a byte.
+pub fn push_percent_escaped(out: &mut String, byte: u8) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    out.push('%');
+    out.push(char::from(HEX[usize::from(byte >> 4)]));
+    out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+}
+
 fn decode(value: &str) -> String {
     percent_encoding::percent_decode_str(value)
         .decode_utf8()

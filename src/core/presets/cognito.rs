@@ -16,6 +16,7 @@
 use super::choose::Candidates;
 use super::read::{find, read, session, token};
 use super::{PresetSpec, Want};
+use crate::core::cookie::push_percent_escaped;
 use crate::core::source::{Area, Entry, LegacySession, TokenKind, Unreadable};
 
 const PREFIX: &str = "CognitoIdentityServiceProvider.";
@@ -91,12 +92,9 @@ fn js_cookie_name(name: &str) -> String {
         if ch.is_ascii_alphanumeric() || "-_.!~*'#$&+^`|".contains(ch) {
             encoded.push(ch);
         } else {
-            const HEX: &[u8; 16] = b"0123456789ABCDEF";
             let mut bytes = [0; 4];
             for byte in ch.encode_utf8(&mut bytes).bytes() {
-                encoded.push('%');
-                encoded.push(char::from(HEX[usize::from(byte >> 4)]));
-                encoded.push(char::from(HEX[usize::from(byte & 0xf)]));
+                push_percent_escaped(&mut encoded, byte);
             }
         }
     }
