@@ -26,10 +26,28 @@ pub fn push_percent_escaped(out: &mut String, byte: u8) {
     out.push(char::from(HEX[usize::from(byte & 0x0f)]));
 }
 
+/// `value` with its `%XX` escapes decoded, when that is UTF-8; as it is otherwise. A `%` not
+/// followed by two hex digits stays, as `percent_encoding` leaves it, whose decoder is not
+/// worth its code in the Wasm for this.
 fn decode(value: &str) -> String {
-    percent_encoding::percent_decode_str(value)
-        .decode_utf8()
-        .map_or_else(|_| value.to_owned(), |decoded| decoded.into_owned())
+    let hex = |byte: Option<&u8>| char::from(*byte?).to_digit(16);
+    let bytes = value.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while let Some(&byte) = bytes.get(at) {
+        match (byte, hex(bytes.get(at + 1)), hex(bytes.get(at + 2))) {
+            (b'%', Some(high), Some(low)) => {
+                // Two hex digits: below 256.
+                decoded.push((high * 16 + low) as u8);
+                at += 3;
+            }
+            _ => {
+                decoded.push(byte);
+                at += 1;
+            }
+        }
+    }
+    String::from_utf8(decoded).unwrap_or_else(|_| value.to_owned())
 }
 
 /// `SameSite` of a cookie the engine writes.
@@ -133,6 +151,34 @@ pub fn domains(host: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decodes_as_percent_encoding_does() {
+        for value in [
+            "",
+            "plain",
+            "a%20b",
+            "%",
+            "%4",
+            "%4g",
+            "%%41",
+            "%41%42",
+            "%e2%82%ac",
+            "%E2%82%AC",
+            "%ff",
+            "%C3",
+            "100%",
+            "%2",
+            "a%zzb",
+            "%0a%0A",
+            "é%C3%A9",
+        ] {
+            let theirs = percent_encoding::percent_decode_str(value)
+                .decode_utf8()
+                .map_or_else(|_| value.to_owned(), |decoded| decoded.into_owned());
+            assert_eq!(decode(value), theirs, "{value}");
+        }
+    }
 
     #[test]
     fn finds_and_decodes() {
