@@ -8,11 +8,21 @@ let loading;
  * @returns {Promise<{ migrate(options: object, hooks: object): Promise<object>, inspect(options: object, hooks: object): Promise<object> }>}
  */
 export function loadEngine(wasmURL) {
-  loading ??= import("../dist/wasm/authgear_migrate.js")
+  loading ??= load(wasmURL);
+  return loading;
+}
+
+function load(wasmURL) {
+  // A .wasm whose URL is known is fetched while the glue loads, not once it has: one round trip
+  // less on the first migration. Beside the glue (the default), only the glue knows where it is.
+  const wasm = wasmURL === undefined ? undefined : fetch(wasmURL);
+  // A failed fetch is reported where the glue awaits it, not as an unhandled rejection.
+  wasm?.catch(() => {});
+  return import("../dist/wasm/authgear_migrate.js")
     .then(async (glue) => {
-      // Fetches authgear_migrate_bg.wasm (beside the glue unless told otherwise); compiles
-      // while streaming when the server sends `application/wasm`.
-      await glue.default(wasmURL === undefined ? undefined : { module_or_path: wasmURL });
+      // Fetches authgear_migrate_bg.wasm beside the glue unless given; compiles while
+      // streaming when the server sends `application/wasm`.
+      await glue.default(wasm === undefined ? undefined : { module_or_path: wasm });
       // The normalised options cross as JSON text (plain data: strings, numbers, booleans,
       // null), read by the engine's one JSON reader; the hooks stay JS values.
       return {
@@ -24,7 +34,6 @@ export function loadEngine(wasmURL) {
       loading = undefined;
       throw error;
     });
-  return loading;
 }
 
 /**

@@ -86,6 +86,20 @@ describe("lean loading", () => {
     assert.equal(wasmRequests(requests).length, 2);
   });
 
+  test("given wasmURL, the .wasm is fetched while the glue loads, not after", async () => {
+    const seen = [];
+    const { page } = await openApp(browser, stack, (fresh) => {
+      fresh.on("request", (request) => seen.push(`asked ${new URL(request.url()).pathname}`));
+      fresh.on("requestfinished", (request) => seen.push(`loaded ${new URL(request.url()).pathname}`));
+    });
+    await legacySignIn(page, stack.urls);
+    const { outcome } = await migrateIn(page, { ...demoOptions(stack.urls), wasmURL: "/pkg/dist/wasm/authgear_migrate_bg.wasm" });
+    assert.equal(outcome.status, "migrated");
+    const wasmAsked = seen.indexOf("asked /pkg/dist/wasm/authgear_migrate_bg.wasm");
+    const glueLoaded = seen.indexOf("loaded /pkg/dist/wasm/authgear_migrate.js");
+    assert.ok(wasmAsked !== -1 && glueLoaded !== -1 && wasmAsked < glueLoaded, seen.join("\n"));
+  });
+
   test("an engine that cannot load defers, and says why", async () => {
     const { page } = await recordingPage();
     await legacySignIn(page, stack.urls);
