@@ -70,8 +70,7 @@ export interface MigrateOptions {
   /**
    * Where the engine's `.wasm` is served, when a bundler does not place it beside the package's
    * JS (the default), e.g. a CDN URL. It follows the same https / same-origin rule as
-   * `exchange.url`. Given, the `.wasm` is fetched while the package's JS chunk loads, not after
-   * it: one round trip less on the first migration.
+   * `exchange.url`.
    */
   wasmURL?: string | URL;
   /** Receives an event at each step. Events never contain a token. */

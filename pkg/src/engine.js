@@ -13,16 +13,16 @@ export function loadEngine(wasmURL) {
 }
 
 function load(wasmURL) {
-  // A .wasm whose URL is known is fetched while the glue loads, not once it has: one round trip
-  // less on the first migration. Beside the glue (the default), only the glue knows where it is.
-  const wasm = wasmURL === undefined ? undefined : fetch(wasmURL);
-  // A failed fetch is reported where the glue awaits it, not as an unhandled rejection.
-  wasm?.catch(() => {});
+  // The .wasm is fetched while the glue loads, not once it has. Its URL is the one given, or
+  // else the one a tiny module beside it knows (as a bundler emitted it), known long before
+  // the glue has loaded and run.
+  const wasm = wasmURL === undefined ? import("../dist/wasm/locate.js").then((located) => fetch(located.wasmURL)) : fetch(wasmURL);
+  // A failure is reported where the glue awaits it, not as an unhandled rejection.
+  wasm.catch(() => {});
   return import("../dist/wasm/authgear_migrate.js")
     .then(async (glue) => {
-      // Fetches authgear_migrate_bg.wasm beside the glue unless given; compiles while
-      // streaming when the server sends `application/wasm`.
-      await glue.default(wasm === undefined ? undefined : { module_or_path: wasm });
+      // Compiles while streaming when the server sends `application/wasm`.
+      await glue.default({ module_or_path: wasm });
       // The normalised options cross as JSON text (plain data: strings, numbers, booleans,
       // null), read by the engine's one JSON reader; the hooks stay JS values.
       return {

@@ -14,6 +14,7 @@ test("npm pack ships exactly the intended files", () => {
     "README.md",
     "dist/wasm/authgear_migrate.js",
     "dist/wasm/authgear_migrate_bg.wasm",
+    "dist/wasm/locate.js",
     "index.d.ts",
     "package.json",
     "react-native.d.ts",
