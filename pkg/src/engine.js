@@ -13,16 +13,16 @@ export function loadEngine(wasmURL) {
 }
 
 function load(wasmURL) {
-  // The .wasm is fetched while the glue loads, not once it has. Its URL is the one given, or
-  // else the one a tiny module beside it knows (as a bundler emitted it), known long before
-  // the glue has loaded and run.
-  const wasm = wasmURL === undefined ? import("../dist/wasm/locate.js").then((located) => fetch(located.wasmURL)) : fetch(wasmURL);
+  // The .wasm is fetched and compiled while the glue loads, not once it has. Its URL is the one
+  // given, or else the one a tiny module beside it knows (as a bundler emitted it), known long
+  // before the glue has loaded and run.
+  const located = wasmURL === undefined ? import("../dist/wasm/locate.js").then((locate) => locate.wasmURL) : Promise.resolve(wasmURL);
+  const compiled = located.then((url) => fetch(url)).then(compile);
   // A failure is reported where the glue awaits it, not as an unhandled rejection.
-  wasm.catch(() => {});
+  compiled.catch(() => {});
   return import("../dist/wasm/authgear_migrate.js")
     .then(async (glue) => {
-      // Compiles while streaming when the server sends `application/wasm`.
-      await glue.default({ module_or_path: wasm });
+      await glue.default({ module_or_path: await compiled });
       // The normalised options cross as JSON text (plain data: strings, numbers, booleans,
       // null), read by the engine's one JSON reader; the hooks stay JS values.
       return {
@@ -34,6 +34,13 @@ function load(wasmURL) {
       loading = undefined;
       throw error;
     });
+}
+
+/** The module, compiled as it downloads when served as `application/wasm`, else once it has. */
+async function compile(response) {
+  if (!response.ok) throw new Error(`the engine's .wasm could not be fetched: ${response.status} at ${response.url}`);
+  const type = response.headers.get("Content-Type")?.split(";")[0].trim();
+  return type === "application/wasm" ? WebAssembly.compileStreaming(response) : WebAssembly.compile(await response.arrayBuffer());
 }
 
 /**
