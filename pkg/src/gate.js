@@ -90,7 +90,7 @@ async function stillEmpty(probe = []) {
       // cost as much as the app keeps there.
       const storage = match === "=" ? webStorage(area) : undefined;
       if (storage) {
-        if (storage.getItem(wanted) !== null) return false;
+        if (storage.getItem(wanted) != null) return false;
         continue;
       }
       const names = (listed[area] ??= await list(area));

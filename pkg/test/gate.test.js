@@ -90,6 +90,9 @@ test("one key of web storage is asked for by name: a call does not list what els
   try {
     const storage = { storage: { area: "sessionStorage", key: "app_7" } };
     assert.equal(await quickOutcome(keys, storage, 1000), null);
+    // An empty value is still a value where the engine looks.
+    localStorage.setItem("app_empty", "");
+    assert.equal(await quickOutcome(keys, { storage: { area: "sessionStorage", key: "app_empty" } }, 1000), null);
     assert.deepEqual(await quickOutcome(keys, { storage: { area: "sessionStorage", key: "legacy_session" } }, 1000), { status: "no-legacy-session" });
     assert.equal(listed, 0);
     // A prefix still needs the names.

@@ -31,6 +31,7 @@ test("npm pack ships exactly the intended files", () => {
     "src/gate.js",
     "src/index.js",
     "src/inspect.js",
+    "src/instantiate.js",
     "src/keys.js",
     "src/messages.js",
     "src/migrate.js",
