@@ -6,7 +6,7 @@ import { wasmURL as located } from "../dist/wasm/locate.js";
 let loading;
 
 /**
- * @param {string} [wasmURL] where the .wasm is served, when not beside the glue (default)
+ * @param {string} [wasmURL] where the .wasm is served, when not where locate.js says (the default)
  * @returns {Promise<{ migrate(options: object, hooks: object): Promise<object>, inspect(options: object, hooks: object): Promise<object> }>}
  */
 export function loadEngine(wasmURL) {
