@@ -24,6 +24,13 @@ wasm-bindgen target/wasm32-unknown-unknown/wasm-release/authgear_migrate.wasm \
 node_modules/.bin/wasm-opt -Oz --converge --low-memory-unused --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-reference-types --enable-mutable-globals --enable-multivalue \
   "$out/authgear_migrate_bg.wasm" -o "$out/authgear_migrate_bg.wasm"
+# Where the .wasm is, from a module beside it: bundlers emit the asset for its
+# `new URL(…, import.meta.url)` as they do for the glue's, and pkg/src/engine.js asks it first,
+# so that the .wasm is fetched while the glue still loads. A function: the fast path carries it
+# but never runs it.
+cat > "$out/locate.js" <<'JS'
+export const wasmURL = () => new URL("authgear_migrate_bg.wasm", import.meta.url);
+JS
 
 log "demo: vendoring @authgear/web"
 mkdir -p www/vendor

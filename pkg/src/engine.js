@@ -1,30 +1,31 @@
-// Loads the Wasm engine once, on first need. The glue is imported dynamically so that bundlers
-// put it, and the .wasm it fetches, in a chunk of its own that the fast path never touches.
+// Loads the Wasm engine once, on first need. The rest of the loader and the glue are imported
+// dynamically, so that bundlers put them in a chunk of their own that the fast path never loads.
+
+import { wasmURL as located } from "../dist/wasm/locate.js";
 
 let loading;
 
 /**
- * @param {string} [wasmURL] where the .wasm is served, when not beside the glue (default)
+ * @param {string} [wasmURL] where the .wasm is served, when not where locate.js says (the default)
  * @returns {Promise<{ migrate(options: object, hooks: object): Promise<object>, inspect(options: object, hooks: object): Promise<object> }>}
  */
 export function loadEngine(wasmURL) {
-  loading ??= import("../dist/wasm/authgear_migrate.js")
-    .then(async (glue) => {
-      // Fetches authgear_migrate_bg.wasm (beside the glue unless told otherwise); compiles
-      // while streaming when the server sends `application/wasm`.
-      await glue.default(wasmURL === undefined ? undefined : { module_or_path: wasmURL });
-      // The normalised options cross as JSON text (plain data: strings, numbers, booleans,
-      // null), read by the engine's one JSON reader; the hooks stay JS values.
-      return {
-        migrate: (options, hooks) => glue.migrate(JSON.stringify(options), hooks),
-        inspect: (options, hooks) => glue.inspect(JSON.stringify(options), hooks),
-      };
-    })
+  loading ??= load(wasmURL);
+  return loading;
+}
+
+function load(wasmURL) {
+  // The .wasm is fetched while the engine's JS loads, not once it has: from the URL given, or
+  // from where locate.js, beside it, says the app's bundler put it.
+  const response = fetch(wasmURL ?? located());
+  // A failure is reported where it is awaited, not as an unhandled rejection.
+  response.catch(() => {});
+  return import("./instantiate.js")
+    .then(({ instantiate }) => instantiate(response, wasmURL !== undefined))
     .catch((error) => {
       loading = undefined;
       throw error;
     });
-  return loading;
 }
 
 /**

@@ -84,8 +84,17 @@ async function stillEmpty(probe = []) {
     for (const place of probe) {
       const at = place.search(/[=*~]/);
       const area = place.slice(0, at);
+      const match = place[at];
+      const wanted = place.slice(at + 1);
+      // One key of web storage is asked for directly: listing every key would make each call
+      // cost as much as the app keeps there.
+      const storage = match === "=" ? webStorage(area) : undefined;
+      if (storage) {
+        if (storage.getItem(wanted) != null) return false;
+        continue;
+      }
       const names = (listed[area] ??= await list(area));
-      if (!names || names.some((name) => MATCH[place[at]](name, place.slice(at + 1)))) return false;
+      if (!names || names.some((name) => MATCH[match](name, wanted))) return false;
     }
     return probe.length > 0;
   } catch {
@@ -93,11 +102,15 @@ async function stillEmpty(probe = []) {
   }
 }
 
+function webStorage(area) {
+  return area === "localStorage" || area === "sessionStorage" ? globalThis[area] : undefined;
+}
+
 /** The names in an area, or undefined when they cannot be listed here. */
 async function list(area) {
   if (area === "cookie") return document.cookie.split(";").map((pair) => pair.split("=")[0].trim()).filter(Boolean);
   // Database names; older browsers cannot list them.
   if (area === "indexedDB") return typeof indexedDB?.databases === "function" ? (await indexedDB.databases()).map((db) => db.name) : undefined;
-  const storage = area === "localStorage" || area === "sessionStorage" ? globalThis[area] : undefined;
+  const storage = webStorage(area);
   return storage && Array.from({ length: storage.length }, (_, index) => storage.key(index));
 }

@@ -34,16 +34,22 @@ export const PRESET_OPTIONS = ["preset", ...OWN, "bearer", "cookie"];
 
 /**
  * The engine's source for `legacy.preset` (or `legacy.cookie` alone: cookie mode), or
- * `undefined` when `legacy` names neither.
+ * `undefined` when `legacy` names neither. Split so that an app with another kind of source never
+ * runs, so never compiles, the preset checks: a page's first call pays for what it runs.
  * @param {Record<string, unknown>} legacy
  */
 export function normalizePreset(legacy) {
-  const { preset, cookie } = legacy;
-  const given = PRESET_OPTIONS.filter((name) => legacy[name] !== undefined && name !== "preset");
-  if (preset === undefined && cookie === undefined) {
-    if (given[0]) invalid(`legacy.${given[0]}`, "withoutPreset", legacy[given[0]]);
+  if (legacy.preset === undefined && legacy.cookie === undefined) {
+    const stray = PRESET_OPTIONS.find((name) => legacy[name] !== undefined);
+    if (stray) invalid(`legacy.${stray}`, "withoutPreset", legacy[stray]);
     return undefined;
   }
+  return presetSource(legacy);
+}
+
+function presetSource(legacy) {
+  const { preset, cookie } = legacy;
+  const given = PRESET_OPTIONS.filter((name) => legacy[name] !== undefined && name !== "preset");
   absent(legacy, ["storage", "key", "pointer", "read", "clear", "write"], "withPreset");
   if (preset === undefined) {
     // Cookie mode on its own: the endpoint reads an HttpOnly session cookie.

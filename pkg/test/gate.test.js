@@ -81,6 +81,27 @@ test("a first start with nothing where the engine looks: no engine", async () =>
   assert.equal(await quickOutcome(keys, storage, 1000), null);
 });
 
+test("one key of web storage is asked for by name: a call does not list what else the app keeps", async () => {
+  for (let i = 0; i < 50; i++) localStorage.setItem(`app_${i}`, "{}");
+  const counting = Object.create(localStorage);
+  let listed = 0;
+  Object.defineProperty(counting, "length", { get: () => (listed++, localStorage.length) });
+  globalThis.sessionStorage = counting;
+  try {
+    const storage = { storage: { area: "sessionStorage", key: "app_7" } };
+    assert.equal(await quickOutcome(keys, storage, 1000), null);
+    // An empty value is still a value where the engine looks.
+    localStorage.setItem("app_empty", "");
+    assert.equal(await quickOutcome(keys, { storage: { area: "sessionStorage", key: "app_empty" } }, 1000), null);
+    assert.deepEqual(await quickOutcome(keys, { storage: { area: "sessionStorage", key: "legacy_session" } }, 1000), { status: "no-legacy-session" });
+    assert.equal(listed, 0);
+    // A prefix still needs the names.
+    assert.deepEqual(await quickOutcome(keys, { preset: { preset: "auth0-spa", clientId: "c" } }, 1000), { status: "no-legacy-session" });
+  } finally {
+    delete globalThis.sessionStorage;
+  }
+});
+
 test("the probes are the engine's, placeholders filled with the app's options", () => {
   const supabase = probeFor({ preset: { preset: "supabase", storageKey: "sb-abcd-auth-token" } });
   assert.ok(supabase.includes("localStorage=sb-abcd-auth-token"), JSON.stringify(supabase));

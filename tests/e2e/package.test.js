@@ -19,7 +19,20 @@ async function recordingPage() {
   return { page, requests, context };
 }
 
-const wasmRequests = (requests) => requests.filter((request) => /authgear_migrate(_bg\.wasm|\.js)$/.test(new URL(request.url).pathname));
+/** What loads the engine: the loader's lazy module, the glue, the .wasm. */
+const wasmRequests = (requests) => requests.filter((request) => /\/(instantiate\.js|authgear_migrate\.js|authgear_migrate_bg\.wasm)$/.test(new URL(request.url).pathname));
+
+/** Records, in the page, which of WebAssembly's compilers the loader calls. */
+function recordCompiles() {
+  window.compiles = [];
+  for (const name of ["compileStreaming", "compile"]) {
+    const original = WebAssembly[name];
+    WebAssembly[name] = function (...args) {
+      window.compiles.push(name);
+      return original.apply(this, args);
+    };
+  }
+}
 const exchanges = (requests) => requests.filter((request) => request.url.endsWith("/api/authgear-migrate"));
 
 describe("lean loading", () => {
@@ -59,10 +72,11 @@ describe("lean loading", () => {
     assert.ok(wasmRequests(requests).length > 0);
   });
 
-  test("with work to do, the engine is fetched once, as application/wasm", async () => {
+  test("with work to do, the engine is fetched once, as application/wasm, and compiled as it downloads", async () => {
     const { page, requests } = await recordingPage();
-    const warnings = [];
-    page.on("console", (message) => message.type() === "warning" && warnings.push(message.text()));
+    await page.addInitScript(recordCompiles);
+    await page.reload();
+    await page.waitForFunction(() => document.body.dataset.ready === "true");
     await legacySignIn(page, stack.urls);
     await page.evaluate(() => localStorage.setItem("legacy_other", "{}"));
     await migrateIn(page, demoOptions(stack.urls, { cleanup: "keep" }));
@@ -73,17 +87,74 @@ describe("lean loading", () => {
     assert.equal(wasm.length, 1);
     const type = await page.evaluate(async (url) => (await fetch(url, { method: "HEAD" })).headers.get("content-type"), wasm[0].url);
     assert.equal(type, "application/wasm");
-    assert.deepEqual(warnings.filter((text) => text.includes("instantiateStreaming")), [], "fell back from streaming compilation");
+    assert.deepEqual(await page.evaluate(() => window.compiles), ["compileStreaming"]);
   });
 
   test("preloadEngine fetches ahead; the migration then fetches nothing more", async () => {
     const { page, requests } = await recordingPage();
     await page.evaluate(async () => (await import("authgear-migrate")).preloadEngine());
-    assert.equal(wasmRequests(requests).length, 2);
+    assert.equal(wasmRequests(requests).length, 3);
     await legacySignIn(page, stack.urls);
     const { outcome } = await migrateIn(page, demoOptions(stack.urls));
     assert.equal(outcome.status, "migrated");
-    assert.equal(wasmRequests(requests).length, 2);
+    assert.equal(wasmRequests(requests).length, 3);
+  });
+
+  // The glue's response is held until the .wasm has been asked for: a loader that waited for the
+  // glue would never ask, and the test would fail on the timeout. `wasmURL` names another path
+  // (answered with the real file), so that only a loader that used it passes.
+  const WASM = "/pkg/dist/wasm/authgear_migrate_bg.wasm";
+  for (const [name, wasmURL] of [["beside the glue (the default)", undefined], ["given wasmURL", "/engine/elsewhere.wasm"]]) {
+    test(`the .wasm is fetched while the glue loads, not after: ${name}`, async () => {
+      let wasmAsked;
+      const asked = new Promise((resolve) => (wasmAsked = resolve));
+      const wasm = [];
+      const { page } = await openApp(browser, stack, async (fresh) => {
+        fresh.on("request", (request) => {
+          const path = new URL(request.url()).pathname;
+          if (path.endsWith(".wasm")) wasm.push(path) && wasmAsked(true);
+        });
+        await fresh.route("**/engine/elsewhere.wasm", async (route) => route.fulfill({ response: await route.fetch({ url: new URL(WASM, route.request().url()).href }) }));
+        await fresh.route("**/pkg/dist/wasm/authgear_migrate.js", async (route) => {
+          const before = await Promise.race([asked, new Promise((resolve) => setTimeout(resolve, 5000, false))]);
+          if (!before) wasmAsked(false);
+          await route.continue();
+        });
+      });
+      await legacySignIn(page, stack.urls);
+      const { outcome } = await migrateIn(page, { ...demoOptions(stack.urls), ...(wasmURL && { wasmURL }) });
+      assert.equal(outcome.status, "migrated");
+      assert.equal(await asked, true, "the .wasm was asked for only once the glue had loaded");
+      assert.deepEqual(wasm, [wasmURL ?? WASM]);
+    });
+  }
+
+  test("a .wasm served with another Content-Type still loads, compiled once downloaded", async () => {
+    let served = 0;
+    const { page } = await openApp(browser, stack, async (fresh) => {
+      await fresh.addInitScript(recordCompiles);
+      await fresh.route("**/authgear_migrate_bg.wasm", async (route) => {
+        served += 1;
+        const response = await route.fetch();
+        await route.fulfill({ response, headers: { ...response.headers(), "content-type": "application/octet-stream" } });
+      });
+    });
+    await legacySignIn(page, stack.urls);
+    assert.equal((await migrateIn(page, demoOptions(stack.urls))).outcome.status, "migrated");
+    assert.equal(served, 1);
+    assert.deepEqual(await page.evaluate(() => window.compiles), ["compile"]);
+  });
+
+  test("a .wasm that is not where locate.js says is found by the glue, beside itself", async () => {
+    // The demo serves both at one path: the first request (the loader's) is refused, the
+    // second (the glue's) answered.
+    let asked = 0;
+    const { page } = await openApp(browser, stack, (fresh) =>
+      fresh.route("**/authgear_migrate_bg.wasm", async (route) => ((asked += 1) === 1 ? route.fulfill({ status: 404 }) : route.continue())),
+    );
+    await legacySignIn(page, stack.urls);
+    assert.equal((await migrateIn(page, demoOptions(stack.urls))).outcome.status, "migrated");
+    assert.equal(asked, 2);
   });
 
   test("an engine that cannot load defers, and says why", async () => {
