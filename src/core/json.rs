@@ -472,17 +472,18 @@ fn array_index(token: &str) -> Option<usize> {
 /// `text.parse::<T>()` for an integer type: a sign (`-` for signed types only), then decimal
 /// digits, within `T`. One body for every type, where `parse` compiles one per type.
 pub(crate) fn integer<T: TryFrom<u64> + TryFrom<i64>>(text: &str) -> Option<T> {
-    let signed = T::try_from(-1_i64).is_ok();
-    let (negative, digits) = match text.as_bytes() {
-        [b'+', digits @ ..] => (false, digits),
-        [b'-', digits @ ..] if signed => (true, digits),
-        digits => (false, digits),
-    };
-    let magnitude = decimal(digits)?;
-    if negative {
-        T::try_from(0_i64.checked_sub_unsigned(magnitude)?).ok()
-    } else {
-        T::try_from(magnitude).ok()
+    match sign_and_digits(text, T::try_from(-1_i64).is_ok())? {
+        Ok(magnitude) => T::try_from(magnitude).ok(),
+        Err(negative) => T::try_from(negative).ok(),
+    }
+}
+
+/// [`integer`]'s reading, shared by every type: `Ok` a magnitude, `Err` a negative value.
+#[inline(never)]
+fn sign_and_digits(text: &str, signed: bool) -> Option<Result<u64, i64>> {
+    match text.as_bytes() {
+        [b'-', digits @ ..] if signed => Some(Err(0_i64.checked_sub_unsigned(decimal(digits)?)?)),
+        [b'+', digits @ ..] | digits => decimal(digits).map(Ok),
     }
 }
 
