@@ -73,7 +73,9 @@ impl WebArea {
                 .storage
                 .key(index)
                 .map_err(|e| self.error("list", &e))?;
-            keys.extend(key);
+            if let Some(key) = key {
+                keys.push(key);
+            }
         }
         Ok(keys)
     }

@@ -133,8 +133,10 @@ pub fn sealed(spec: &PresetSpec, entries: &[Entry]) -> Option<Sealed> {
         Some(client_id) => client_ids.push(client_id),
         None => {
             for entry in entries {
-                if entry.area == Area::LocalStorage {
-                    client_ids.extend(token_index(&entry.key));
+                if entry.area == Area::LocalStorage
+                    && let Some(client_id) = token_index(&entry.key)
+                {
+                    client_ids.push(client_id);
                 }
             }
         }
@@ -157,8 +159,10 @@ pub fn sealed(spec: &PresetSpec, entries: &[Entry]) -> Option<Sealed> {
     };
     let mut items = Vec::new();
     for (index, entry) in entries.iter().enumerate() {
-        if entry.area == Area::LocalStorage {
-            items.extend(item(index, entry));
+        if entry.area == Area::LocalStorage
+            && let Some(item) = item(index, entry)
+        {
+            items.push(item);
         }
     }
     (!items.is_empty()).then_some(Sealed { key, items })
@@ -474,7 +478,9 @@ fn cleanup(index: &Entry, (home, environment): (&str, &str), entries: &[Entry]) 
         for key in &keys {
             if key.contains(home) && key.contains(environment) {
                 matched = true;
-                reads.extend(find(entries, index.area, key).map(read));
+                if let Some(entry) = find(entries, index.area, key) {
+                    reads.push(read(entry));
+                }
             }
         }
         if matched {
@@ -500,7 +506,9 @@ fn unindexed_accounts(
     keys.dedup();
     let mut reads = Vec::new();
     for key in &keys {
-        reads.extend(find(entries, area, key).map(read));
+        if let Some(entry) = find(entries, area, key) {
+            reads.push(read(entry));
+        }
     }
     reads
 }

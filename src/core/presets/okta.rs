@@ -56,7 +56,11 @@ pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySessio
         {
             reads.push(read(entry));
             match json(&entry.value) {
-                Ok(object) => tokens.extend(token_of(&object)),
+                Ok(object) => {
+                    if let Some(token) = token_of(&object) {
+                        tokens.push(token);
+                    }
+                }
                 Err(why) => unreadable = Some(why),
             }
         }
@@ -79,7 +83,9 @@ fn storage(value: &str, reads: Vec<Read>) -> Result<Option<LegacySession>, Unrea
     // `dpop: true`: the access token's `tokenType` is `DPoP`, and the refresh token is bound too.
     let mut token_type = None;
     for object in by_key(&value) {
-        tokens.extend(token_of(object));
+        if let Some(token) = token_of(object) {
+            tokens.push(token);
+        }
         token_type = token_type.or_else(|| text(object, "tokenType"));
     }
     bind_dpop(&mut tokens, token_type);

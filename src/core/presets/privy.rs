@@ -80,7 +80,9 @@ fn from_local(
             _ => return Err(Unreadable::UnexpectedShape),
         }
     }
-    reads.extend(pointer.map(read));
+    if let Some(pointer) = pointer {
+        reads.push(read(pointer));
+    }
     Ok(session(tokens, reads))
 }
 
