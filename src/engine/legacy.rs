@@ -190,7 +190,7 @@ async fn read_entries<D: Storage + LegacyMedia>(
         for want in &wants {
             read_want(want, device, &mut listed, &mut entries).await;
         }
-        asked.extend(wants);
+        asked.append(&mut wants);
     }
     let mut decrypted = Vec::new();
     if let Some(sealed) = presets::sealed(spec, &entries) {

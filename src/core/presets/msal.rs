@@ -323,7 +323,7 @@ fn client_session(
         }
         let mut session = account_session(spec, client_id, account, &credentials);
         if let Ok(Some(session)) = &mut session {
-            session.entries.extend(match index {
+            session.entries.append(&mut match index {
                 Some(index) => cleanup(index, account, entries),
                 None => unindexed_accounts(area, account, &credentials, entries),
             });
