@@ -108,9 +108,12 @@ fn account_keys(value: &str) -> Option<Vec<String>> {
 /// Every key an index entry lists.
 fn listed(entry: &Entry) -> Vec<String> {
     if token_index(&entry.key).is_some() {
-        token_keys(&entry.value)
-            .map(|lists| lists.concat())
-            .unwrap_or_default()
+        let Some([mut keys, mut access, mut refresh]) = token_keys(&entry.value) else {
+            return Vec::new();
+        };
+        keys.append(&mut access);
+        keys.append(&mut refresh);
+        keys
     } else if is_account_index(&entry.key) {
         account_keys(&entry.value).unwrap_or_default()
     } else {
