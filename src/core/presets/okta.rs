@@ -98,11 +98,15 @@ fn by_key(object: &Json) -> impl Iterator<Item = &Json> {
     let members = object.as_object().unwrap_or_default();
     let mut previous: Option<&str> = None;
     std::iter::from_fn(move || {
-        let key = members
-            .iter()
-            .map(|(key, _)| key.as_str())
-            .filter(|key| previous.is_none_or(|previous| *key > previous))
-            .min()?;
+        let mut next: Option<&str> = None;
+        for (key, _) in members {
+            let key = key.as_str();
+            if previous.is_none_or(|previous| key > previous) && next.is_none_or(|next| key < next)
+            {
+                next = Some(key);
+            }
+        }
+        let key = next?;
         previous = Some(key);
         object.get(key)
     })
