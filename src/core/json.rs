@@ -448,17 +448,14 @@ pub fn write_string(text: &str, out: &mut String) {
 }
 
 /// A JSON pointer's reference tokens, unescaped; `None` for a pointer not starting with `/`.
-fn pointer_tokens(pointer: &str) -> Option<impl Iterator<Item = String> + '_> {
-    let rest = if pointer.is_empty() {
-        None
-    } else {
-        Some(pointer.strip_prefix('/')?)
-    };
-    Some(
-        rest.into_iter()
-            .flat_map(|rest| rest.split('/'))
-            .map(|token| token.replace("~1", "/").replace("~0", "~")),
-    )
+fn pointer_tokens(pointer: &str) -> Option<Vec<String>> {
+    let mut tokens = Vec::new();
+    if !pointer.is_empty() {
+        for token in pointer.strip_prefix('/')?.split('/') {
+            tokens.push(token.replace("~1", "/").replace("~0", "~"));
+        }
+    }
+    Some(tokens)
 }
 
 /// An array index token: digits, no sign, no leading zero.
