@@ -241,6 +241,8 @@ describe("Content Security Policy", () => {
     const tab = await context.newPage();
     const violations = [];
     tab.on("console", (message) => /Content Security Policy|Refused/.test(message.text()) && violations.push(message.text()));
+    let wasmFetches = 0;
+    tab.on("request", (request) => request.url().endsWith(".wasm") && (wasmFetches += 1));
     await tab.goto(`${pages.urls.app}/${file}`);
     await tab.waitForFunction(() => typeof window.run === "function");
     await tab.evaluate((session) => localStorage.setItem("legacy_session", session), JSON.stringify(tokens));
@@ -251,7 +253,7 @@ describe("Content Security Policy", () => {
     }, demoOptions(pages.urls));
     const legacyKept = (await storageItem(tab, "legacy_session")) !== null;
     await context.close();
-    return { outcome, events, violations, legacyKept };
+    return { outcome, events, violations, legacyKept, wasmFetches };
   }
 
   test("works under a strict policy with 'wasm-unsafe-eval'", async () => {
@@ -261,8 +263,10 @@ describe("Content Security Policy", () => {
   });
 
   test("without 'wasm-unsafe-eval' the browser refuses the engine: deferred, nothing lost", async () => {
-    const { outcome, events, legacyKept } = await underPolicy("csp-no-wasm.html");
+    const { outcome, events, legacyKept, wasmFetches } = await underPolicy("csp-no-wasm.html");
     assert.equal(outcome.status, "deferred");
+    // Refused by the policy, the module is not fetched again for the glue to try.
+    assert.equal(wasmFetches, 1);
     assert.equal(outcome.reason, "engine_unavailable");
     const warning = events.find((event) => event.code === "engine_unavailable");
     assert.match(warning.message, /Content Security Policy|unsafe-eval/, "the refusal was not the policy's");
