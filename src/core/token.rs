@@ -4,9 +4,9 @@
 //! sending a credential that is sure to be refused, and to check that the tokens the endpoint
 //! returns were issued for the configured Authgear project and client.
 
+use core::cmp::Ordering;
+
 use base64ct::{Base64UrlUnpadded, Encoding};
-use chrono::DateTime;
-use jwt_compact::UntrustedToken;
 
 use crate::core::json::{Json, Repeated};
 
@@ -45,16 +45,17 @@ impl TokenFormat {
 
 /// Reads a token's facts. Anything that is not a well-formed JWS with JSON claims is opaque:
 /// legacy refresh tokens and JWE session tokens are, and they are sent as they are.
+///
+/// A token is read as jwt-compact 0.8 reads one (`UntrustedToken::new`, then its claims), with
+/// the one JSON walker: jwt-compact's header parse alone brings serde_json, serde's flattening
+/// and float formatting into the Wasm (26 KB gzip, issue 15). The native tests hold this
+/// reading to jwt-compact's, case by case, and the fuzz target to its header check.
 pub fn inspect(token: &str) -> TokenFacts {
-    // jwt-compact checks the compact form, the base64url of each part and the header (`alg`,
-    // a JSON `cty`); the claims are read with the one JSON walker, not a serde deserialiser.
-    if UntrustedToken::new(token).is_err() {
-        return TokenFacts::default();
-    }
-    read_claims(token).unwrap_or_default()
+    read_jws(token).unwrap_or_default()
 }
 
-/// A claim the reading refuses, making the token opaque: as serde refused it before.
+/// A claim or header field the reading refuses, making the token opaque, as jwt-compact
+/// refused it.
 struct Malformed;
 
 impl From<Repeated> for Malformed {
@@ -63,33 +64,95 @@ impl From<Repeated> for Malformed {
     }
 }
 
-/// The facts in the claims segment (decoded as jwt-compact decodes it), or `Malformed` when
-/// the claims are not a JSON object of well-typed claims.
-fn read_claims(token: &str) -> Result<TokenFacts, Malformed> {
-    let segment = token.split('.').nth(1).ok_or(Malformed)?;
+/// The compact form: three base64url segments (no padding), a header jwt-compact accepts, and
+/// claims that are a JSON object of well-typed claims.
+fn read_jws(token: &str) -> Result<TokenFacts, Malformed> {
+    let mut segments = token.split('.');
+    let (Some(header), Some(claims), Some(signature), None) = (
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+    ) else {
+        return Err(Malformed);
+    };
+    check_header(&decoded_json(header)?)?;
+    Base64UrlUnpadded::decode_vec(signature).map_err(|_| Malformed)?;
+    read_claims(&decoded_json(claims)?)
+}
+
+fn decoded_json(segment: &str) -> Result<Json, Malformed> {
     let bytes = Base64UrlUnpadded::decode_vec(segment).map_err(|_| Malformed)?;
     let text = core::str::from_utf8(&bytes).map_err(|_| Malformed)?;
-    let claims = Json::parse(text).map_err(|_| Malformed)?;
+    Json::parse(text).map_err(|_| Malformed)
+}
+
+/// The header as jwt-compact reads it (`CompleteHeader<Header<Empty>>`): an object with a
+/// string `alg`; `cty`, when set, `JSON` in any case; strings `jku`, `kid`, `x5u` and `typ`;
+/// thumbprints `x5t` and `x5t#S256`. Each at most once, `null` as absent, other members ignored.
+fn check_header(header: &Json) -> Result<(), Malformed> {
+    header.as_object().ok_or(Malformed)?;
+    let Some(Json::String(_)) = header.member(&["alg"])? else {
+        return Err(Malformed);
+    };
+    if let Some(cty) = text_member(header, "cty")?
+        && !cty.eq_ignore_ascii_case("json")
+    {
+        return Err(Malformed);
+    }
+    for name in ["jku", "kid", "x5u", "typ"] {
+        text_member(header, name)?;
+    }
+    thumbprint(header, "x5t", 20)?;
+    thumbprint(header, "x5t#S256", 32)
+}
+
+/// jwt-compact's `Thumbprint<len>`: base64url (up to two `=` of padding allowed) of `len` bytes,
+/// or of more bytes that are UTF-8 (a thumbprint written as text); fewer is refused.
+fn thumbprint(header: &Json, name: &str, len: usize) -> Result<(), Malformed> {
+    let Some(text) = text_member(header, name)? else {
+        return Ok(());
+    };
+    let mut text = text.as_str();
+    for _ in 0..2 {
+        text = text.strip_suffix('=').unwrap_or(text);
+    }
+    let decoded = Base64UrlUnpadded::decode_vec(text).map_err(|_| Malformed)?;
+    match (text.len() * 3 / 4).cmp(&len) {
+        Ordering::Less => Err(Malformed),
+        Ordering::Equal => Ok(()),
+        Ordering::Greater => core::str::from_utf8(&decoded)
+            .map(|_| ())
+            .map_err(|_| Malformed),
+    }
+}
+
+/// The facts in the claims, or `Malformed` when they are not an object of well-typed claims.
+fn read_claims(claims: &Json) -> Result<TokenFacts, Malformed> {
     if claims.as_object().is_none() {
         return Err(Malformed);
     }
     // `nbf` is not used, but a malformed one made jwt-compact refuse the claims.
-    timestamp(&claims, "nbf")?;
+    timestamp(claims, "nbf")?;
     Ok(TokenFacts {
         format: TokenFormat::Jwt,
-        expires_at: timestamp(&claims, "exp")?,
-        issued_at: timestamp(&claims, "iat")?,
-        issuer: text_claim(&claims, "iss")?,
+        expires_at: timestamp(claims, "exp")?,
+        issued_at: timestamp(claims, "iat")?,
+        issuer: text_member(claims, "iss")?,
         audience: audience(claims.member(&["aud"])?)?,
-        subject: text_claim(&claims, "sub")?,
-        client_id: text_claim(&claims, "client_id")?,
+        subject: text_member(claims, "sub")?,
+        client_id: text_member(claims, "client_id")?,
         dpop_bound: match claims.member(&["cnf"])? {
             None | Some(Json::Null) => false,
-            Some(cnf @ Json::Object(_)) => text_claim(cnf, "jkt")?.is_some(),
+            Some(cnf @ Json::Object(_)) => text_member(cnf, "jkt")?.is_some(),
             Some(_) => return Err(Malformed),
         },
     })
 }
+
+/// The seconds chrono's `DateTime<Utc>` can hold, the range of a NumericDate jwt-compact reads
+/// (years -262143 to 262142).
+const NUMERIC_DATES: core::ops::RangeInclusive<i64> = -8_334_601_228_800..=8_210_266_876_799;
 
 /// A NumericDate (RFC 7519 §2) as jwt-compact reads it: whole seconds, a fraction cut, within
 /// the range of a date; `null` is refused.
@@ -98,12 +161,14 @@ fn timestamp(claims: &Json, name: &str) -> Result<Option<i64>, Malformed> {
         return Ok(None);
     };
     let seconds = value.as_i64().ok_or(Malformed)?;
-    DateTime::from_timestamp(seconds, 0).ok_or(Malformed)?;
+    if !NUMERIC_DATES.contains(&seconds) {
+        return Err(Malformed);
+    }
     Ok(Some(seconds))
 }
 
-/// A string claim; `null` reads as absent.
-fn text_claim(claims: &Json, name: &str) -> Result<Option<String>, Malformed> {
+/// A string member; `null` reads as absent.
+fn text_member(claims: &Json, name: &str) -> Result<Option<String>, Malformed> {
     match claims.member(&[name])? {
         None | Some(Json::Null) => Ok(None),
         Some(Json::String(text)) => Ok(Some(text.clone())),
@@ -155,8 +220,10 @@ pub(crate) mod tests {
     /// oracle the walker's reading is held to.
     #[cfg(not(target_arch = "wasm32"))]
     mod serde_reading {
-        use super::super::{TokenFacts, TokenFormat, UntrustedToken, inspect};
+        use super::super::{NUMERIC_DATES, TokenFacts, TokenFormat, inspect};
         use super::jwt_of_text;
+        use base64ct::{Base64UrlUnpadded, Encoding};
+        use jwt_compact::UntrustedToken;
         use serde::Deserialize;
 
         #[derive(Deserialize)]
@@ -226,6 +293,8 @@ pub(crate) mod tests {
                 r#"{"exp":9223372036854775808}"#,
                 r#"{"exp":8210298412799}"#,
                 r#"{"exp":8210298412800}"#,
+                r#"{"exp":8210266876799}"#,
+                r#"{"exp":8210266876800}"#,
                 r#"{"exp":-8334601228800}"#,
                 r#"{"exp":-8334601228801}"#,
                 r#"{"nbf":"x"}"#,
@@ -269,6 +338,106 @@ pub(crate) mod tests {
                 let token = jwt_of_text(claims);
                 assert_eq!(inspect(&token), inspect_with_serde(&token), "{claims}");
             }
+        }
+
+        #[test]
+        fn headers_read_as_jwt_compact_reads_them() {
+            let claims = Base64UrlUnpadded::encode_string(br#"{"sub":"u"}"#);
+            let t20 = Base64UrlUnpadded::encode_string(&[7; 20]);
+            let t32 = Base64UrlUnpadded::encode_string(&[7; 32]);
+            let t19 = Base64UrlUnpadded::encode_string(&[7; 19]);
+            let text33 = Base64UrlUnpadded::encode_string(&[b'a'; 33]);
+            let binary33 = Base64UrlUnpadded::encode_string(&[0xff; 33]);
+            let mut headers = vec![
+                r#"{"alg":"RS256"}"#.to_owned(),
+                r#" {"alg":"none","typ":"JWT"} "#.to_owned(),
+                r#"{"alg":""}"#.to_owned(),
+                r#"{"\u0061lg":"ES256"}"#.to_owned(),
+                r#"{}"#.to_owned(),
+                r#"{"alg":null}"#.to_owned(),
+                r#"{"alg":5}"#.to_owned(),
+                r#"{"alg":"RS256","alg":"HS256"}"#.to_owned(),
+                r#"{"alg":"RS256","cty":"JSON"}"#.to_owned(),
+                r#"{"alg":"RS256","cty":"json"}"#.to_owned(),
+                r#"{"alg":"RS256","cty":null}"#.to_owned(),
+                r#"{"alg":"RS256","cty":"JWT"}"#.to_owned(),
+                r#"{"alg":"RS256","cty":"cbor"}"#.to_owned(),
+                r#"{"alg":"RS256","cty":1}"#.to_owned(),
+                r#"{"alg":"RS256","cty":"json","cty":"json"}"#.to_owned(),
+                r#"{"alg":"RS256","kid":"k1","jku":"https://j","x5u":"https://x","typ":"at+jwt"}"#.to_owned(),
+                r#"{"alg":"RS256","kid":null,"jku":null,"x5u":null,"typ":null,"x5t":null,"x5t#S256":null}"#.to_owned(),
+                r#"{"alg":"RS256","kid":5}"#.to_owned(),
+                r#"{"alg":"RS256","typ":{}}"#.to_owned(),
+                r#"{"alg":"RS256","jku":[]}"#.to_owned(),
+                r#"{"alg":"RS256","x5u":true}"#.to_owned(),
+                r#"{"alg":"RS256","kid":"a","kid":"b"}"#.to_owned(),
+                r#"{"alg":"RS256","typ":"a","typ":"b"}"#.to_owned(),
+                r#"{"alg":"RS256","other":1,"other":2}"#.to_owned(),
+                r#"{"alg":"RS256","jwk":{"kty":"RSA","n":"x","e":"AQAB"},"crit":["b64"],"b64":false,"n":1.5e300}"#.to_owned(),
+                r#"{"alg":"RS256","x5t":5}"#.to_owned(),
+                r#"{"alg":"RS256","x5t":"!!"}"#.to_owned(),
+                r#"{"alg":"RS256","x5t#S256":""}"#.to_owned(),
+                r#"{"alg":"RS256"} x"#.to_owned(),
+                r#"{"alg":"RS256",}"#.to_owned(),
+                r#"["RS256"]"#.to_owned(),
+                r#""RS256""#.to_owned(),
+                "null".to_owned(),
+                "".to_owned(),
+            ];
+            for (name, value) in [
+                ("x5t", &t20),
+                ("x5t", &t32),
+                ("x5t", &t19),
+                ("x5t#S256", &t32),
+                ("x5t#S256", &t20),
+                ("x5t#S256", &text33),
+                ("x5t#S256", &binary33),
+            ] {
+                for padding in ["", "=", "==", "==="] {
+                    headers.push(format!(r#"{{"alg":"RS256","{name}":"{value}{padding}"}}"#));
+                }
+            }
+            headers.push(format!(r#"{{"alg":"RS256","x5t":"{t20}","x5t":"{t20}"}}"#));
+            let mut read = [0; 2];
+            for header in &headers {
+                let header64 = Base64UrlUnpadded::encode_string(header.as_bytes());
+                let token = format!("{header64}.{claims}.c2lnbmF0dXJl");
+                let facts = inspect(&token);
+                assert_eq!(facts, inspect_with_serde(&token), "{header}");
+                read[usize::from(facts.format == TokenFormat::Jwt)] += 1;
+            }
+            // Both ways, so the cases cannot all agree by being refused alike.
+            assert!(read[0] > 10 && read[1] > 10, "{read:?}");
+        }
+
+        #[test]
+        fn segments_read_as_jwt_compact_reads_them() {
+            let header = Base64UrlUnpadded::encode_string(br#"{"alg":"RS256"}"#);
+            let claims = Base64UrlUnpadded::encode_string(br#"{"sub":"u"}"#);
+            for token in [
+                format!("{header}.{claims}.c2lnbmF0dXJl"),
+                format!("{header}.{claims}."),
+                format!("{header}.{claims}"),
+                format!("{header}.{claims}.c2ln.x"),
+                format!("{header}.{claims}.c2lnbmF0dXJl="),
+                format!("{header}.{claims}.c2lnbmF0dXJ"),
+                format!("{header}.{claims}.c2l+bmF0dXJl"),
+                format!("{header}=.{claims}.c2ln"),
+                format!(".{claims}.c2ln"),
+                format!("{header}..c2ln"),
+                format!(" {header}.{claims}.c2ln"),
+                format!("{header}.{claims}.c2ln\n"),
+            ] {
+                assert_eq!(inspect(&token), inspect_with_serde(&token), "{token}");
+            }
+        }
+
+        #[test]
+        fn numeric_dates_span_chrono() {
+            use chrono::{DateTime, Utc};
+            let chrono =
+                DateTime::<Utc>::MIN_UTC.timestamp()..=DateTime::<Utc>::MAX_UTC.timestamp();
+            assert_eq!(NUMERIC_DATES, chrono);
         }
     }
 
