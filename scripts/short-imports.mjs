@@ -1,0 +1,108 @@
+// Gives the .wasm's imports short names, in the module and in the wasm-bindgen glue alike:
+//   node scripts/short-imports.mjs <dir> <name>   (<dir>/<name>_bg.wasm and <dir>/<name>.js)
+// wasm-bindgen names each import `__wbg_<method>_<16 hex digits>` under the module
+// "./<name>_bg.js": some 130 names of 57 bytes, whose hashes no compressor can shrink, written
+// once in the .wasm and once in the glue. Short names (`a`, `b`, … `aa`) change nothing else:
+// the glue's import object is the only place that spells them. Fails, writing nothing, when the
+// glue does not spell each import exactly once as wasm-bindgen 0.2 does.
+import { readFileSync, writeFileSync } from "node:fs";
+
+const [dir, name] = process.argv.slice(2);
+if (!dir || !name) {
+  console.error("usage: node scripts/short-imports.mjs <dir> <name>");
+  process.exit(2);
+}
+const wasmPath = `${dir}/${name}_bg.wasm`;
+const gluePath = `${dir}/${name}.js`;
+const wasm = readFileSync(wasmPath);
+let glue = readFileSync(gluePath, "utf8");
+
+function fail(why) {
+  console.error(`short-imports: ${why}; nothing was changed`);
+  process.exit(1);
+}
+
+/** An unsigned LEB128 at `at`: [value, next offset]. */
+function uleb(bytes, at) {
+  let value = 0;
+  let shift = 0;
+  for (;;) {
+    const byte = bytes[at++];
+    value += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+    if (byte < 0x80) return [value, at];
+  }
+}
+
+function encodeUleb(value) {
+  const out = [];
+  do {
+    let byte = value % 128;
+    value = Math.floor(value / 128);
+    if (value > 0) byte |= 0x80;
+    out.push(byte);
+  } while (value > 0);
+  return out;
+}
+
+const utf8 = (text) => [...encodeUleb(Buffer.byteLength(text)), ...Buffer.from(text)];
+
+/** `a` … `z`, `aa` …: valid as JS property names, none a keyword the glue could clash with. */
+function shortName(index) {
+  let text = "";
+  do {
+    text = String.fromCharCode(97 + (index % 26)) + text;
+    index = Math.floor(index / 26) - 1;
+  } while (index >= 0);
+  return text;
+}
+
+// The import section (id 2): module name, field name, then the import's kind and type.
+let at = 8;
+let section;
+while (at < wasm.length) {
+  const id = wasm[at];
+  const [size, body] = uleb(wasm, at + 1);
+  if (id === 2) section = { start: at, body, end: body + size };
+  at = body + size;
+}
+if (!section) fail(`${wasmPath} has no import section`);
+
+const moduleName = `./${name}_bg.js`;
+let [count, cursor] = uleb(wasm, section.body);
+const entries = [];
+const renamed = [...encodeUleb(count)];
+for (let index = 0; index < count; index++) {
+  const texts = [];
+  for (let part = 0; part < 2; part++) {
+    const [length, from] = uleb(wasm, cursor);
+    texts.push(wasm.subarray(from, from + length).toString("utf8"));
+    cursor = from + length;
+  }
+  const kind = wasm[cursor];
+  if (kind !== 0 || texts[0] !== moduleName) fail(`import ${texts.join(" ")} is not a function of ${moduleName}`);
+  const [, next] = uleb(wasm, cursor + 1);
+  entries.push(texts[1]);
+  renamed.push(...utf8("a"), ...utf8(shortName(index)), ...wasm.subarray(cursor, next));
+  cursor = next;
+}
+if (cursor !== section.end) fail("the import section has bytes after its entries");
+
+// The glue's import object: one `<name>: function(` key per import, and the module's key.
+entries.forEach((field, index) => {
+  const key = new RegExp(`(\\n\\s+)${field}(: function\\()`, "g");
+  const found = glue.match(key)?.length ?? 0;
+  if (found !== 1) fail(`${gluePath} spells the import ${field} ${found} times, not once`);
+  glue = glue.replace(key, `$1${shortName(index)}$2`);
+});
+const moduleKey = `"${moduleName}": import0`;
+if (glue.split(moduleKey).length !== 2) fail(`${gluePath} does not name the module ${moduleName} once`);
+glue = glue.replace(moduleKey, "a: import0");
+
+const out = Buffer.concat([
+  wasm.subarray(0, section.start),
+  Buffer.from([2, ...encodeUleb(renamed.length), ...renamed]),
+  wasm.subarray(section.end),
+]);
+writeFileSync(wasmPath, out);
+writeFileSync(gluePath, glue);
