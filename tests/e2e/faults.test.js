@@ -193,8 +193,15 @@ describe("single flight and the other tabs", () => {
     await legacySignIn(first, stack.urls);
     const tabs = [first, ...(await Promise.all([1, 2, 3, 4].map(() => openApp(context))))];
     const outcomes = await Promise.all(tabs.map((tab) => migrateIn(tab, demoOptions(stack.urls)).then((run) => run.outcome)));
-    const statuses = outcomes.map((outcome) => outcome.status).sort();
-    assert.deepEqual(statuses, ["already-migrated", "already-migrated", "already-migrated", "already-migrated", "migrated"]);
+    // Usually one tab says `migrated` and four `already-migrated`. But Chromium's localStorage is
+    // only eventually consistent between tabs in different renderer processes, and the lock is
+    // granted by the browser process: a tab granted the lock next may still see the first one's
+    // `pending` record without its saved session. It then sends the same idempotency key, is
+    // answered the same tokens and says `migrated` too (seen on a loaded machine). What holds
+    // either way is below: one createSession, one session in every tab.
+    const statuses = outcomes.map((outcome) => outcome.status);
+    assert.ok(statuses.every((status) => status === "migrated" || status === "already-migrated"), String(statuses));
+    assert.ok(statuses.includes("migrated"), String(statuses));
     const tokens = new Set(await Promise.all(tabs.map((tab) => storageItem(tab, REFRESH_KEY))));
     assert.equal(tokens.size, 1);
     assert.ok([...tokens][0], "no tab has the Authgear session");
