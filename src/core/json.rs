@@ -202,6 +202,18 @@ impl Json {
         }
     }
 
+    /// Whether every number in this value, at any depth, is one a reader of `f64` reads as
+    /// finite: serde_json refuses a number past `f64::MAX` where it buffers a value (serde's
+    /// flattened fields, as jwt-compact's header and claims are), and so does [`token`](crate::core::token).
+    pub fn numbers_are_finite(&self) -> bool {
+        match self {
+            Self::Number(text) => finite_f64(text),
+            Self::Array(items) => items.iter().all(Self::numbers_are_finite),
+            Self::Object(members) => members.iter().all(|(_, value)| value.numbers_are_finite()),
+            Self::Null | Self::Bool(_) | Self::String(_) => true,
+        }
+    }
+
     /// A number as a whole number, its fraction cut toward zero (`1712345678.9` is
     /// `1712345678`, `1.5e3` is `1500`); `None` for a non-number or one outside `i64`.
     pub fn as_i64(&self) -> Option<i64> {
@@ -540,6 +552,55 @@ fn whole_number(text: &str) -> Option<i64> {
     }
 }
 
+/// Whether the number `text` (valid JSON) is within `f64`'s range, read with integers alone.
+/// From its first significant digit's power of ten: below 10^308 it is, from 10^309 it is not;
+/// at 10^308 its digits are compared with `f64::MAX` as written shortest, 1.7976931348623157e308.
+/// Past that and up to where rounding would still give `f64::MAX` it counts as out of range:
+/// readers differ there, and refusing is the side that keeps the token's reading jwt-compact's.
+fn finite_f64(text: &str) -> bool {
+    const MAX_DIGITS: &[u8] = b"17976931348623157";
+    let text = text.strip_prefix('-').unwrap_or(text);
+    let (mantissa, exponent) = match text.find(['e', 'E']) {
+        Some(at) => (&text[..at], &text[at + 1..]),
+        None => (text, ""),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = whole.as_bytes().iter().chain(fraction.as_bytes());
+    let leading_zeros = digits.clone().take_while(|digit| **digit == b'0').count();
+    if leading_zeros == whole.len() + fraction.len() {
+        return true; // zero, whatever its exponent
+    }
+    // Saturating: an exponent of any length only needs to be known as beyond ±10^308.
+    let (negative, exponent) = match exponent.as_bytes() {
+        [b'-', digits @ ..] => (true, digits),
+        [b'+', digits @ ..] | digits => (false, digits),
+    };
+    let mut power: i64 = 0;
+    for digit in exponent {
+        power = power
+            .saturating_mul(10)
+            .saturating_add(i64::from(digit - b'0'));
+    }
+    if negative {
+        power = -power;
+    }
+    let first = i64::try_from(whole.len()).unwrap_or(i64::MAX)
+        - 1
+        - i64::try_from(leading_zeros).unwrap_or(i64::MAX);
+    let power = power.saturating_add(first);
+    if power != 308 {
+        return power < 308;
+    }
+    let mut significant = digits.skip(leading_zeros);
+    for max in MAX_DIGITS {
+        let digit = significant.next().copied().unwrap_or(b'0');
+        if digit != *max {
+            return digit < *max;
+        }
+    }
+    significant.all(|digit| *digit == b'0')
+}
+
 struct Parser<'a> {
     bytes: &'a [u8],
     text: &'a str,
@@ -754,6 +815,45 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finite_numbers_are_those_within_f64() {
+        for finite in [
+            "0",
+            "-0",
+            "0e999999999999999999999",
+            "1e-999999999999999999999",
+            "1e307",
+            "9.99e307",
+            "1.7976931348623157e308",
+            "-1.7976931348623157e308",
+            "17976931348623157e292",
+            "0.017976931348623157e310",
+            "1.79769313486231560000e308",
+            "123456789012345678901234567890",
+        ] {
+            assert!(finite_f64(finite), "{finite}");
+        }
+        // Past f64::MAX as written shortest (the last two would still round to it: refused
+        // on the side of jwt-compact's reading, see finite_f64).
+        for infinite in [
+            "1e309",
+            "-1e309",
+            "1.8e308",
+            "1e999999999999999999999",
+            "1.7976931348623158e308",
+            "1.79769313486231570001e308",
+        ] {
+            assert!(!finite_f64(infinite), "{infinite}");
+        }
+        let nested = Json::parse(r#"{"a":[1,{"b":-1e400}]}"#).unwrap();
+        assert!(!nested.numbers_are_finite());
+        assert!(
+            Json::parse(r#"{"a":[1,{"b":-1e300}],"c":"1e400"}"#)
+                .unwrap()
+                .numbers_are_finite()
+        );
+    }
 
     fn parse(text: &str) -> Json {
         Json::parse(text).unwrap_or_else(|error| panic!("{text}: {error}"))

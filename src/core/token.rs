@@ -81,10 +81,16 @@ fn read_jws(token: &str) -> Result<TokenFacts, Malformed> {
     read_claims(&decoded_json(claims)?)
 }
 
+/// A segment's JSON. Both are read by jwt-compact through serde's flattening, which buffers
+/// every value and so refuses a number out of `f64`'s range anywhere in them.
 fn decoded_json(segment: &str) -> Result<Json, Malformed> {
     let bytes = Base64UrlUnpadded::decode_vec(segment).map_err(|_| Malformed)?;
     let text = core::str::from_utf8(&bytes).map_err(|_| Malformed)?;
-    Json::parse(text).map_err(|_| Malformed)
+    let json = Json::parse(text).map_err(|_| Malformed)?;
+    if !json.numbers_are_finite() {
+        return Err(Malformed);
+    }
+    Ok(json)
 }
 
 /// The header as jwt-compact reads it (`CompleteHeader<Header<Empty>>`): an object with a
@@ -325,6 +331,9 @@ pub(crate) mod tests {
                 r#"{"cnf":true}"#,
                 r#"{"cnf":[]}"#,
                 r#"{"x":{"y":[1,{"z":null}],"w":-1.5e-7}}"#,
+                r#"{"x":1e400}"#,
+                r#"{"x":{"y":[-1e400]}}"#,
+                r#"{"cnf":{"jkt":"t","n":1e400}}"#,
                 r#"{"sub":"\u00e9\ud83d\ude00"}"#,
                 r#"{"sub":"\ud800"}"#,
                 r#"{"sub":"u",}"#,
@@ -374,6 +383,21 @@ pub(crate) mod tests {
                 r#"{"alg":"RS256","typ":"a","typ":"b"}"#.to_owned(),
                 r#"{"alg":"RS256","other":1,"other":2}"#.to_owned(),
                 r#"{"alg":"RS256","jwk":{"kty":"RSA","n":"x","e":"AQAB"},"crit":["b64"],"b64":false,"n":1.5e300}"#.to_owned(),
+                r#"{"alg":"RS256","n":1e400}"#.to_owned(),
+                r#"{"alg":"RS256","n":-1e400}"#.to_owned(),
+                r#"{"alg":"RS256","n":[1e309]}"#.to_owned(),
+                r#"{"alg":"RS256","n":1e-400}"#.to_owned(),
+                r#"{"alg":"RS256","n":123456789012345678901234567890}"#.to_owned(),
+                r#"{"alg":"RS256","n":1.7976931348623157e308}"#.to_owned(),
+                r#"{"alg":"RS256","n":-179769313486231570e291}"#.to_owned(),
+                r#"{"alg":"RS256","n":0.00017976931348623157e312}"#.to_owned(),
+                r#"{"alg":"RS256","n":1.8e308}"#.to_owned(),
+                r#"{"alg":"RS256","n":9.9e307}"#.to_owned(),
+                r#"{"alg":"RS256","n":1e309}"#.to_owned(),
+                r#"{"alg":"RS256","n":0e99999999999999999999}"#.to_owned(),
+                r#"{"alg":"RS256","n":1e99999999999999999999}"#.to_owned(),
+                r#"{"alg":"RS256","n":1e-99999999999999999999}"#.to_owned(),
+                r#"{"alg":"RS256","n":0.0}"#.to_owned(),
                 r#"{"alg":"RS256","x5t":5}"#.to_owned(),
                 r#"{"alg":"RS256","x5t":"!!"}"#.to_owned(),
                 r#"{"alg":"RS256","x5t#S256":""}"#.to_owned(),
@@ -398,6 +422,9 @@ pub(crate) mod tests {
                 }
             }
             headers.push(format!(r#"{{"alg":"RS256","x5t":"{t20}","x5t":"{t20}"}}"#));
+            // Integers too long for i64 and u64 are read as floats.
+            headers.push(format!(r#"{{"alg":"RS256","n":1{}}}"#, "0".repeat(308)));
+            headers.push(format!(r#"{{"alg":"RS256","n":1{}}}"#, "0".repeat(309)));
             let mut read = [0; 2];
             for header in &headers {
                 let header64 = Base64UrlUnpadded::encode_string(header.as_bytes());
