@@ -560,20 +560,17 @@ fn whole_number(text: &str) -> Option<i64> {
 fn finite_f64(text: &str) -> bool {
     const MAX_DIGITS: &[u8] = b"17976931348623157";
     let text = text.strip_prefix('-').unwrap_or(text);
-    let (mantissa, exponent) = match text.find(['e', 'E']) {
-        Some(at) => (&text[..at], &text[at + 1..]),
-        None => (text, ""),
-    };
+    let (mantissa, exponent) = text.split_once(['e', 'E']).unwrap_or((text, ""));
     let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let digits = whole.as_bytes().iter().chain(fraction.as_bytes());
-    let leading_zeros = digits.clone().take_while(|digit| **digit == b'0').count();
-    if leading_zeros == whole.len() + fraction.len() {
+    let mut digits = Vec::from(whole.as_bytes());
+    digits.extend_from_slice(fraction.as_bytes());
+    let Some(first) = digits.iter().position(|digit| *digit != b'0') else {
         return true; // zero, whatever its exponent
-    }
+    };
     // Saturating: an exponent of any length only needs to be known as beyond ±10^308.
-    let (negative, exponent) = match exponent.as_bytes() {
-        [b'-', digits @ ..] => (true, digits),
-        [b'+', digits @ ..] | digits => (false, digits),
+    let (sign, exponent) = match exponent.as_bytes() {
+        [b'-', digits @ ..] => (-1, digits),
+        [b'+', digits @ ..] | digits => (1, digits),
     };
     let mut power: i64 = 0;
     for digit in exponent {
@@ -581,24 +578,20 @@ fn finite_f64(text: &str) -> bool {
             .saturating_mul(10)
             .saturating_add(i64::from(digit - b'0'));
     }
-    if negative {
-        power = -power;
-    }
-    let first = i64::try_from(whole.len()).unwrap_or(i64::MAX)
-        - 1
-        - i64::try_from(leading_zeros).unwrap_or(i64::MAX);
-    let power = power.saturating_add(first);
+    let power = (sign * power).saturating_add(whole.len() as i64 - 1 - first as i64);
     if power != 308 {
         return power < 308;
     }
-    let mut significant = digits.skip(leading_zeros);
-    for max in MAX_DIGITS {
-        let digit = significant.next().copied().unwrap_or(b'0');
+    let significant = &digits[first..];
+    for (at, max) in MAX_DIGITS.iter().enumerate() {
+        let digit = significant.get(at).copied().unwrap_or(b'0');
         if digit != *max {
             return digit < *max;
         }
     }
-    significant.all(|digit| *digit == b'0')
+    significant[MAX_DIGITS.len().min(significant.len())..]
+        .iter()
+        .all(|digit| *digit == b'0')
 }
 
 struct Parser<'a> {
