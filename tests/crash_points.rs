@@ -9,7 +9,7 @@
 //! The fake's futures are all ready at once, so one poll runs a whole call; a crash is an
 //! effect that never returns, and the call's future is dropped like a closed page's.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::pin;
@@ -120,6 +120,8 @@ struct Fake<'a> {
     fault: Fault,
     /// Instants at which the device held neither session, with the effect that caused it.
     lost: RefCell<Vec<String>>,
+    /// Whether the load posted the "migrated" message to the other tabs.
+    announced: Cell<bool>,
     case: &'a Case,
 }
 
@@ -135,6 +137,7 @@ impl<'a> Fake<'a> {
             world: RefCell::new(world),
             fault,
             lost: RefCell::new(Vec::new()),
+            announced: Cell::new(false),
             case,
         }
     }
@@ -365,7 +368,9 @@ impl Lock for Fake<'_> {
 }
 
 impl Broadcast for Fake<'_> {
-    fn announce(&self, _channel: &str, _message: &str) {}
+    fn announce(&self, _channel: &str, _message: &str) {
+        self.announced.set(true);
+    }
 }
 
 impl Events for Fake<'_> {
@@ -630,7 +635,24 @@ fn check(case: &Case, fault: Fault) -> Verdict {
         }
         let device = Fake::new(world, fault, case);
         last = run(&options, &device);
+        let announced = device.announced.get();
         world = device.world.into_inner();
+        if matches!(last, Some(Outcome::Migrated { .. })) {
+            // The other tabs hear of it once: from the `done` record's storage event, or else
+            // from the message.
+            let done = world
+                .areas
+                .get(Area::LocalStorage.as_str())
+                .and_then(|local| local.get(STATE_KEY))
+                .is_some_and(|record| {
+                    serde_json::from_str::<serde_json::Value>(record).unwrap()["status"] == "done"
+                });
+            if done == announced {
+                problems.push(format!(
+                    "load {load}: done record {done}, message posted {announced}"
+                ));
+            }
+        }
         problems.extend(
             device
                 .lost

@@ -7,8 +7,8 @@ import { keysFor } from "./keys.js";
 
 /**
  * Calls `callback` in this tab when another tab of the app finishes a migration. Listens to the
- * engine's BroadcastChannel message and, where BroadcastChannel is missing, to the `storage`
- * event of its state record; a migration heard both ways calls back once.
+ * `storage` event of the engine's state record (`done`) and to the BroadcastChannel message the
+ * engine posts when it could not write that record; a migration heard both ways calls back once.
  *
  * @param {(event: { name: string }) => void} callback
  * @param {{ name?: string }} [options] the Authgear container name (default `"default"`)

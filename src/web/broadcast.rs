@@ -1,8 +1,9 @@
-//! Telling the app's other tabs that the session moved.
+//! Telling the app's other tabs that the session moved, when the state record cannot.
 //!
-//! A `BroadcastChannel` message where the browser has them; everywhere, the state record written
-//! to `localStorage` also fires a `storage` event in the other tabs. The wrapper's
-//! `onMigrated()` listens to both.
+//! The `done` state record written to `localStorage` fires a `storage` event in the other tabs.
+//! Only a migration that could not write it (cleanup unfinished, storage refused) posts a
+//! `BroadcastChannel` message, where the browser has them. The wrapper's `onMigrated()` listens
+//! to both.
 
 use wasm_bindgen::JsValue;
 
