@@ -5,7 +5,7 @@
 // once in the .wasm and once in the glue. Short names (`a`, `b`, … `aa`) change nothing else:
 // the glue's import object is the only place that spells them. Fails, writing nothing, when the
 // glue does not spell each import exactly once as wasm-bindgen 0.2 does.
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 
 const [dir, name] = process.argv.slice(2);
 if (!dir || !name) {
@@ -27,6 +27,7 @@ function uleb(bytes, at) {
   let value = 0;
   let shift = 0;
   for (;;) {
+    if (at >= bytes.length || shift > 35) fail(`${wasmPath} is truncated or malformed`);
     const byte = bytes[at++];
     value += (byte & 0x7f) * 2 ** shift;
     shift += 7;
@@ -47,7 +48,8 @@ function encodeUleb(value) {
 
 const utf8 = (text) => [...encodeUleb(Buffer.byteLength(text)), ...Buffer.from(text)];
 
-/** `a` … `z`, `aa` …: valid as JS property names, none a keyword the glue could clash with. */
+/** `a` … `z`, `aa` …: property names of the glue's import object (keywords such as `do` are
+ *  valid there), never `__proto__`. */
 function shortName(index) {
   let text = "";
   do {
@@ -58,11 +60,13 @@ function shortName(index) {
 }
 
 // The import section (id 2): module name, field name, then the import's kind and type.
+if (wasm.readUInt32BE(0) !== 0x0061736d || wasm.readUInt32LE(4) !== 1) fail(`${wasmPath} is not a WebAssembly 1 module`);
 let at = 8;
 let section;
 while (at < wasm.length) {
   const id = wasm[at];
   const [size, body] = uleb(wasm, at + 1);
+  if (body + size > wasm.length) fail(`${wasmPath} is truncated`);
   if (id === 2) section = { start: at, body, end: body + size };
   at = body + size;
 }
@@ -90,7 +94,8 @@ if (cursor !== section.end) fail("the import section has bytes after its entries
 
 // The glue's import object: one `<name>: function(` key per import, and the module's key.
 entries.forEach((field, index) => {
-  const key = new RegExp(`(\\n\\s+)${field}(: function\\()`, "g");
+  const escaped = field.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const key = new RegExp(`(\\n\\s+)${escaped}(: function\\()`, "g");
   const found = glue.match(key)?.length ?? 0;
   if (found !== 1) fail(`${gluePath} spells the import ${field} ${found} times, not once`);
   glue = glue.replace(key, `$1${shortName(index)}$2`);
@@ -104,5 +109,8 @@ const out = Buffer.concat([
   Buffer.from([2, ...encodeUleb(renamed.length), ...renamed]),
   wasm.subarray(section.end),
 ]);
-writeFileSync(wasmPath, out);
-writeFileSync(gluePath, glue);
+// Both written aside first, then moved in: a failed write leaves the pair as it was.
+writeFileSync(`${wasmPath}.tmp`, out);
+writeFileSync(`${gluePath}.tmp`, glue);
+renameSync(`${wasmPath}.tmp`, wasmPath);
+renameSync(`${gluePath}.tmp`, gluePath);

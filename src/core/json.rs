@@ -9,7 +9,9 @@
 //! no comments. Two choices differ from a general-purpose library, both on purpose:
 //! - numbers keep their text. A record the engine rewrites (a legacy SDK's, after the endpoint
 //!   hands back rotated tokens) is written back byte for byte in every field it did not change,
-//!   and the engine itself only ever reads integers ([`Json::as_i64`]), so there is no float code.
+//!   and the engine reads integers ([`Json::as_i64`]); only a token's claims are read as
+//!   serde_json reads a number ([`serde_f64`]: integer arithmetic and one `f64` product or
+//!   quotient), so there is no float parsing or formatting code.
 //! - a duplicate key reads as its last value, as `JSON.parse` and so the legacy SDKs read it.
 
 use core::fmt;
@@ -90,7 +92,9 @@ macro_rules! named_codes {
 pub(crate) use named_codes;
 
 /// Deeper than any record an SDK writes; a bound so hostile storage cannot exhaust the stack.
-const MAX_DEPTH: usize = 64;
+/// serde_json's own (its recursion limit of 128 counts the outermost value): JWTs nested deeper
+/// are refused as jwt-compact refuses them.
+const MAX_DEPTH: usize = 127;
 
 impl Json {
     /// Parses a whole text: one value, surrounded by nothing but whitespace.
@@ -202,12 +206,12 @@ impl Json {
         }
     }
 
-    /// Whether every number in this value, at any depth, is one a reader of `f64` reads as
-    /// finite: serde_json refuses a number past `f64::MAX` where it buffers a value (serde's
-    /// flattened fields, as jwt-compact's header and claims are), and so does [`token`](crate::core::token).
+    /// Whether serde_json reads every number in this value, at any depth, as a finite `f64`
+    /// ([`serde_f64`]): it refuses one out of range where it buffers a value (serde's flattened
+    /// fields, as jwt-compact's header and claims are), and so does [`token`](crate::core::token).
     pub fn numbers_are_finite(&self) -> bool {
         match self {
-            Self::Number(text) => finite_f64(text),
+            Self::Number(text) => serde_f64(text).is_some(),
             Self::Array(items) => items.iter().all(Self::numbers_are_finite),
             Self::Object(members) => members.iter().all(|(_, value)| value.numbers_are_finite()),
             Self::Null | Self::Bool(_) | Self::String(_) => true,
@@ -552,46 +556,107 @@ fn whole_number(text: &str) -> Option<i64> {
     }
 }
 
-/// Whether the number `text` (valid JSON) is within `f64`'s range, read with integers alone.
-/// From its first significant digit's power of ten: below 10^308 it is, from 10^309 it is not;
-/// at 10^308 its digits are compared with `f64::MAX` as written shortest, 1.7976931348623157e308.
-/// Past that and up to where rounding would still give `f64::MAX` it counts as out of range:
-/// readers differ there, and refusing is the side that keeps the token's reading jwt-compact's.
-fn finite_f64(text: &str) -> bool {
-    const MAX_DIGITS: &[u8] = b"17976931348623157";
-    let text = text.strip_prefix('-').unwrap_or(text);
-    let (mantissa, exponent) = text.split_once(['e', 'E']).unwrap_or((text, ""));
-    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let mut digits = Vec::from(whole.as_bytes());
-    digits.extend_from_slice(fraction.as_bytes());
-    let Some(first) = digits.iter().position(|digit| *digit != b'0') else {
-        return true; // zero, whatever its exponent
+/// The `f64` serde_json (1.x, without `float_roundtrip`) reads the number `text` (valid JSON)
+/// as, or `None` where it refuses it as out of range. Its reading, followed here digit for
+/// digit: the digits that fit a `u64` are the significand (the integer part's further digits
+/// only raise the power of ten; the fraction's are dropped), then one multiplication by, or
+/// division by, a power of ten. Exact wherever a decision can turn on it: powers up to 10^22
+/// are exact, and 10^289 to 10^308, the only ones that can overflow a `u64` significand, are
+/// serde_json's literals; between them a value may be a rounding off, far from any range the
+/// engine checks.
+pub(crate) fn serde_f64(text: &str) -> Option<f64> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest.as_bytes()),
+        None => (false, text.as_bytes()),
     };
-    // Saturating: an exponent of any length only needs to be known as beyond ±10^308.
-    let (sign, exponent) = match exponent.as_bytes() {
-        [b'-', digits @ ..] => (-1, digits),
-        [b'+', digits @ ..] | digits => (1, digits),
+    // Whether `significand * 10 + digit` would overflow, as serde_json's `overflow!` asks it.
+    let overflows = |significand: u64, digit: u64| {
+        significand >= u64::MAX / 10 && (significand > u64::MAX / 10 || digit > u64::MAX % 10)
     };
-    let mut power: i64 = 0;
-    for digit in exponent {
-        power = power
-            .saturating_mul(10)
-            .saturating_add(i64::from(digit - b'0'));
+    let mut significand: u64 = 0;
+    let mut power: i32 = 0;
+    let mut at = 0;
+    let mut long = false;
+    while let Some(&c @ b'0'..=b'9') = digits.get(at) {
+        let digit = u64::from(c - b'0');
+        long = long || overflows(significand, digit);
+        if long {
+            power = power.saturating_add(1);
+        } else {
+            significand = significand * 10 + digit;
+        }
+        at += 1;
     }
-    let power = (sign * power).saturating_add(whole.len() as i64 - 1 - first as i64);
-    if power != 308 {
-        return power < 308;
-    }
-    let significant = &digits[first..];
-    for (at, max) in MAX_DIGITS.iter().enumerate() {
-        let digit = significant.get(at).copied().unwrap_or(b'0');
-        if digit != *max {
-            return digit < *max;
+    if digits.get(at) == Some(&b'.') {
+        at += 1;
+        while let Some(&c @ b'0'..=b'9') = digits.get(at) {
+            let digit = u64::from(c - b'0');
+            at += 1;
+            if overflows(significand, digit) {
+                while let Some(b'0'..=b'9') = digits.get(at) {
+                    at += 1;
+                }
+                break;
+            }
+            significand = significand * 10 + digit;
+            power = power.saturating_sub(1);
         }
     }
-    significant[MAX_DIGITS.len().min(significant.len())..]
-        .iter()
-        .all(|digit| *digit == b'0')
+    if let Some(b'e' | b'E') = digits.get(at) {
+        let (minus, exponent) = match &digits[at + 1..] {
+            [b'-', rest @ ..] => (true, rest),
+            [b'+', rest @ ..] | rest => (false, rest),
+        };
+        let mut value: i32 = 0;
+        for digit in exponent {
+            let digit = i32::from(digit - b'0');
+            if value >= i32::MAX / 10 && (value > i32::MAX / 10 || digit > i32::MAX % 10) {
+                // An exponent past i32: zero for a zero significand or a negative exponent.
+                return (significand == 0 || minus).then_some(if negative { -0.0 } else { 0.0 });
+            }
+            value = value * 10 + digit;
+        }
+        power = if minus {
+            power.saturating_sub(value)
+        } else {
+            power.saturating_add(value)
+        };
+    }
+    let mut value = significand as f64;
+    if value != 0.0 {
+        if power > 308 {
+            return None;
+        }
+        if power >= 0 {
+            value *= power_of_ten(power);
+            if value.is_infinite() {
+                return None;
+            }
+        } else {
+            while power < -308 {
+                value /= 1e308;
+                power += 308;
+            }
+            value /= power_of_ten(-power);
+        }
+    }
+    Some(if negative { -value } else { value })
+}
+
+/// 10^`power`, 0 to 308: see [`serde_f64`] for where it is exact.
+fn power_of_ten(power: i32) -> f64 {
+    const EDGE: [f64; 20] = [
+        1e289, 1e290, 1e291, 1e292, 1e293, 1e294, 1e295, 1e296, 1e297, 1e298, 1e299, 1e300, 1e301,
+        1e302, 1e303, 1e304, 1e305, 1e306, 1e307, 1e308,
+    ];
+    if let Some(edge) = power.checked_sub(289).and_then(|at| EDGE.get(at as usize)) {
+        return *edge;
+    }
+    let mut value = 1.0;
+    for _ in 0..power {
+        value *= 10.0;
+    }
+    value
 }
 
 struct Parser<'a> {
@@ -810,35 +875,52 @@ mod tests {
     use super::*;
 
     #[test]
-    fn finite_numbers_are_those_within_f64() {
-        for finite in [
+    fn numbers_read_as_serde_json_reads_them() {
+        for text in [
             "0",
             "-0",
-            "0e999999999999999999999",
-            "1e-999999999999999999999",
+            "7",
+            "-7",
+            "0.5",
+            "-2.5e-3",
+            "1e22",
+            "1e23",
+            "123456789.987654321",
+            "18446744073709551615",
+            "18446744073709551616",
+            "184467440737095516159.5",
+            "1844674407370955161.6",
+            "0.0000000000000000000001",
+            "1e-400",
+            "-1e-400",
+            "0e99999999999999999999",
+            "1e-99999999999999999999",
+            "1e99999999999999999999",
             "1e307",
             "9.99e307",
             "1.7976931348623157e308",
-            "-1.7976931348623157e308",
-            "17976931348623157e292",
-            "0.017976931348623157e310",
-            "1.79769313486231560000e308",
-            "123456789012345678901234567890",
-        ] {
-            assert!(finite_f64(finite), "{finite}");
-        }
-        // Past f64::MAX as written shortest (the last two would still round to it: refused
-        // on the side of jwt-compact's reading, see finite_f64).
-        for infinite in [
+            "1.7976931348623157000e308",
+            "17976931348623157000e289",
+            "1.797693134862315649e308",
+            "1.7976931348623156225e308",
+            "1.79769313486231571e308",
+            "1.7976931348623158e308",
+            "1.7976931348623159e308",
+            "1e308",
             "1e309",
             "-1e309",
             "1.8e308",
-            "1e999999999999999999999",
-            "1.7976931348623158e308",
-            "1.79769313486231570001e308",
+            "1700000000.99999999999",
+            "-0.99999999999999999",
         ] {
-            assert!(!finite_f64(infinite), "{infinite}");
+            let serde = serde_json::from_str::<serde_json::Value>(&format!("[{text}]"))
+                .ok()
+                .map(|value| value[0].as_f64().unwrap());
+            assert_eq!(serde_f64(text), serde, "{text}");
         }
+        let long = format!("1{}", "0".repeat(308));
+        assert_eq!(serde_f64(&long), Some(1e308));
+        assert_eq!(serde_f64(&format!("{long}0")), None);
         let nested = Json::parse(r#"{"a":[1,{"b":-1e400}]}"#).unwrap();
         assert!(!nested.numbers_are_finite());
         assert!(

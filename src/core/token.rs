@@ -8,7 +8,7 @@ use core::cmp::Ordering;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 
-use crate::core::json::{Json, Repeated};
+use crate::core::json::{Json, Repeated, serde_f64};
 
 /// A token's readable facts. Opaque tokens have none but their format.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -48,8 +48,8 @@ impl TokenFormat {
 ///
 /// A token is read as jwt-compact 0.8 reads one (`UntrustedToken::new`, then its claims), with
 /// the one JSON walker: jwt-compact's header parse alone brings serde_json, serde's flattening
-/// and float formatting into the Wasm (26 KB gzip, issue 15). The native tests hold this
-/// reading to jwt-compact's, case by case, and the fuzz target to its header check.
+/// and float formatting into the Wasm (26 KB gzip, issue 15). The native tests and the fuzz
+/// target hold this reading to jwt-compact's ([`oracle`]).
 pub fn inspect(token: &str) -> TokenFacts {
     read_jws(token).unwrap_or_default()
 }
@@ -151,6 +151,12 @@ fn read_claims(claims: &Json) -> Result<TokenFacts, Malformed> {
         dpop_bound: match claims.member(&["cnf"])? {
             None | Some(Json::Null) => false,
             Some(cnf @ Json::Object(_)) => text_member(cnf, "jkt")?.is_some(),
+            // serde reads a struct from an array of its fields too: `[jkt]`.
+            Some(Json::Array(fields)) => match fields.as_slice() {
+                [Json::Null] => false,
+                [Json::String(_)] => true,
+                _ => return Err(Malformed),
+            },
             Some(_) => return Err(Malformed),
         },
     })
@@ -166,7 +172,20 @@ fn timestamp(claims: &Json, name: &str) -> Result<Option<i64>, Malformed> {
     let Some(value) = claims.member(&[name])? else {
         return Ok(None);
     };
-    let seconds = value.as_i64().ok_or(Malformed)?;
+    let Json::Number(text) = value else {
+        return Err(Malformed);
+    };
+    // An integer exactly; a fraction or an exponent as serde_json's `f64`, then cut toward zero
+    // (`as`), as jwt-compact does: `1700000000.99999999999` is 1700000001.
+    let whole = text
+        .bytes()
+        .all(|byte| byte == b'-' || byte.is_ascii_digit());
+    let seconds = if whole {
+        value.as_i64()
+    } else {
+        serde_f64(text).map(|seconds| seconds as i64)
+    };
+    let seconds = seconds.ok_or(Malformed)?;
     if !NUMERIC_DATES.contains(&seconds) {
         return Err(Malformed);
     }
@@ -206,6 +225,65 @@ pub fn same_issuer(left: &str, right: &str) -> bool {
     left.trim_end_matches('/') == right.trim_end_matches('/')
 }
 
+/// jwt-compact's reading of a token's facts (`UntrustedToken::new`, then its claims through a
+/// serde deserialiser, as the engine read them before issue 15): the oracle [`inspect`] is held
+/// to by the native tests and the fuzz target. Not in the Wasm.
+#[cfg(all(not(target_arch = "wasm32"), any(test, feature = "jwt-oracle")))]
+pub mod oracle {
+    use jwt_compact::UntrustedToken;
+    use serde::Deserialize;
+
+    use super::{TokenFacts, TokenFormat};
+
+    #[derive(Deserialize)]
+    struct ReadableClaims {
+        iss: Option<String>,
+        #[serde(default)]
+        aud: Audience,
+        sub: Option<String>,
+        client_id: Option<String>,
+        cnf: Option<Confirmation>,
+    }
+
+    #[derive(Deserialize)]
+    struct Confirmation {
+        jkt: Option<String>,
+    }
+
+    #[derive(Default, Deserialize)]
+    #[serde(untagged)]
+    enum Audience {
+        One(String),
+        Many(Vec<String>),
+        #[default]
+        None,
+    }
+
+    pub fn inspect(token: &str) -> TokenFacts {
+        let Ok(untrusted) = UntrustedToken::new(token) else {
+            return TokenFacts::default();
+        };
+        let Ok(claims) = untrusted.deserialize_claims_unchecked::<ReadableClaims>() else {
+            return TokenFacts::default();
+        };
+        let custom = claims.custom;
+        TokenFacts {
+            format: TokenFormat::Jwt,
+            expires_at: claims.expiration.map(|at| at.timestamp()),
+            issued_at: claims.issued_at.map(|at| at.timestamp()),
+            issuer: custom.iss,
+            audience: match custom.aud {
+                Audience::One(one) => vec![one],
+                Audience::Many(many) => many,
+                Audience::None => Vec::new(),
+            },
+            subject: custom.sub,
+            client_id: custom.client_id,
+            dpop_bound: custom.cnf.is_some_and(|cnf| cnf.jkt.is_some()),
+        }
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -222,63 +300,13 @@ pub(crate) mod tests {
         format!("{header}.{body}.c2lnbmF0dXJl")
     }
 
-    /// How the claims were read before issue 15: jwt-compact's serde deserialiser, kept as the
-    /// oracle the walker's reading is held to.
+    /// The reading held to jwt-compact's ([`oracle`](super::oracle)), case by case.
     #[cfg(not(target_arch = "wasm32"))]
     mod serde_reading {
-        use super::super::{NUMERIC_DATES, TokenFacts, TokenFormat, inspect};
+        use super::super::oracle::inspect as inspect_with_serde;
+        use super::super::{NUMERIC_DATES, TokenFormat, inspect};
         use super::jwt_of_text;
         use base64ct::{Base64UrlUnpadded, Encoding};
-        use jwt_compact::UntrustedToken;
-        use serde::Deserialize;
-
-        #[derive(Deserialize)]
-        struct ReadableClaims {
-            iss: Option<String>,
-            #[serde(default)]
-            aud: Audience,
-            sub: Option<String>,
-            client_id: Option<String>,
-            cnf: Option<Confirmation>,
-        }
-
-        #[derive(Deserialize)]
-        struct Confirmation {
-            jkt: Option<String>,
-        }
-
-        #[derive(Default, Deserialize)]
-        #[serde(untagged)]
-        enum Audience {
-            One(String),
-            Many(Vec<String>),
-            #[default]
-            None,
-        }
-
-        fn inspect_with_serde(token: &str) -> TokenFacts {
-            let Ok(untrusted) = UntrustedToken::new(token) else {
-                return TokenFacts::default();
-            };
-            let Ok(claims) = untrusted.deserialize_claims_unchecked::<ReadableClaims>() else {
-                return TokenFacts::default();
-            };
-            let custom = claims.custom;
-            TokenFacts {
-                format: TokenFormat::Jwt,
-                expires_at: claims.expiration.map(|at| at.timestamp()),
-                issued_at: claims.issued_at.map(|at| at.timestamp()),
-                issuer: custom.iss,
-                audience: match custom.aud {
-                    Audience::One(one) => vec![one],
-                    Audience::Many(many) => many,
-                    Audience::None => Vec::new(),
-                },
-                subject: custom.sub,
-                client_id: custom.client_id,
-                dpop_bound: custom.cnf.is_some_and(|cnf| cnf.jkt.is_some()),
-            }
-        }
 
         #[test]
         fn claims_read_as_serde_read_them() {
@@ -300,6 +328,18 @@ pub(crate) mod tests {
                 r#"{"exp":8210298412799}"#,
                 r#"{"exp":8210298412800}"#,
                 r#"{"exp":8210266876799}"#,
+                r#"{"exp":1700000000.99999999999}"#,
+                r#"{"exp":1700000000.9999999}"#,
+                r#"{"exp":-0.99999999999999999}"#,
+                r#"{"exp":8210266876799.9999}"#,
+                r#"{"exp":8210266876799.5}"#,
+                r#"{"exp":1.7e9}"#,
+                r#"{"exp":17e8}"#,
+                r#"{"exp":1e-5}"#,
+                r#"{"exp":-1e-400}"#,
+                r#"{"iat":99999999999999999999}"#,
+                r#"{"iat":-9223372036854775808}"#,
+                r#"{"iat":-9223372036854775809}"#,
                 r#"{"exp":8210266876800}"#,
                 r#"{"exp":-8334601228800}"#,
                 r#"{"exp":-8334601228801}"#,
@@ -330,6 +370,11 @@ pub(crate) mod tests {
                 r#"{"cnf":"x"}"#,
                 r#"{"cnf":true}"#,
                 r#"{"cnf":[]}"#,
+                r#"{"cnf":["t"]}"#,
+                r#"{"cnf":[null]}"#,
+                r#"{"cnf":[5]}"#,
+                r#"{"cnf":["a","b"]}"#,
+                r#"{"cnf":[["t"]]}"#,
                 r#"{"x":{"y":[1,{"z":null}],"w":-1.5e-7}}"#,
                 r#"{"x":1e400}"#,
                 r#"{"x":{"y":[-1e400]}}"#,
@@ -389,6 +434,12 @@ pub(crate) mod tests {
                 r#"{"alg":"RS256","n":1e-400}"#.to_owned(),
                 r#"{"alg":"RS256","n":123456789012345678901234567890}"#.to_owned(),
                 r#"{"alg":"RS256","n":1.7976931348623157e308}"#.to_owned(),
+                r#"{"alg":"RS256","n":1.7976931348623157000e308}"#.to_owned(),
+                r#"{"alg":"RS256","n":17976931348623157000e289}"#.to_owned(),
+                r#"{"alg":"RS256","n":1.797693134862315649e308}"#.to_owned(),
+                r#"{"alg":"RS256","n":1.7976931348623156225e308}"#.to_owned(),
+                r#"{"alg":"RS256","n":1.79769313486231571e308}"#.to_owned(),
+                r#"{"alg":"RS256","n":1.7976931348623158e308}"#.to_owned(),
                 r#"{"alg":"RS256","n":-179769313486231570e291}"#.to_owned(),
                 r#"{"alg":"RS256","n":0.00017976931348623157e312}"#.to_owned(),
                 r#"{"alg":"RS256","n":1.8e308}"#.to_owned(),
