@@ -69,6 +69,9 @@ struct Endpoint {
     keys: Vec<String>,
     /// The key whose request created the session.
     created_with: Option<String>,
+    /// A write of another tab's that this tab's storage shows once its request is answered
+    /// (web storage is only eventually consistent between a browser's processes).
+    other_tab_writes: Option<(String, String)>,
 }
 
 impl Endpoint {
@@ -350,6 +353,10 @@ impl Http for Fake<'_> {
         let done = self
             .effect("request".to_owned(), |world| {
                 *answer.borrow_mut() = Some(world.endpoint.answer(&body));
+                if let Some((key, value)) = world.endpoint.other_tab_writes.take() {
+                    let local = world.areas.entry(Area::LocalStorage.as_str()).or_default();
+                    local.insert(key, value);
+                }
             })
             .await;
         match done {
@@ -777,5 +784,61 @@ fn every_crash_point_and_every_failing_effect_loses_nothing() {
         "{} problems:\n{}",
         failures.len(),
         failures.join("\n")
+    );
+}
+
+/// Two tabs, one legacy session: this one was granted the lock after the other saved its
+/// session, but read storage before that write reached it. Its request is refused `replayed`;
+/// by the answer the other tab's session shows, and is the outcome, with nothing recorded as
+/// rejected. The next start finishes the cleanup.
+#[test]
+fn a_credential_another_tab_spent_answers_with_that_tabs_session() {
+    let mut case = cases().remove(0);
+    case.script = vec![HttpAnswer {
+        status: 400,
+        retry_after: None,
+        body: json!({"error": "invalid_grant", "reason": "replayed"}).to_string(),
+    }];
+    let options = case.options();
+    let mut world = case.world();
+    world.endpoint.other_tab_writes =
+        Some((REFRESH_KEY.to_owned(), "other-tab-refresh".to_owned()));
+    let device = Fake::new(world, Fault::None, &case);
+    let outcome = run(&options, &device);
+    assert!(
+        matches!(outcome, Some(Outcome::AlreadyMigrated { .. })),
+        "{outcome:?}"
+    );
+    let mut world = device.world.into_inner();
+    let local = &world.areas[Area::LocalStorage.as_str()];
+    assert_eq!(local[REFRESH_KEY], "other-tab-refresh");
+    assert!(
+        !local[STATE_KEY].contains("rejected"),
+        "{}",
+        local[STATE_KEY]
+    );
+
+    world.now_ms += RELOAD_AFTER_MS;
+    let device = Fake::new(world, Fault::None, &case);
+    assert!(matches!(
+        run(&options, &device),
+        Some(Outcome::AlreadyMigrated { .. })
+    ));
+    let world = device.world.into_inner();
+    assert!(!world.areas[Area::LocalStorage.as_str()].contains_key("legacy_session"));
+    assert!(world.areas[Area::LocalStorage.as_str()][STATE_KEY].contains("done"));
+
+    // Refused `replayed` with no session anywhere: rejected, as before.
+    let mut case = cases().remove(0);
+    case.script = vec![HttpAnswer {
+        status: 400,
+        retry_after: None,
+        body: json!({"error": "invalid_grant", "reason": "replayed"}).to_string(),
+    }];
+    let device = Fake::new(case.world(), Fault::None, &case);
+    let outcome = run(&case.options(), &device);
+    assert!(
+        matches!(outcome, Some(Outcome::Rejected { .. })),
+        "{outcome:?}"
     );
 }

@@ -169,7 +169,7 @@ impl<D: Device> Migration<'_, D> {
         };
 
         let tokens = self
-            .exchange(&state, &mut attempt, credential, &request)
+            .exchange(&state, &authgear, &mut attempt, credential, &request)
             .await?;
         self.save(&authgear, &state, &tokens, attempt).await?;
         self.write_state(&state, &StateRecord::saved(self.device.now_ms()))
@@ -261,6 +261,7 @@ impl<D: Device> Migration<'_, D> {
     async fn exchange(
         &self,
         state: &impl Store,
+        authgear: &impl Store,
         record: &mut StateRecord,
         credential: Credential,
         request: &ExchangeRequest,
@@ -360,6 +361,20 @@ impl<D: Device> Migration<'_, D> {
                     ..
                 } => {
                     self.report_answer(http_status, "refused", Some(reason.as_str()), sent_at);
+                    // Spent by another tab, whose saved session this tab's view of web storage
+                    // had not caught up with under the lock (it is only eventually consistent
+                    // between a browser's processes): that session is the answer. The pending
+                    // record stays, so the next start finishes any cleanup.
+                    if reason == RejectReason::Replayed
+                        && matches!(
+                            authgear.get(&self.options.keys.refresh_token).await,
+                            Ok(Some(_))
+                        )
+                    {
+                        return Err(Outcome::AlreadyMigrated {
+                            storage: authgear.name().to_owned(),
+                        });
+                    }
                     self.write_state(state, &record.clone().reject(reason, self.device.now_ms()))
                         .await;
                     return Err(Outcome::Rejected {
