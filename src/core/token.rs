@@ -175,17 +175,9 @@ fn timestamp(claims: &Json, name: &str) -> Result<Option<i64>, Malformed> {
     let Json::Number(text) = value else {
         return Err(Malformed);
     };
-    // An integer exactly; a fraction or an exponent as serde_json's `f64`, then cut toward zero
-    // (`as`), as jwt-compact does: `1700000000.99999999999` is 1700000001.
-    let whole = text
-        .bytes()
-        .all(|byte| byte == b'-' || byte.is_ascii_digit());
-    let seconds = if whole {
-        value.as_i64()
-    } else {
-        serde_f64(text).map(|seconds| seconds as i64)
-    };
-    let seconds = seconds.ok_or(Malformed)?;
+    // serde_json's `f64`, cut toward zero (`as`), as jwt-compact reads it: `1700000000.99999999999`
+    // is 1700000001. Integers read as floats are exact across the range of dates (under 2^53).
+    let seconds = serde_f64(text).ok_or(Malformed)? as i64;
     if !NUMERIC_DATES.contains(&seconds) {
         return Err(Malformed);
     }
@@ -295,7 +287,12 @@ pub(crate) mod tests {
 
     /// An unsigned JWT whose claims segment is `claims`, whatever it is.
     fn jwt_of_text(claims: &str) -> String {
-        let header = Base64UrlUnpadded::encode_string(br#"{"alg":"RS256","typ":"JWT"}"#);
+        token_of(r#"{"alg":"RS256","typ":"JWT"}"#, claims)
+    }
+
+    /// An unsigned token of these header and claims texts, whatever they are.
+    fn token_of(header: &str, claims: &str) -> String {
+        let header = Base64UrlUnpadded::encode_string(header.as_bytes());
         let body = Base64UrlUnpadded::encode_string(claims.as_bytes());
         format!("{header}.{body}.c2lnbmF0dXJl")
     }
@@ -305,7 +302,7 @@ pub(crate) mod tests {
     mod serde_reading {
         use super::super::oracle::inspect as inspect_with_serde;
         use super::super::{NUMERIC_DATES, TokenFormat, inspect};
-        use super::jwt_of_text;
+        use super::{jwt_of_text, token_of};
         use base64ct::{Base64UrlUnpadded, Encoding};
 
         #[test]
@@ -396,7 +393,6 @@ pub(crate) mod tests {
 
         #[test]
         fn headers_read_as_jwt_compact_reads_them() {
-            let claims = Base64UrlUnpadded::encode_string(br#"{"sub":"u"}"#);
             let t20 = Base64UrlUnpadded::encode_string(&[7; 20]);
             let t32 = Base64UrlUnpadded::encode_string(&[7; 32]);
             let t19 = Base64UrlUnpadded::encode_string(&[7; 19]);
@@ -478,8 +474,7 @@ pub(crate) mod tests {
             headers.push(format!(r#"{{"alg":"RS256","n":1{}}}"#, "0".repeat(309)));
             let mut read = [0; 2];
             for header in &headers {
-                let header64 = Base64UrlUnpadded::encode_string(header.as_bytes());
-                let token = format!("{header64}.{claims}.c2lnbmF0dXJl");
+                let token = token_of(header, r#"{"sub":"u"}"#);
                 let facts = inspect(&token);
                 assert_eq!(facts, inspect_with_serde(&token), "{header}");
                 read[usize::from(facts.format == TokenFormat::Jwt)] += 1;

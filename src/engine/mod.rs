@@ -20,7 +20,7 @@ use crate::core::source::LegacySession;
 use crate::core::state::{self, Start, StateRecord, fingerprint};
 use crate::core::validate::{AuthgearSession, InvalidAnswer, issuer_configuration, validate};
 use crate::wire::{ExchangeRequest, SubjectTokenType};
-use device::{Device, SendError, Store};
+use device::{Device, SendError, Store, StoreError};
 
 /// Extra time a tab waits for the lock beyond the holder's own budget.
 const LOCK_MARGIN_MS: u64 = 5_000;
@@ -90,11 +90,7 @@ impl<D: Device> Migration<'_, D> {
             .await
             .map_err(storage_failed)?
             .and_then(|stored| StateRecord::parse(&stored));
-        let has_session = authgear
-            .get(&keys.refresh_token)
-            .await
-            .map_err(storage_failed)?
-            .is_some();
+        let has_session = self.has_session(&authgear).await.map_err(storage_failed)?;
         match state::start(record.as_ref(), has_session, self.device.now_ms()) {
             Start::AlreadyMigrated { finish_cleanup } => {
                 if finish_cleanup && !dry_run {
@@ -366,10 +362,7 @@ impl<D: Device> Migration<'_, D> {
                     // between a browser's processes): that session is the answer. The pending
                     // record stays, so the next start finishes any cleanup.
                     if reason == RejectReason::Replayed
-                        && matches!(
-                            authgear.get(&self.options.keys.refresh_token).await,
-                            Ok(Some(_))
-                        )
+                        && self.has_session(authgear).await == Ok(true)
                     {
                         return Err(Outcome::AlreadyMigrated {
                             storage: authgear.name().to_owned(),
@@ -560,9 +553,17 @@ impl<D: Device> Migration<'_, D> {
         }
     }
 
-    /// Writes the state record. A failure here loses no session: at worst the next load repeats
-    /// a step, which the idempotency key makes harmless.
-    /// Writes the state record; `false`, with a warning, when it could not be.
+    /// Whether the Authgear store holds a session: its refresh token is the session.
+    async fn has_session(&self, authgear: &impl Store) -> Result<bool, StoreError> {
+        Ok(authgear
+            .get(&self.options.keys.refresh_token)
+            .await?
+            .is_some())
+    }
+
+    /// Writes the state record; `false`, with a warning, when it could not be. A failure here
+    /// loses no session: at worst the next load repeats a step, which the idempotency key makes
+    /// harmless.
     async fn write_state(&self, state: &impl Store, record: &StateRecord) -> bool {
         let written = state
             .set(&self.options.keys.state, &record.to_json())
