@@ -19,7 +19,9 @@ step "setup" ./scripts/setup.sh
 step "build" ./scripts/build.sh
 step "format" cargo fmt --all -- --check
 step "clippy (native)" cargo clippy --workspace --all-targets -- -D warnings
-step "clippy (wasm32)" cargo clippy -p authgear-migrate --target wasm32-unknown-unknown --all-targets -- -D warnings
+# Twice: the engine as it ships (no_std), and with std as the browser tests link it.
+step "clippy (wasm32)" cargo clippy -p authgear-migrate --target wasm32-unknown-unknown --lib -- -D warnings
+step "clippy (wasm32, std)" cargo clippy -p authgear-migrate --target wasm32-unknown-unknown --all-targets --features std -- -D warnings
 step "native tests" cargo test --workspace
 # The rules alone, quickly; the live scrape by a real Prometheus is server/tests/monitoring.rs.
 step "alert rules (promtool)" bash -c \
@@ -27,7 +29,7 @@ step "alert rules (promtool)" bash -c \
 step "security (audit, deny, fuzz)" ./scripts/security.sh
 # No -q here: cargo would pass --quiet on to wasm-bindgen-test-runner, which rejects it.
 step "browser tests" env CHROMEDRIVER=/usr/bin/chromedriver \
-  cargo test -p authgear-migrate --target wasm32-unknown-unknown --test web_edge
+  cargo test -p authgear-migrate --target wasm32-unknown-unknown --test web_edge --features std
 step "package tests" node --test pkg/test/
 step "end-to-end tests" node --test --test-timeout=300000 tests/e2e/
 printf '\n\033[1m[test] all passed in %ss\033[0m\n' "$SECONDS" >&2

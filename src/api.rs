@@ -1,12 +1,14 @@
 //! The wasm-bindgen surface: options in, outcome out. Nothing else is exported.
 
-use std::pin::Pin;
+use alloc::boxed::Box;
+use core::pin::Pin;
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use crate::core::options::{Options, OptionsError};
 use crate::engine;
+use crate::prelude::*;
 use crate::web::device::{Hooks, WebDevice};
 use crate::web::report::to_js;
 use crate::web::storage::{Adapter, Stores};

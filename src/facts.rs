@@ -13,8 +13,8 @@
 //! options are placeholders; it fills the placeholders with the app's values. So the JS side
 //! knows exactly the locations the engine reads first, and decides nothing.
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
+use alloc::collections::BTreeMap;
+use core::fmt::Write;
 
 use serde::Serialize;
 

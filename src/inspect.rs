@@ -10,6 +10,7 @@ use crate::core::options::{Options, SourceSpec};
 use crate::core::source::{LegacySession, Unreadable};
 use crate::engine::device::{Clock, LegacyMedia, Storage};
 use crate::engine::legacy;
+use crate::prelude::*;
 
 /// The answer, written as the object `pkg/index.d.ts` documents as `Inspection`
 /// ([`Inspection::to_json`]).

@@ -14,6 +14,17 @@
 //!
 //! The product's API is the npm package (`pkg/`); this crate's public surface is what the
 //! reference endpoint, the devstack, the fuzz targets and the tests need.
+//!
+//! On wasm32 the crate is `no_std`: std's panic machinery formats every panic's message, and
+//! that alone brought core's formatting into the module. A panic there is a trap (the wrapper
+//! reports the engine's failure, nothing is lost: see ARCHITECTURE.md's order of steps). The
+//! `std` feature (the browser tests) links std instead.
+
+#![cfg_attr(all(target_arch = "wasm32", not(feature = "std")), no_std)]
+
+extern crate alloc;
+
+mod prelude;
 
 pub mod core;
 pub mod engine;
@@ -34,3 +45,16 @@ pub mod api;
 #[cfg(target_arch = "wasm32")]
 #[doc(hidden)]
 pub mod web;
+
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+#[global_allocator]
+#[allow(unsafe_code)]
+// SAFETY: wasm32-unknown-unknown without the atomics feature has one thread.
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+#[panic_handler]
+fn panic(_: &::core::panic::PanicInfo<'_>) -> ! {
+    ::core::arch::wasm32::unreachable()
+}

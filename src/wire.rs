@@ -8,7 +8,7 @@
 //! [RFC 8693]: https://www.rfc-editor.org/rfc/rfc8693
 //! [RFC 6749 §5.2]: https://www.rfc-editor.org/rfc/rfc6749#section-5.2
 
-use std::fmt;
+use core::fmt;
 
 // The endpoint (native) writes and reads these types with serde; the engine reads the answers
 // with the one JSON walker (`from_json`), so serde stays out of the Wasm.
@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::cookie::push_percent_escaped;
 use crate::core::json::{Json, Named, named_codes};
+use crate::prelude::*;
 
 /// `grant_type` of every exchange request.
 pub const GRANT_TYPE_TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -268,7 +269,7 @@ impl fmt::Display for FormError {
     }
 }
 
-impl std::error::Error for FormError {}
+impl core::error::Error for FormError {}
 
 /// A successful answer (HTTP 200).
 ///
@@ -371,7 +372,7 @@ impl fmt::Display for BodyError {
     }
 }
 
-impl std::error::Error for BodyError {}
+impl core::error::Error for BodyError {}
 
 /// An answer object, its fields read as serde's derive reads a struct's.
 struct Fields<'a>(&'a Json);

@@ -2,6 +2,7 @@
 
 use crate::core::json::{Json, integer};
 use crate::core::outcome::{DeferReason, RejectReason};
+use crate::prelude::*;
 use crate::wire::{ErrorCode, ErrorResponse, GrantRefusal, LegacyTokens, TokenResponse};
 
 /// The endpoint's answer, classified.

@@ -1,6 +1,7 @@
 //! `document.cookie`: read, written back, expired.
 
 use crate::core::presets::Preset;
+use crate::prelude::*;
 
 /// The value of cookie `name` in a `document.cookie` string, percent-decoded when it decodes to
 /// UTF-8 (most libraries write `encodeURIComponent(value)`).
@@ -116,7 +117,7 @@ pub fn assign(name: &str, encoded_value: &str, attributes: Attributes, https: bo
         SameSite::None if secure => "None",
         _ => "Lax",
     };
-    let mut assignment = format!("{name}={encoded_value}; Path=/; SameSite={same_site}");
+    let mut assignment = [name, "=", encoded_value, "; Path=/; SameSite=", same_site].concat();
     if let Some(max_age) = attributes.max_age_seconds {
         assignment.push_str("; Max-Age=");
         crate::core::json::push_decimal(&mut assignment, max_age, false);
@@ -129,7 +130,7 @@ pub fn assign(name: &str, encoded_value: &str, attributes: Attributes, https: bo
 
 /// The assignment that deletes cookie `name` set with `path`: same name and path, in the past.
 pub fn expire(name: &str, path: &str) -> String {
-    format!("{name}=; Max-Age=0; Path={path}; SameSite=Lax")
+    [name, "=; Max-Age=0; Path=", path, "; SameSite=Lax"].concat()
 }
 
 /// The domains a cookie of this page may have been set for: the host and each parent domain

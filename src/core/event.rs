@@ -2,6 +2,7 @@
 
 use crate::core::json::Json;
 use crate::core::validate::InvalidAnswer;
+use crate::prelude::*;
 
 /// One step of a migration. Written as an object with `type` as the tag ([`Event::to_json`]);
 /// the edge adds `elapsedMs`.

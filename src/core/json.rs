@@ -16,6 +16,8 @@
 
 use core::fmt;
 
+use crate::prelude::*;
+
 /// A parsed JSON value. Objects keep their keys in document order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Json {
@@ -41,7 +43,7 @@ impl fmt::Display for JsonError {
     }
 }
 
-impl std::error::Error for JsonError {}
+impl core::error::Error for JsonError {}
 
 /// A key given more than once where one occurrence is allowed; see [`Json::member`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1137,7 +1139,7 @@ mod tests {
     fn integers_read_as_parse_reads_them() {
         fn same<T>(text: &str)
         where
-            T: TryFrom<u64> + TryFrom<i64> + core::str::FromStr + PartialEq + std::fmt::Debug,
+            T: TryFrom<u64> + TryFrom<i64> + core::str::FromStr + PartialEq + core::fmt::Debug,
         {
             assert_eq!(integer::<T>(text), text.parse::<T>().ok(), "{text}");
         }

@@ -4,6 +4,8 @@
 //! (`packages/authgear-core/src/storage.ts`): `authgear_<container name>_<what>`. The JS side
 //! gets these as templates in the generated `pkg/src/facts.js`; nothing else spells them.
 
+use crate::prelude::*;
+
 /// A key of one container: `before` + the container name + `after`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KeyTemplate {

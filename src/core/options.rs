@@ -6,13 +6,14 @@
 //! right, an error naming the field) so that a drift between the two sides fails loudly in the
 //! tests rather than quietly in the field.
 
-use std::cell::Cell;
+use core::cell::Cell;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 
 use crate::core::json::{Json, Named};
 use crate::core::presets::{CookieMode, Preset, PresetSpec};
 use crate::core::source::Area;
+use crate::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
@@ -482,7 +483,7 @@ mod tests {
         read(&options)
     }
 
-    fn refused<T: std::fmt::Debug>(result: Result<T, OptionsError>) -> (String, &'static str) {
+    fn refused<T: core::fmt::Debug>(result: Result<T, OptionsError>) -> (String, &'static str) {
         let error = result.unwrap_err();
         (error.field, error.what)
     }

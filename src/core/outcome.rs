@@ -3,6 +3,7 @@
 use crate::core::choice::LocalRefusal;
 use crate::core::json::{Json, named_codes};
 use crate::core::source::TokenKind;
+use crate::prelude::*;
 
 /// The result of one `migrateSession` call, written as the JS outcome object
 /// ([`Outcome::to_json`]).

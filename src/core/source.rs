@@ -8,6 +8,7 @@
 use crate::core::json::{Json, Named, write_string};
 use crate::core::options::Pointers;
 use crate::core::token::{TokenFacts, inspect};
+use crate::prelude::*;
 use crate::wire::SubjectTokenType;
 
 /// A storage area the edge can read and write.
@@ -72,8 +73,8 @@ pub struct Entry {
     pub value: String,
 }
 
-impl std::fmt::Debug for Entry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Entry {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(
             f,
             "Entry({}:{}, {} bytes)",
@@ -139,8 +140,8 @@ impl LegacyToken {
     }
 }
 
-impl std::fmt::Debug for LegacyToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for LegacyToken {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("LegacyToken")
             .field("kind", &self.kind)
             .field("facts", &self.facts)

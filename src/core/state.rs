@@ -11,6 +11,7 @@ use crate::core::json::{Json, Named};
 use crate::core::outcome::{Credential, DeferReason, RejectReason};
 use crate::core::retry::Backoff;
 use crate::core::source::Area;
+use crate::prelude::*;
 
 pub const VERSION: u8 = 1;
 

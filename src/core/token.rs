@@ -9,6 +9,7 @@ use core::cmp::Ordering;
 use base64ct::{Base64UrlUnpadded, Encoding};
 
 use crate::core::json::{Json, Repeated, serde_f64};
+use crate::prelude::*;
 
 /// A token's readable facts. Opaque tokens have none but their format.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

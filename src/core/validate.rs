@@ -7,11 +7,12 @@
 //! its shape can be checked: `token_type`, `expires_in`, and the tokens' characters and length.
 //! ID tokens have `aud` = the client ID.
 
-use std::fmt;
+use core::fmt;
 
 use crate::core::options::AuthgearTarget;
 use crate::core::state::fingerprint;
 use crate::core::token::{TokenFacts, TokenFormat, inspect, same_issuer};
+use crate::prelude::*;
 use crate::wire::TokenResponse;
 
 /// The tokens to save, once checked.
@@ -97,15 +98,23 @@ impl InvalidAnswer {
         let Self::AccessTokenIssuer { found } = self else {
             return None;
         };
+        // Joined, not `format!`: the Wasm carries no formatting machinery.
         Some(match found {
-            Some(origin) => format!(
-                "the Authgear access token's issuer {origin} is not authgear.endpoint {}: when the migration endpoint calls Authgear at another origin than the app's SDK (a custom domain), add \"{origin}\" to authgear.issuer",
-                target.endpoint
-            ),
-            None => format!(
-                "the Authgear access token's issuer is not an origin, and not authgear.endpoint {}",
-                target.endpoint
-            ),
+            Some(origin) => [
+                "the Authgear access token's issuer ",
+                origin,
+                " is not authgear.endpoint ",
+                &target.endpoint,
+                ": when the migration endpoint calls Authgear at another origin than the app's SDK (a custom domain), add \"",
+                origin,
+                "\" to authgear.issuer",
+            ]
+            .concat(),
+            None => [
+                "the Authgear access token's issuer is not an origin, and not authgear.endpoint ",
+                &target.endpoint,
+            ]
+            .concat(),
         })
     }
 }

@@ -7,13 +7,14 @@
 //! loop, so no future needs to be `Send`.
 #![allow(async_fn_in_trait)]
 
-use std::fmt;
+use core::fmt;
 
 use crate::core::cookie::Attributes;
 use crate::core::event::Event;
 use crate::core::options::Credentials;
 use crate::core::presets::Sealed;
 use crate::core::source::Area;
+use crate::prelude::*;
 use crate::wire;
 
 /// A storage operation that failed; `name` is the `DOMException` or `Error` name when there is
@@ -31,7 +32,7 @@ impl fmt::Display for StoreError {
     }
 }
 
-impl std::error::Error for StoreError {}
+impl core::error::Error for StoreError {}
 
 /// One place that holds keys and values: a web storage area, the cookie jar, an adapter.
 /// Nothing here swallows a failure: the read-back guarantee needs every one surfaced.

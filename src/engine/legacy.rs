@@ -9,6 +9,7 @@ use crate::core::source::{
     rewrite_storage_entry, session_from_callback,
 };
 use crate::engine::device::{CallbackFailed, Clock, LegacyMedia, Storage, Store, StoreError};
+use crate::prelude::*;
 use crate::wire;
 
 /// What reading found.

@@ -19,6 +19,7 @@ use crate::core::retry::{Backoff, RetryPolicy};
 use crate::core::source::LegacySession;
 use crate::core::state::{self, Start, StateRecord, fingerprint};
 use crate::core::validate::{AuthgearSession, InvalidAnswer, issuer_configuration, validate};
+use crate::prelude::*;
 use crate::wire::{ExchangeRequest, SubjectTokenType};
 use device::{Device, SendError, Store, StoreError};
 

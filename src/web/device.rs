@@ -12,6 +12,7 @@ use crate::engine::device::{
     Broadcast, CallbackFailed, CallbackTokens, Clock, Events, Http, HttpAnswer, LegacyMedia, Lock,
     LockTimeout, Random, SendError, Storage, StoreError,
 };
+use crate::prelude::*;
 use crate::web::storage::{Store, Stores, WebArea, store_error};
 use crate::web::{broadcast, clock, http, indexeddb, lock, random, report, webcrypto};
 use crate::wire;

@@ -4,14 +4,16 @@
 //! does not exist would create an empty one, so the upgrade that creation starts is aborted,
 //! which leaves no database.
 
-use std::cell::Cell;
-use std::rc::Rc;
+use alloc::rc::Rc;
+use core::cell::Cell;
 
 use js_sys::{Array, JSON, Promise, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbDatabase, IdbRequest, IdbTransaction, IdbTransactionMode};
+
+use crate::prelude::*;
 
 /// Waits for a request's `success` (its result) or `error`.
 async fn done(request: &IdbRequest) -> Result<JsValue, JsValue> {

@@ -11,6 +11,7 @@ use wasm_bindgen_futures::JsFuture;
 use crate::core::json::Json;
 use crate::core::source::Area;
 use crate::engine::device::LockTimeout;
+use crate::prelude::*;
 use crate::web::clock::{Timer, now_ms, sleep};
 use crate::web::random;
 use crate::web::storage::WebArea;

@@ -1,5 +1,7 @@
 //! Randomness: idempotency keys from the CSPRNG, jitter from `Math.random`.
 
+use crate::prelude::*;
+
 /// 128 random bits, hex. Falls back to `Math.random` only where `crypto` is missing.
 pub fn key() -> String {
     let mut bytes = [0u8; 16];

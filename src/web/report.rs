@@ -20,8 +20,9 @@ impl Reporter {
 
     pub fn emit(&self, event: &Event) {
         let Some(hook) = &self.hook else { return };
-        // Whole milliseconds: the one float here becomes an integer, never float text.
-        let elapsed = (now() - self.started).max(0.0).round() as i64;
+        // Whole milliseconds, rounded half up (core has no `f64::round`): the one float here
+        // becomes an integer, never float text.
+        let elapsed = ((now() - self.started).max(0.0) + 0.5) as i64;
         let Ok(value) = to_js(&event.to_json().with("elapsedMs", elapsed)) else {
             return;
         };

@@ -12,6 +12,7 @@ use web_sys::HtmlDocument;
 use crate::core::cookie::{self, Attributes};
 use crate::core::source::Area;
 use crate::engine::device::{self, StoreError};
+use crate::prelude::*;
 
 /// A `StoreError` from what the browser threw.
 pub(crate) fn store_error(store: &str, op: &'static str, thrown: &JsValue) -> StoreError {

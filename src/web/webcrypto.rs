@@ -7,6 +7,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, SubtleCrypto};
 
 use crate::core::presets::{Sealed, SealedItem};
+use crate::prelude::*;
 
 fn object(members: &[(&str, JsValue)]) -> Result<Object, JsValue> {
     let object = Object::new();

@@ -16,6 +16,7 @@ use super::read::{bind_dpop, group, json, read, seconds, session, text, token};
 use super::{PresetSpec, Want};
 use crate::core::json::Json;
 use crate::core::source::{Area, Entry, LegacySession, TokenKind, Unreadable};
+use crate::prelude::*;
 
 const PREFIX: &str = "@@auth0spajs@@::";
 const USER: &str = "@@user@@";

@@ -70,7 +70,7 @@ mod tests {
         candidates.offer(Err(Unreadable::NotJson));
         candidates.offer(Ok(None));
         assert_eq!(
-            std::mem::take(&mut candidates).finish(),
+            core::mem::take(&mut candidates).finish(),
             Err(Unreadable::NotJson)
         );
         let older = session(

@@ -14,6 +14,7 @@ use super::Want;
 use super::read::{read, session, token};
 use crate::core::json::integer;
 use crate::core::source::{Area, Entry, LegacySession, LegacyToken, TokenKind, Unreadable};
+use crate::prelude::*;
 
 const SESSION: &str = "__session";
 const CLIENT_UAT: &str = "__client_uat";

@@ -18,6 +18,7 @@ use super::read::{find, read, session, token};
 use super::{PresetSpec, Want};
 use crate::core::cookie::push_percent_escaped;
 use crate::core::source::{Area, Entry, LegacySession, TokenKind, Unreadable};
+use crate::prelude::*;
 
 const PREFIX: &str = "CognitoIdentityServiceProvider.";
 const POINTER: &str = ".LastAuthUser";

@@ -13,6 +13,7 @@
 use super::read::{read, session, token};
 use super::{PresetSpec, Want};
 use crate::core::source::{Area, Entry, LegacySession, TokenKind, Unreadable};
+use crate::prelude::*;
 
 /// The refresh cookie's name, when the server set one: no token, removed with the session.
 const REFRESH_COOKIE_NAME: &str = "DSRCN";

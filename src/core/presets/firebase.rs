@@ -15,6 +15,7 @@ use super::choose::Candidates;
 use super::read::{json, read, seconds, session, text, token};
 use super::{PresetSpec, Want};
 use crate::core::source::{Area, Entry, LegacySession, TokenKind, Unreadable};
+use crate::prelude::*;
 
 /// The IndexedDB database and object store `getAuth()` uses (records keyed by `fbase_key`).
 pub const DATABASE: &str = "firebaseLocalStorageDb";

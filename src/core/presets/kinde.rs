@@ -16,6 +16,7 @@ use super::choose::Candidates;
 use super::read::{find, read, session, token};
 use crate::core::json::integer;
 use crate::core::source::{Area, Entry, LegacySession, LegacyToken, TokenKind, Unreadable};
+use crate::prelude::*;
 
 const CHUNKED: [&str; 2] = ["kinde_refreshToken", "kinde-refreshToken"];
 const WHOLE: &str = "kinde_refresh_token";

@@ -54,6 +54,7 @@ pub use probe::probe;
 pub use spec::{CookieMode, Preset, PresetSpec, bearer};
 
 use crate::core::source::{Area, Entry, LegacySession, Read, TokenKind, Unreadable};
+use crate::prelude::*;
 
 /// Entries to read: one key, or every key with a prefix, or (for caches whose keys start with
 /// an ID not known in advance: MSAL before 2.35) every key containing a text; the edge lists

@@ -27,6 +27,7 @@ use super::read::{base64url, find, json, read, seconds, session, text, token};
 use super::{PresetSpec, Sealed, SealedItem, Want};
 use crate::core::json::Json;
 use crate::core::source::{Area, Entry, LegacySession, LegacyToken, Read, TokenKind, Unreadable};
+use crate::prelude::*;
 
 const COOKIE: &str = "msal.cache.encryption";
 const AREAS: [Area; 2] = [Area::SessionStorage, Area::LocalStorage];

@@ -10,6 +10,7 @@ use super::choose::Candidates;
 use super::read::{bind_dpop, json, read, seconds, session, text, token};
 use super::{PresetSpec, Want};
 use crate::core::source::{Area, Entry, LegacySession, TokenKind, Unreadable};
+use crate::prelude::*;
 
 const PREFIX: &str = "oidc.user:";
 const AREAS: [Area; 2] = [Area::SessionStorage, Area::LocalStorage];

@@ -18,6 +18,7 @@ use super::read::{bind_dpop, json, read, seconds, session, text, token};
 use super::{PresetSpec, Want};
 use crate::core::json::Json;
 use crate::core::source::{Area, Entry, LegacySession, LegacyToken, Read, TokenKind, Unreadable};
+use crate::prelude::*;
 
 const KEY: &str = "okta-token-storage";
 
@@ -97,7 +98,7 @@ fn storage(value: &str, reads: Vec<Read>) -> Result<Option<LegacySession>, Unrea
 fn by_key(object: &Json) -> impl Iterator<Item = &Json> {
     let members = object.as_object().unwrap_or_default();
     let mut previous: Option<&str> = None;
-    std::iter::from_fn(move || {
+    core::iter::from_fn(move || {
         let mut next: Option<&str> = None;
         for (key, _) in members {
             let key = key.as_str();

@@ -21,6 +21,7 @@ use super::choose::Candidates;
 use super::read::{find, json, read, session, token};
 use crate::core::json::Json;
 use crate::core::source::{Area, Entry, LegacySession, LegacyToken, Read, TokenKind, Unreadable};
+use crate::prelude::*;
 
 const ACTIVE_USER: &str = "privy:active-user";
 /// The refresh token Privy's server answers when it keeps the real one in an HttpOnly cookie.

@@ -6,6 +6,7 @@ use super::{Want, cookie_mode, firebase, indicator, wants};
 use crate::core::options::SourceSpec;
 use crate::core::source::Area;
 use crate::core::state::Probe;
+use crate::prelude::*;
 
 /// Where the wrapper's fast path may look, without the engine, to answer "no legacy session"
 /// again: the entries the source reads first. `None` when the engine alone can tell (a

@@ -3,6 +3,7 @@
 
 use crate::core::json::{Json, integer};
 use crate::core::source::{Area, Entry, LegacySession, LegacyToken, Read, TokenKind, Unreadable};
+use crate::prelude::*;
 
 /// JSON text, or `NotJson`.
 pub(super) fn json(text: &str) -> Result<Json, Unreadable> {

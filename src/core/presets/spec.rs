@@ -6,6 +6,7 @@
 use crate::core::json::Named;
 use crate::core::options::SourceSpec;
 use crate::core::source::TokenKind;
+use crate::prelude::*;
 
 /// The SDKs a preset reads. `authjs` and `cookie` are cookie modes: the session is in an
 /// HttpOnly cookie only the endpoint can read.

@@ -9,6 +9,7 @@
 use super::Want;
 use super::read::{find, read, session, token};
 use crate::core::source::{Area, Entry, LegacySession, TokenKind, Unreadable};
+use crate::prelude::*;
 
 const OPAQUE: &str = "stytch_session";
 const JWT: &str = "stytch_session_jwt";

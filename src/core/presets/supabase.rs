@@ -19,6 +19,7 @@ use super::read::{base64url, group, json, read, seconds, session, text, token};
 use super::{PresetSpec, Want};
 use crate::core::json::{Json, integer};
 use crate::core::source::{Area, Entry, LegacySession, Read, TokenKind, Unreadable};
+use crate::prelude::*;
 
 const V1_KEY: &str = "supabase.auth.token";
 /// supabase-js's default `storageKey`: `sb-` + the project ref + `-auth-token`; the wrapper
