@@ -2,6 +2,7 @@
 
 use crate::core::json::{Json, integer};
 use crate::core::outcome::{DeferReason, RejectReason};
+use crate::core::search;
 use crate::prelude::*;
 use crate::wire::{ErrorCode, ErrorResponse, GrantRefusal, LegacyTokens, TokenResponse};
 
@@ -123,7 +124,7 @@ fn parse_imf_fixdate(value: &str) -> Option<i64> {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let rest = value.split_once(", ")?.1;
+    let rest = search::split_once(value, ", ")?.1;
     let mut parts = rest.split(' ');
     let day: i64 = integer(parts.next()?)?;
     let month_name = parts.next()?;

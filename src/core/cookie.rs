@@ -136,11 +136,12 @@ pub fn expire(name: &str, path: &str) -> String {
 /// The domains a cookie of this page may have been set for: the host and each parent domain
 /// (not the top-level one); an IP address has none but itself.
 pub fn domains(host: &str) -> Vec<&str> {
-    let is_ip = host.contains(':') || host.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    let is_ip =
+        host.as_bytes().contains(&b':') || host.bytes().all(|b| b.is_ascii_digit() || b == b'.');
     let mut domains = vec![host];
     let mut domain = host;
     while let Some((_, parent)) = domain.split_once('.') {
-        if is_ip || !parent.contains('.') {
+        if is_ip || !parent.as_bytes().contains(&b'.') {
             break;
         }
         domains.push(parent);

@@ -16,6 +16,7 @@
 
 use core::fmt;
 
+use crate::core::search;
 use crate::prelude::*;
 
 /// A parsed JSON value. Objects keep their keys in document order.
@@ -470,7 +471,11 @@ fn pointer_tokens(pointer: &str) -> Option<Vec<String>> {
     let mut tokens = Vec::new();
     if !pointer.is_empty() {
         for token in pointer.strip_prefix('/')?.split('/') {
-            tokens.push(token.replace("~1", "/").replace("~0", "~"));
+            tokens.push(search::replace(
+                &search::replace(token, "~1", "/"),
+                "~0",
+                "~",
+            ));
         }
     }
     Some(tokens)

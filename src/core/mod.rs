@@ -11,6 +11,7 @@ pub mod options;
 pub mod outcome;
 pub mod presets;
 pub mod retry;
+pub mod search;
 pub mod source;
 pub mod state;
 pub mod token;

@@ -16,6 +16,7 @@ use crate::core::options::{Cleanup, Credentials, Options};
 use crate::core::outcome::{Credential, DeferReason, Outcome, RejectReason};
 use crate::core::presets;
 use crate::core::retry::{Backoff, RetryPolicy};
+use crate::core::search;
 use crate::core::source::LegacySession;
 use crate::core::state::{self, Start, StateRecord, fingerprint};
 use crate::core::validate::{AuthgearSession, InvalidAnswer, issuer_configuration, validate};
@@ -590,7 +591,7 @@ async fn write_and_read_back(store: &impl Store, key: &str, value: &str) -> bool
 fn scrub(text: &str, request: &ExchangeRequest) -> String {
     // Redacted before it is cut: a cut through the token would leave its start behind.
     let mut text = match request.subject_token.as_deref() {
-        Some(token) if !token.is_empty() => text.replace(token, "[redacted]"),
+        Some(token) if !token.is_empty() => search::replace(text, token, "[redacted]"),
         _ => text.to_owned(),
     };
     // 300 characters.

@@ -15,6 +15,7 @@ use super::choose::Candidates;
 use super::read::{bind_dpop, group, json, read, seconds, session, text, token};
 use super::{PresetSpec, Want};
 use crate::core::json::Json;
+use crate::core::search;
 use crate::core::source::{Area, Entry, LegacySession, TokenKind, Unreadable};
 use crate::prelude::*;
 
@@ -40,7 +41,7 @@ pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySessio
             .iter()
             .filter(|e| e.area == Area::LocalStorage)
             .filter_map(|entry| {
-                let (client_id, rest) = entry.key.strip_prefix(PREFIX)?.split_once("::")?;
+                let (client_id, rest) = search::split_once(entry.key.strip_prefix(PREFIX)?, "::")?;
                 spec.client_id
                     .as_deref()
                     .is_none_or(|id| id == client_id)
@@ -65,9 +66,8 @@ fn signed_in_flag(spec: &PresetSpec, entries: &[Entry]) -> bool {
     entries.iter().any(|entry| {
         entry.area == Area::Cookie
             && entry.value == "true"
-            && entry
-                .key
-                .trim_start_matches("_legacy_")
+            && (entry.key.strip_prefix("_legacy_"))
+                .unwrap_or(&entry.key)
                 .strip_prefix("auth0.")
                 .and_then(|rest| rest.strip_suffix(".is.authenticated"))
                 .is_some_and(|client_id| spec.client_id.as_deref().is_none_or(|id| id == client_id))
@@ -85,7 +85,7 @@ fn client_session(
     let mut best: Option<(i64, Json)> = None;
     let mut unreadable = None;
     for (rest, entry) in client_entries {
-        let Some((audience, scope)) = rest.split_once("::") else {
+        let Some((audience, scope)) = search::split_once(rest, "::") else {
             continue;
         };
         if spec

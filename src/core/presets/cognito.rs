@@ -90,7 +90,8 @@ pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySessio
 fn js_cookie_name(name: &str) -> String {
     let mut encoded = String::with_capacity(name.len());
     for ch in name.chars() {
-        if ch.is_ascii_alphanumeric() || "-_.!~*'#$&+^`|".contains(ch) {
+        if ch.is_ascii_alphanumeric() || (ch.is_ascii() && b"-_.!~*'#$&+^`|".contains(&(ch as u8)))
+        {
             encoded.push(ch);
         } else {
             let mut bytes = [0; 4];

@@ -53,6 +53,7 @@ pub(crate) mod fixtures;
 pub use probe::probe;
 pub use spec::{CookieMode, Preset, PresetSpec, bearer};
 
+use crate::core::search;
 use crate::core::source::{Area, Entry, LegacySession, Read, TokenKind, Unreadable};
 use crate::prelude::*;
 
@@ -86,7 +87,7 @@ impl Want {
         match self {
             Self::Key(_, wanted) => key == wanted,
             Self::Prefix(_, prefix) => key.starts_with(prefix.as_str()),
-            Self::Containing(_, text) => key.contains(text.as_str()),
+            Self::Containing(_, part) => search::contains(key, part),
         }
     }
 }
@@ -193,10 +194,10 @@ pub fn rewrite(
                 Some(at) => &writes[at].1,
                 None => &entry.value,
             };
-            if !current.contains(old.value.as_str()) {
+            if !search::contains(current, &old.value) {
                 continue;
             }
-            let value = current.replace(old.value.as_str(), new);
+            let value = search::replace(current, &old.value, new);
             match writes.iter_mut().find(|(at, _)| *at == index) {
                 Some(write) => write.1 = value,
                 None => writes.push((index, value)),

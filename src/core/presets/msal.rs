@@ -26,6 +26,7 @@ use super::choose::Candidates;
 use super::read::{base64url, find, json, read, seconds, session, text, token};
 use super::{PresetSpec, Sealed, SealedItem, Want};
 use crate::core::json::Json;
+use crate::core::search;
 use crate::core::source::{Area, Entry, LegacySession, LegacyToken, Read, TokenKind, Unreadable};
 use crate::prelude::*;
 
@@ -152,7 +153,7 @@ pub fn sealed(spec: &PresetSpec, entries: &[Entry]) -> Option<Sealed> {
         }
         let info = client_ids
             .iter()
-            .find(|client_id| entry.key.contains(**client_id))
+            .find(|client_id| search::contains(&entry.key, client_id))
             .map_or_else(String::new, |client_id| (*client_id).to_owned());
         Some(SealedItem {
             index,
@@ -238,7 +239,7 @@ fn unindexed<'a>(
                 && !entry.key.starts_with("msal.")
                 && needle
                     .as_ref()
-                    .is_some_and(|needle| entry.key.contains(needle.as_str()))
+                    .is_some_and(|needle| search::contains(&entry.key, needle))
         })
         .filter_map(move |entry| {
             let entity = Json::parse(&entry.value).ok()?;
@@ -467,7 +468,10 @@ fn for_graph(access: &LegacyToken, target: &str) -> bool {
         .filter(|word| !OIDC.iter().any(|oidc| word.eq_ignore_ascii_case(oidc)))
         .peekable();
     words.peek().is_some()
-        && words.all(|word| !word.contains('/') || word.to_ascii_lowercase().contains(GRAPH[1]))
+        && words.all(|word| {
+            !word.as_bytes().contains(&b'/')
+                || search::contains(&word.to_ascii_lowercase(), GRAPH[1])
+        })
 }
 
 /// What else removing the account touches: its account entities, and the indexes.
@@ -480,7 +484,7 @@ fn cleanup(index: &Entry, (home, environment): (&str, &str), entries: &[Entry]) 
         let keys = account_keys(&accounts.value).unwrap_or_default();
         let mut matched = false;
         for key in &keys {
-            if key.contains(home) && key.contains(environment) {
+            if search::contains(key, home) && search::contains(key, environment) {
                 matched = true;
                 if let Some(entry) = find(entries, index.area, key) {
                     reads.push(read(entry));
