@@ -203,9 +203,7 @@ fn push_form_encoded(out: &mut String, text: &str) {
 /// object (pkg/admin/graphql/session_mutation.go); anything else fails there as "invalid device
 /// info", so it is refused here, where the error can name the field.
 fn is_device_info(info: &str) -> bool {
-    use base64ct::{Base64UrlUnpadded, Encoding};
-    Base64UrlUnpadded::decode_vec(info)
-        .ok()
+    crate::core::base64::decode(info)
         .and_then(|json| String::from_utf8(json).ok())
         .and_then(|text| Json::parse(&text).ok())
         .is_some_and(|value| value.as_object().is_some())

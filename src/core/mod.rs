@@ -2,6 +2,7 @@
 //! passed in. Nothing here touches the browser, so all of it is tested natively.
 
 pub mod answer;
+pub mod base64;
 pub mod choice;
 pub mod cookie;
 pub mod event;

@@ -8,8 +8,7 @@
 
 use core::cell::Cell;
 
-use base64ct::{Base64UrlUnpadded, Encoding};
-
+use crate::core::base64;
 use crate::core::json::{Json, Named};
 use crate::core::presets::{CookieMode, Preset, PresetSpec};
 use crate::core::source::Area;
@@ -201,7 +200,7 @@ impl Options {
                 credentials: exchange.named("credentials", Credentials::Omit),
                 device_info: exchange
                     .optional_string("deviceInfo")
-                    .map(|json| Base64UrlUnpadded::encode_string(json.as_bytes())),
+                    .map(|json| base64::encode(json.as_bytes())),
             },
             legacy: LegacyOptions {
                 source: source(&legacy.object("source", SOURCES)),
@@ -452,6 +451,7 @@ impl<'a> Fields<'a> {
 mod tests {
     use super::*;
     use crate::core::source::TokenKind;
+    use base64ct::{Base64UrlUnpadded, Encoding};
     use serde_json::{Value, json};
 
     /// The wrapper's normalised options, as `pkg/src/options.js` writes them.

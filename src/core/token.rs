@@ -6,7 +6,7 @@
 
 use core::cmp::Ordering;
 
-use base64ct::{Base64UrlUnpadded, Encoding};
+use crate::core::base64;
 
 use crate::core::json::{Json, Repeated, serde_f64};
 use crate::prelude::*;
@@ -78,14 +78,14 @@ fn read_jws(token: &str) -> Result<TokenFacts, Malformed> {
         return Err(Malformed);
     };
     check_header(&decoded_json(header)?)?;
-    Base64UrlUnpadded::decode_vec(signature).map_err(|_| Malformed)?;
+    base64::decode(signature).ok_or(Malformed)?;
     read_claims(&decoded_json(claims)?)
 }
 
 /// A segment's JSON. Both are read by jwt-compact through serde's flattening, which buffers
 /// every value and so refuses a number out of `f64`'s range anywhere in them.
 fn decoded_json(segment: &str) -> Result<Json, Malformed> {
-    let bytes = Base64UrlUnpadded::decode_vec(segment).map_err(|_| Malformed)?;
+    let bytes = base64::decode(segment).ok_or(Malformed)?;
     let text = core::str::from_utf8(&bytes).map_err(|_| Malformed)?;
     let json = Json::parse(text).map_err(|_| Malformed)?;
     if !json.numbers_are_finite() {
@@ -124,7 +124,7 @@ fn thumbprint(header: &Json, name: &str, len: usize) -> Result<(), Malformed> {
     for _ in 0..2 {
         text = text.strip_suffix('=').unwrap_or(text);
     }
-    let decoded = Base64UrlUnpadded::decode_vec(text).map_err(|_| Malformed)?;
+    let decoded = base64::decode(text).ok_or(Malformed)?;
     match (text.len() * 3 / 4).cmp(&len) {
         Ordering::Less => Err(Malformed),
         Ordering::Equal => Ok(()),
@@ -280,6 +280,7 @@ pub mod oracle {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use base64ct::{Base64UrlUnpadded, Encoding};
 
     /// An unsigned JWT with the given claims: enough for inspection, which never checks signatures.
     pub(crate) fn jwt(claims: serde_json::Value) -> String {

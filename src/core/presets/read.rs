@@ -1,6 +1,7 @@
 //! Readers the SDK files share: JSON and its members, expiries, base64url, tokens, entries and
 //! sessions. Apart so that each SDK file reads as the SDK's format and nothing else.
 
+use crate::core::base64;
 use crate::core::json::{Json, integer};
 use crate::core::source::{Area, Entry, LegacySession, LegacyToken, Read, TokenKind, Unreadable};
 use crate::prelude::*;
@@ -27,8 +28,7 @@ pub(super) fn seconds(value: &Json) -> Option<i64> {
 
 /// base64url, padded or not (what JavaScript encoders write).
 pub(super) fn base64url(text: &str) -> Option<Vec<u8>> {
-    use base64ct::{Base64UrlUnpadded, Encoding};
-    Base64UrlUnpadded::decode_vec(text.trim_end_matches('=')).ok()
+    base64::decode(text.trim_end_matches('='))
 }
 
 pub(super) fn token(kind: TokenKind, value: &str, expires_at: Option<i64>) -> LegacyToken {
