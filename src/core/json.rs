@@ -451,7 +451,7 @@ pub fn write_string(text: &str, out: &mut String) {
             0..0x20 => "",
             _ => continue,
         };
-        out.push_str(&text[start..index]);
+        out.push_str(span(text, start, index));
         if escape.is_empty() {
             const HEX: &[u8; 16] = b"0123456789abcdef";
             out.push_str("\\u00");
@@ -462,8 +462,14 @@ pub fn write_string(text: &str, out: &mut String) {
         }
         start = index + 1;
     }
-    out.push_str(&text[start..]);
+    out.push_str(span(text, start, text.len()));
     out.push('"');
+}
+
+/// `text[from..to]`, for cuts at ASCII bytes (so on character boundaries): `get` spares the
+/// module core's panic for a cut inside a character, and the formatting that panic brings.
+fn span(text: &str, from: usize, to: usize) -> &str {
+    text.get(from..to).unwrap_or_default()
 }
 
 /// A JSON pointer's reference tokens, unescaped; `None` for a pointer not starting with `/`.
@@ -531,7 +537,10 @@ fn whole_number(text: &str) -> Option<i64> {
         None => (false, text),
     };
     let (mantissa, exponent) = match rest.find(['e', 'E']) {
-        Some(at) => (&rest[..at], integer::<i32>(&rest[at + 1..])?),
+        Some(at) => (
+            span(rest, 0, at),
+            integer::<i32>(span(rest, at + 1, rest.len()))?,
+        ),
         None => (rest, 0),
     };
     let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
@@ -798,7 +807,7 @@ impl Parser<'_> {
                 return Err(self.error("a malformed number"));
             }
         }
-        Ok(Json::Number(self.text[start..self.at].to_owned()))
+        Ok(Json::Number(span(self.text, start, self.at).to_owned()))
     }
 
     fn hex4(&mut self) -> Result<u32, JsonError> {
@@ -826,13 +835,13 @@ impl Parser<'_> {
             match self.peek() {
                 None => return Err(self.error("an unterminated string")),
                 Some(b'"') => {
-                    out.push_str(&self.text[run..self.at]);
+                    out.push_str(span(self.text, run, self.at));
                     self.at += 1;
                     return Ok(out);
                 }
                 Some(0..0x20) => return Err(self.error("a control character in a string")),
                 Some(b'\\') => {
-                    out.push_str(&self.text[run..self.at]);
+                    out.push_str(span(self.text, run, self.at));
                     self.at += 1;
                     let escaped = self
                         .peek()
