@@ -15,10 +15,11 @@
 //! The product's API is the npm package (`pkg/`); this crate's public surface is what the
 //! reference endpoint, the devstack, the fuzz targets and the tests need.
 //!
-//! On wasm32 the crate is `no_std`: std's panic machinery formats every panic's message, and
-//! that alone brought core's formatting into the module. A panic there is a trap (the wrapper
-//! reports the engine's failure, nothing is lost: see ARCHITECTURE.md's order of steps). The
-//! `std` feature (the browser tests) links std instead.
+//! On wasm32 the crate is `no_std`: std's panic machinery formats every panic's message, which
+//! kept most of core's formatting in the module (what is left is reached from core's own
+//! bounds-check panics). A panic there is a trap: the wrapper reports the engine's failure and
+//! nothing is lost (the order of steps in `../shared/design/ARCHITECTURE.md`). The `std`
+//! feature (the browser tests) links std instead.
 
 #![cfg_attr(all(target_arch = "wasm32", not(feature = "std")), no_std)]
 
@@ -46,10 +47,22 @@ pub mod api;
 #[doc(hidden)]
 pub mod web;
 
-#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+#[cfg(all(
+    target_arch = "wasm32",
+    target_feature = "atomics",
+    not(feature = "std")
+))]
+compile_error!("the engine's allocator assumes one thread: build without the atomics feature");
+
+#[cfg(all(
+    target_arch = "wasm32",
+    not(target_feature = "atomics"),
+    not(feature = "std")
+))]
 #[global_allocator]
 #[allow(unsafe_code)]
-// SAFETY: wasm32-unknown-unknown without the atomics feature has one thread.
+// SAFETY: without the atomics feature (refused above) a wasm32 module has one thread; each
+// worker instantiates its own module, with its own memory.
 static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
     unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
 

@@ -28,8 +28,11 @@ pub fn split_once<'a>(text: &'a str, separator: &str) -> Option<(&'a str, &'a st
     Some((text.get(..at)?, text.get(at + separator.len()..)?))
 }
 
-/// `text` with every `from` replaced by `to`, left to right, as `str::replace`.
+/// `text` with every `from` replaced by `to`, left to right, as `str::replace` does for a
+/// non-empty `from` (every caller's; an empty one replaces nothing, where std inserts `to`
+/// between every character).
 pub fn replace(text: &str, from: &str, to: &str) -> String {
+    debug_assert!(!from.is_empty(), "replace() of an empty text");
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some((before, after)) = (!from.is_empty()).then(|| split_once(rest, from)).flatten() {
