@@ -7,7 +7,6 @@
 use core::cmp::Ordering;
 
 use crate::core::base64;
-
 use crate::core::json::{Json, Repeated, serde_f64};
 use crate::prelude::*;
 

@@ -90,7 +90,13 @@ pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySessio
 fn js_cookie_name(name: &str) -> String {
     let mut encoded = String::with_capacity(name.len());
     for ch in name.chars() {
-        if ch.is_ascii_alphanumeric() || (ch.is_ascii() && b"-_.!~*'#$&+^`|".contains(&(ch as u8)))
+        // js-cookie's unescaped set, as a match: `str::contains(char)` would bring core's
+        // string searcher into the module.
+        if ch.is_ascii_alphanumeric()
+            || matches!(
+                ch,
+                '-' | '_' | '.' | '!' | '~' | '*' | '\'' | '#' | '$' | '&' | '+' | '^' | '`' | '|'
+            )
         {
             encoded.push(ch);
         } else {
