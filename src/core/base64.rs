@@ -76,7 +76,7 @@ mod tests {
             let mut longer = Vec::new();
             for text in &texts {
                 for symbol in symbols {
-                    let text = [text.as_str(), symbol].concat();
+                    let text = concat(&[text.as_str(), symbol]);
                     assert_eq!(
                         decode(&text),
                         Base64UrlUnpadded::decode_vec(&text).ok(),

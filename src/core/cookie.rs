@@ -117,7 +117,7 @@ pub fn assign(name: &str, encoded_value: &str, attributes: Attributes, https: bo
         SameSite::None if secure => "None",
         _ => "Lax",
     };
-    let mut assignment = [name, "=", encoded_value, "; Path=/; SameSite=", same_site].concat();
+    let mut assignment = concat(&[name, "=", encoded_value, "; Path=/; SameSite=", same_site]);
     if let Some(max_age) = attributes.max_age_seconds {
         assignment.push_str("; Max-Age=");
         crate::core::json::push_decimal(&mut assignment, max_age, false);
@@ -130,7 +130,7 @@ pub fn assign(name: &str, encoded_value: &str, attributes: Attributes, https: bo
 
 /// The assignment that deletes cookie `name` set with `path`: same name and path, in the past.
 pub fn expire(name: &str, path: &str) -> String {
-    [name, "=; Max-Age=0; Path=", path, "; SameSite=Lax"].concat()
+    concat(&[name, "=; Max-Age=0; Path=", path, "; SameSite=Lax"])
 }
 
 /// The domains a cookie of this page may have been set for: the host and each parent domain

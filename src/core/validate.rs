@@ -100,7 +100,7 @@ impl InvalidAnswer {
         };
         // Joined, not `format!`: the Wasm carries no formatting machinery.
         Some(match found {
-            Some(origin) => [
+            Some(origin) => concat(&[
                 "the Authgear access token's issuer ",
                 origin,
                 " is not authgear.endpoint ",
@@ -108,13 +108,11 @@ impl InvalidAnswer {
                 ": when the migration endpoint calls Authgear at another origin than the app's SDK (a custom domain), add \"",
                 origin,
                 "\" to authgear.issuer",
-            ]
-            .concat(),
-            None => [
+            ]),
+            None => concat(&[
                 "the Authgear access token's issuer is not an origin, and not authgear.endpoint ",
                 &target.endpoint,
-            ]
-            .concat(),
+            ]),
         })
     }
 }

@@ -24,7 +24,7 @@ const USER: &str = "@@user@@";
 
 pub fn wants(spec: &PresetSpec) -> Vec<Want> {
     let prefix = match &spec.client_id {
-        Some(client_id) => [PREFIX, client_id, "::"].concat(),
+        Some(client_id) => concat(&[PREFIX, client_id, "::"]),
         None => PREFIX.to_owned(),
     };
     vec![
@@ -139,8 +139,8 @@ fn client_session(
     for (_, entry) in client_entries {
         reads.push(read(entry));
     }
-    let flag = ["auth0.", client_id, ".is.authenticated"].concat();
-    let legacy_flag = ["_legacy_", &flag].concat();
+    let flag = concat(&["auth0.", client_id, ".is.authenticated"]);
+    let legacy_flag = concat(&["_legacy_", &flag]);
     for e in all {
         if e.area == Area::Cookie && (e.key == flag || e.key == legacy_flag) {
             reads.push(read(e));

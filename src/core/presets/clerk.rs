@@ -70,7 +70,7 @@ pub fn parse(entries: &[Entry]) -> Result<Option<LegacySession>, Unreadable> {
         let uat = if suffix.is_empty() {
             CLIENT_UAT.to_owned()
         } else {
-            [CLIENT_UAT, "_", suffix].concat()
+            concat(&[CLIENT_UAT, "_", suffix])
         };
         for e in entries {
             if e.area == Area::Cookie && e.key == uat {

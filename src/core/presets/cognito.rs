@@ -33,7 +33,7 @@ const ALSO_REMOVED: [&str; 4] = ["clockDrift", "signInDetails", "oauthMetadata",
 
 pub fn wants(spec: &PresetSpec) -> Vec<Want> {
     let prefix = match &spec.client_id {
-        Some(client_id) => [PREFIX, client_id, "."].concat(),
+        Some(client_id) => concat(&[PREFIX, client_id, "."]),
         None => PREFIX.to_owned(),
     };
     Want::prefixes(&AREAS, &prefix)
@@ -56,9 +56,9 @@ pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySessio
         if user.is_empty() {
             continue;
         }
-        let base = [PREFIX, client_id, ".", user, "."].concat();
+        let base = concat(&[PREFIX, client_id, ".", user, "."]);
         let user_entry = |name: &str| {
-            let key = [base.as_str(), name].concat();
+            let key = concat(&[base.as_str(), name]);
             find(entries, pointer.area, &key).or_else(|| {
                 (pointer.area == Area::Cookie)
                     .then(|| find(entries, Area::Cookie, &js_cookie_name(&key)))

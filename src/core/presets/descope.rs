@@ -31,11 +31,11 @@ pub fn wants(spec: &PresetSpec) -> Vec<Want> {
     let prefix = prefix(spec);
     let mut wants = Vec::new();
     for (name, _) in NAMES {
-        wants.push(Want::Key(Area::LocalStorage, [prefix, name].concat()));
+        wants.push(Want::Key(Area::LocalStorage, concat(&[prefix, name])));
     }
     wants.push(Want::Key(
         Area::LocalStorage,
-        [prefix, REFRESH_COOKIE_NAME].concat(),
+        concat(&[prefix, REFRESH_COOKIE_NAME]),
     ));
     wants.push(Want::Key(Area::Cookie, "DS".to_owned()));
     wants.push(Want::Key(Area::Cookie, "DSR".to_owned()));
@@ -47,7 +47,7 @@ pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySessio
     let mut tokens = Vec::new();
     let mut reads = Vec::new();
     for (name, kind) in NAMES {
-        let local_key = [prefix, name].concat();
+        let local_key = concat(&[prefix, name]);
         // The first cookie with a value, else the first `localStorage` entry with one.
         let mut chosen: Option<&Entry> = None;
         for e in entries {
@@ -67,7 +67,7 @@ pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySessio
             tokens.push(token(kind, &entry.value, None));
         }
     }
-    let cookie_name = [prefix, REFRESH_COOKIE_NAME].concat();
+    let cookie_name = concat(&[prefix, REFRESH_COOKIE_NAME]);
     for e in entries {
         if e.area == Area::LocalStorage && e.key == cookie_name {
             reads.push(read(e));

@@ -28,7 +28,7 @@ const AREAS: [Area; 3] = [Area::IndexedDb, Area::LocalStorage, Area::SessionStor
 
 pub fn wants(spec: &PresetSpec) -> Vec<Want> {
     let prefix = match &spec.api_key {
-        Some(api_key) => [PREFIX, api_key, ":"].concat(),
+        Some(api_key) => concat(&[PREFIX, api_key, ":"]),
         None => PREFIX.to_owned(),
     };
     Want::prefixes(&AREAS, &prefix)

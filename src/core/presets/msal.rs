@@ -222,7 +222,7 @@ pub fn parse(spec: &PresetSpec, entries: &[Entry]) -> Result<Option<LegacySessio
 fn unindexed_needle(spec: &PresetSpec) -> Option<String> {
     spec.client_id
         .as_ref()
-        .map(|client_id| ["-", &client_id.to_ascii_lowercase(), "-"].concat())
+        .map(|client_id| concat(&["-", &client_id.to_ascii_lowercase(), "-"]))
 }
 
 /// The client's credentials among keys outside `msal.` (the caches of msal-browser before 2.35).
@@ -274,9 +274,7 @@ impl Credential<'_> {
     /// The account entity's key, as msal-browser before 2.35 wrote it.
     fn account_key(&self) -> String {
         let (home, environment) = self.account();
-        [home, "-", environment, "-", self.field("realm")]
-            .concat()
-            .to_ascii_lowercase()
+        concat(&[home, "-", environment, "-", self.field("realm")]).to_ascii_lowercase()
     }
 }
 
@@ -306,7 +304,7 @@ fn client_session(
         }
     }
     // The active account, when one is set and has credentials here.
-    let active_key = ["msal.", client_id, ".active-account-filters"].concat();
+    let active_key = concat(&["msal.", client_id, ".active-account-filters"]);
     let active_entry = find(entries, area, &active_key);
     let active = active_entry
         .and_then(|entry| Json::parse(&entry.value).ok())

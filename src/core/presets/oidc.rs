@@ -18,7 +18,7 @@ const AREAS: [Area; 2] = [Area::SessionStorage, Area::LocalStorage];
 pub fn wants(spec: &PresetSpec) -> Vec<Want> {
     let want = |area| match (&spec.authority, &spec.client_id) {
         (Some(authority), Some(client_id)) => {
-            Want::Key(area, [PREFIX, authority, ":", client_id].concat())
+            Want::Key(area, concat(&[PREFIX, authority, ":", client_id]))
         }
         _ => Want::Prefix(area, PREFIX.to_owned()),
     };

@@ -32,7 +32,7 @@ pub fn wants(spec: &PresetSpec) -> Vec<Want> {
         Want::Key(Area::LocalStorage, key.to_owned()),
         Want::Key(Area::SessionStorage, key.to_owned()),
         Want::Key(Area::Cookie, key.to_owned()),
-        Want::Prefix(Area::Cookie, [key, "_"].concat()),
+        Want::Prefix(Area::Cookie, concat(&[key, "_"])),
     ]
 }
 

@@ -64,8 +64,8 @@ fn from_local(
     pointer: Option<&Entry>,
 ) -> Result<Option<LegacySession>, Unreadable> {
     let key = |name: &str| match user {
-        Some(id) => ["privy:", id, ":", name].concat(),
-        None => ["privy:", name].concat(),
+        Some(id) => concat(&["privy:", id, ":", name]),
+        None => concat(&["privy:", name]),
     };
     let mut tokens = Vec::new();
     let mut reads: Vec<Read> = Vec::new();
@@ -95,8 +95,8 @@ fn from_cookies(
     let mut reads = Vec::new();
     for (name, kind) in COOKIES {
         let names = [
-            user.map(|id| ["privy-", id, "-", name].concat()),
-            Some(["privy-", name].concat()),
+            user.map(|id| concat(&["privy-", id, "-", name])),
+            Some(concat(&["privy-", name])),
         ];
         for cookie in names.iter().flatten() {
             if let Some(entry) = find(entries, Area::Cookie, cookie) {
