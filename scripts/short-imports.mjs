@@ -1,10 +1,13 @@
-// Gives the .wasm's imports short names, in the module and in the wasm-bindgen glue alike:
+// Gives the .wasm's imports, and the exports only the glue uses, short names, in the module and
+// in the wasm-bindgen glue alike:
 //   node scripts/short-imports.mjs <dir> <name>   (<dir>/<name>_bg.wasm and <dir>/<name>.js)
 // wasm-bindgen names each import `__wbg_<method>_<16 hex digits>` under the module
 // "./<name>_bg.js": some 130 names of 57 bytes, whose hashes no compressor can shrink, written
 // once in the .wasm and once in the glue. Short names (`a`, `b`, … `aa`) change nothing else:
-// the glue's import object is the only place that spells them. Fails, writing nothing, when the
-// glue does not spell each import exactly once as wasm-bindgen 0.2 does.
+// the glue's import object is the only place that spells them. Its own exports (`__wbindgen_*`,
+// the closures' `wasm_bindgen__convert__closures_____invoke__<hash>`) become `$a`, `$b`, …, in the
+// glue wherever it spells them; `memory` and the engine's functions keep their names. Fails,
+// writing nothing, when the glue does not spell each import exactly once as wasm-bindgen 0.2 does.
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 
 const [dir, name] = process.argv.slice(2);
@@ -63,14 +66,17 @@ function shortName(index) {
 if (wasm.readUInt32BE(0) !== 0x0061736d || wasm.readUInt32LE(4) !== 1) fail(`${wasmPath} is not a WebAssembly 1 module`);
 let at = 8;
 let section;
+let exportSection;
 while (at < wasm.length) {
   const id = wasm[at];
   const [size, body] = uleb(wasm, at + 1);
   if (body + size > wasm.length) fail(`${wasmPath} is truncated`);
   if (id === 2) section = { start: at, body, end: body + size };
+  if (id === 7) exportSection = { start: at, body, end: body + size };
   at = body + size;
 }
 if (!section) fail(`${wasmPath} has no import section`);
+if (!exportSection) fail(`${wasmPath} has no export section`);
 
 const moduleName = `./${name}_bg.js`;
 let [count, cursor] = uleb(wasm, section.body);
@@ -104,10 +110,33 @@ const moduleKey = `"${moduleName}": import0`;
 if (glue.split(moduleKey).length !== 2) fail(`${gluePath} does not name the module ${moduleName} once`);
 glue = glue.replace(moduleKey, "a: import0");
 
+// The export section (id 7): name, then the export's kind and index. The glue's own exports
+// are renamed wherever the glue spells them as a word; the names are hashes or `__`-prefixed, so
+// no other word of the glue equals one, and `$` starts no identifier wasm-bindgen writes.
+if (/\$[a-z]/.test(glue)) fail(`${gluePath} already spells a $-name`);
+let [exportCount, exportCursor] = uleb(wasm, exportSection.body);
+const exported = [...encodeUleb(exportCount)];
+let shortened = 0;
+for (let index = 0; index < exportCount; index++) {
+  const [length, from] = uleb(wasm, exportCursor);
+  let field = wasm.subarray(from, from + length).toString("utf8");
+  const [, next] = uleb(wasm, from + length + 1);
+  if (/^(__|wasm_bindgen__)/.test(field)) {
+    const short = `$${shortName(shortened++)}`;
+    glue = glue.replace(new RegExp(`\\b${field}\\b`, "g"), short);
+    field = short;
+  }
+  exported.push(...utf8(field), ...wasm.subarray(from + length, next));
+  exportCursor = next;
+}
+if (exportCursor !== exportSection.end) fail("the export section has bytes after its entries");
+
 const out = Buffer.concat([
   wasm.subarray(0, section.start),
   Buffer.from([2, ...encodeUleb(renamed.length), ...renamed]),
-  wasm.subarray(section.end),
+  wasm.subarray(section.end, exportSection.start),
+  Buffer.from([7, ...encodeUleb(exported.length), ...exported]),
+  wasm.subarray(exportSection.end),
 ]);
 // Both written aside first, then moved in: a failed write leaves the pair as it was.
 writeFileSync(`${wasmPath}.tmp`, out);
