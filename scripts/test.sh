@@ -16,7 +16,7 @@ step() {
 }
 
 step "setup" ./scripts/setup.sh
-step "build" ./scripts/build.sh
+step "build" ./scripts/build.sh --test-builds
 step "format" cargo fmt --all -- --check
 step "clippy (native)" cargo clippy --workspace --all-targets -- -D warnings
 # Twice: the engine as it ships (no_std), and with std as the browser tests link it.

@@ -3,13 +3,14 @@
 use alloc::boxed::Box;
 use core::pin::Pin;
 
-use js_sys::Promise;
+use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 
 use crate::core::options::{Options, OptionsError};
 use crate::engine;
 use crate::prelude::*;
 use crate::web::device::{Hooks, WebDevice};
+use crate::web::pending;
 use crate::web::report::to_js;
 use crate::web::storage::{Adapter, Stores};
 
@@ -60,8 +61,30 @@ pub fn inspect(options: String, hooks: JsValue) -> Promise {
 /// `task` as the promise the wrapper awaits. Both exports hand over one boxed future type, so
 /// the executor's glue is compiled once, not once per export.
 fn promise(task: impl Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
-    let task: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>> = Box::pin(task);
-    wasm_bindgen_futures::future_to_promise(task)
+    settle(Box::pin(task))
+}
+
+/// Registered with `web::pending` while it runs: a panic rejects it rather than leave it pending.
+fn settle(task: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>) -> Promise {
+    if pending::abandoned() {
+        return Promise::reject(&pending::error());
+    }
+    let mut settlers = None;
+    let promise = Promise::new(&mut |resolve, reject| settlers = Some((resolve, reject)));
+    // The executor runs at once: the settlers are there.
+    let Some((resolve, reject)) = settlers else {
+        return promise;
+    };
+    let ticket = pending::register(&reject);
+    wasm_bindgen_futures::spawn_local(async move {
+        let result = task.await;
+        drop(ticket);
+        let _ = match result {
+            Ok(value) => resolve.call1(&JsValue::NULL, &value),
+            Err(error) => reject.call1(&JsValue::NULL, &error),
+        };
+    });
+    promise
 }
 
 /// The wrapper's normalised options, as `JSON.stringify` wrote them: one text in, read by the
@@ -77,7 +100,7 @@ fn parse_options(options: &str) -> Result<Options, JsValue> {
     })
 }
 
-fn function(hooks: &JsValue, name: &str) -> Option<js_sys::Function> {
+fn function(hooks: &JsValue, name: &str) -> Option<Function> {
     js_sys::Reflect::get(hooks, &JsValue::from_str(name))
         .ok()
         .and_then(|value| value.dyn_into().ok())

@@ -17,9 +17,10 @@
 //!
 //! On wasm32 the crate is `no_std`: std's panic machinery formats every panic's message, which
 //! kept most of core's formatting in the module (what is left is reached from core's own
-//! bounds-check panics). A panic there is a trap: the wrapper reports the engine's failure and
-//! nothing is lost (the order of steps in `../shared/design/ARCHITECTURE.md`). The `std`
-//! feature (the browser tests) links std instead.
+//! bounds-check panics). A panic there rejects the calls in flight with `ERR_ENGINE_INTERNAL`,
+//! and every later call of the page, then traps; nothing is lost (the order of steps in
+//! `../shared/design/ARCHITECTURE.md`), and the next page load resumes. The `std` feature (the
+//! browser tests) links std instead.
 
 #![cfg_attr(all(target_arch = "wasm32", not(feature = "std")), no_std)]
 
@@ -69,5 +70,7 @@ static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> 
 #[cfg(all(target_arch = "wasm32", not(feature = "std")))]
 #[panic_handler]
 fn panic(_: &::core::panic::PanicInfo<'_>) -> ! {
+    // What the trap would leave pending is settled first: the calls, the Web Locks.
+    web::pending::abandon();
     ::core::arch::wasm32::unreachable()
 }

@@ -190,7 +190,18 @@ impl Http for WebDevice {
         credentials: Credentials,
         timeout_ms: u64,
     ) -> impl Future<Output = Result<HttpAnswer, SendError>> {
-        http::post_form(url, body, credentials, timeout_ms)
+        let answer = http::post_form(url, body, credentials, timeout_ms);
+        // The test build of a panic (tests/e2e/faults.test.js): the endpoint has answered, the
+        // Authgear session is not saved yet, and the call is past its first await.
+        #[cfg(feature = "test-panic-after-exchange")]
+        let answer = async {
+            let answer = answer.await;
+            if answer.is_ok() {
+                panic!("test-panic-after-exchange");
+            }
+            answer
+        };
+        answer
     }
 }
 

@@ -13,6 +13,7 @@ use crate::core::source::Area;
 use crate::engine::device::LockTimeout;
 use crate::prelude::*;
 use crate::web::clock::{Timer, now_ms, sleep};
+use crate::web::pending::{self, Ticket};
 use crate::web::random;
 use crate::web::storage::WebArea;
 
@@ -36,7 +37,9 @@ pub struct LockGuard {
 }
 
 enum Held {
-    WebLock(js_sys::Function),
+    // Released by a panic too (the guard of a trapped call is never dropped), while the ticket
+    // is held: it is only ever dropped.
+    WebLock(js_sys::Function, #[allow(dead_code)] Ticket),
     Lease(WebArea, String, String),
     Nothing,
 }
@@ -81,8 +84,9 @@ async fn acquire_web_lock(
     let race = js_sys::Promise::race(&js_sys::Array::of2(&acquired, &request));
     // Rejects with an AbortError when the wait ran out first.
     JsFuture::from(race).await.map_err(|_| LockTimeout)?;
+    let ticket = pending::register(&release);
     Ok(LockGuard {
-        held: Held::WebLock(release),
+        held: Held::WebLock(release, ticket),
         mechanism: "web-locks",
     })
 }
@@ -157,7 +161,7 @@ fn read_lease(store: &WebArea, name: &str) -> Option<Lease> {
 impl Drop for LockGuard {
     fn drop(&mut self) {
         match &self.held {
-            Held::WebLock(release) => {
+            Held::WebLock(release, _) => {
                 let _ = release.call0(&JsValue::NULL);
             }
             Held::Lease(store, name, owner) => {

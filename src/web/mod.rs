@@ -7,6 +7,7 @@ pub mod device;
 pub mod http;
 pub mod indexeddb;
 pub mod lock;
+pub mod pending;
 pub mod random;
 pub mod report;
 pub mod storage;

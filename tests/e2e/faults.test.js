@@ -2,8 +2,9 @@
 // After each step the device must hold a usable session: the legacy one, or an Authgear one
 // that the real @authgear/web can use.
 import assert from "node:assert/strict";
+import { basename } from "node:path";
 import { beforeEach, describe, test } from "node:test";
-import { demoOptions, legacySignIn, migrateIn, sharedStack, storageItem } from "./harness.js";
+import { ROOT, demoOptions, legacySignIn, migrateIn, sharedStack, storageItem } from "./harness.js";
 
 const REFRESH_KEY = "authgear_default_refreshToken";
 const STATE_KEY = "authgear-migrate_default_state";
@@ -183,6 +184,50 @@ describe("the fault matrix", () => {
     console.table(log);
     console.log(`fault matrix: ${faultCases.length} cases run, ${lost.length} lost a session${lost.length ? `: ${lost.join("; ")}` : ""}`);
     assert.deepEqual(lost, []);
+  });
+});
+
+describe("a panic in the engine", () => {
+  // The package's glue and .wasm, swapped for the build whose engine panics once the endpoint has
+  // answered (scripts/build.sh --test-builds): a panic is a trap, which abandons the engine's
+  // futures, so without the panic handler's rejections the app's await would never return.
+  test("rejects the call and every later one of the page with ERR_ENGINE_INTERNAL; nothing lost, the reload migrates", async () => {
+    const context = await browser.newContext();
+    const swap = (route) => route.fulfill({ path: `${ROOT}pkg/dist/test-panic/${basename(new URL(route.request().url()).pathname)}` });
+    await context.route("**/pkg/dist/wasm/authgear_migrate*", swap);
+    const page = await openApp(context);
+    await legacySignIn(page, stack.urls);
+    const legacy = await storageItem(page, "legacy_session");
+
+    const calls = await page.evaluate(async (options) => {
+      const { migrateSession } = await import("authgear-migrate");
+      const settle = (call) =>
+        Promise.race([
+          call.then((outcome) => ({ outcome }), (error) => ({ name: error?.name, code: error?.code, message: String(error?.message) })),
+          new Promise((resolve) => setTimeout(() => resolve({ hung: true }), 15_000)),
+        ]);
+      return [await settle(migrateSession(options)), await settle(migrateSession(options))];
+    }, demoOptions(stack.urls, FAST));
+    for (const [index, call] of calls.entries()) {
+      assert.equal(call.name, "MigrateError", `call ${index + 1}: ${JSON.stringify(call)}`);
+      assert.equal(call.code, "ERR_ENGINE_INTERNAL", `call ${index + 1}: ${JSON.stringify(call)}`);
+      assert.match(call.message, /no session was lost/);
+    }
+    const { counters } = await stack.state();
+    assert.equal(counters.requests.app?.["POST /api/authgear-migrate"], 1, "the first call reached the endpoint once, the second not at all");
+    assert.equal(await usableSession(page, legacy), "legacy");
+    // The Web Lock the first call held is free: the app's other tabs do not wait for this one.
+    const free = await page.evaluate(() => navigator.locks.request("authgear-migrate:default", { ifAvailable: true }, (lock) => lock !== null));
+    assert.equal(free, true, "the lock of the call that panicked is still held");
+
+    // The package's own build again, as after a fixed deploy: the same key, one session.
+    await context.unroute("**/pkg/dist/wasm/authgear_migrate*", swap);
+    await page.reload();
+    const { outcome } = await migrateIn(page, demoOptions(stack.urls, FAST));
+    assert.equal(outcome.status, "migrated", JSON.stringify(outcome));
+    assert.equal(await usableSession(page, legacy), "authgear");
+    assert.equal((await stack.state()).counters.create_session.total, 1);
+    await context.close();
   });
 });
 
