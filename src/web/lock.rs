@@ -37,9 +37,12 @@ pub struct LockGuard {
 }
 
 enum Held {
-    // Released by a panic too (the guard of a trapped call is never dropped), while the ticket
-    // is held: it is only ever dropped.
-    WebLock(js_sys::Function, #[allow(dead_code)] Ticket),
+    /// Released by a panic too, while `_ticket` is held: the guard of a trapped call is never
+    /// dropped.
+    WebLock {
+        release: js_sys::Function,
+        _ticket: Ticket,
+    },
     Lease(WebArea, String, String),
     Nothing,
 }
@@ -68,6 +71,8 @@ async fn acquire_web_lock(
     let mut granted = None;
     let acquired = js_sys::Promise::new(&mut |resolve, _| granted = Some(resolve));
     let (release, granted) = (release.ok_or(LockTimeout)?, granted.ok_or(LockTimeout)?);
+    // Before the request: a lock granted after a panic then comes with its release done.
+    let ticket = pending::register(&release);
     // The browser holds the lock until the promise the callback returns settles.
     let callback = Closure::once_into_js(move |_lock: JsValue| {
         let _ = granted.call0(&JsValue::NULL);
@@ -84,9 +89,11 @@ async fn acquire_web_lock(
     let race = js_sys::Promise::race(&js_sys::Array::of2(&acquired, &request));
     // Rejects with an AbortError when the wait ran out first.
     JsFuture::from(race).await.map_err(|_| LockTimeout)?;
-    let ticket = pending::register(&release);
     Ok(LockGuard {
-        held: Held::WebLock(release, ticket),
+        held: Held::WebLock {
+            release,
+            _ticket: ticket,
+        },
         mechanism: "web-locks",
     })
 }
@@ -161,7 +168,7 @@ fn read_lease(store: &WebArea, name: &str) -> Option<Lease> {
 impl Drop for LockGuard {
     fn drop(&mut self) {
         match &self.held {
-            Held::WebLock(release, _) => {
+            Held::WebLock { release, .. } => {
                 let _ = release.call0(&JsValue::NULL);
             }
             Held::Lease(store, name, owner) => {
