@@ -2,6 +2,7 @@
 // After each step the device must hold a usable session: the legacy one, or an Authgear one
 // that the real @authgear/web can use.
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { basename } from "node:path";
 import { beforeEach, describe, test } from "node:test";
 import { ROOT, demoOptions, legacySignIn, migrateIn, sharedStack, storageItem } from "./harness.js";
@@ -192,8 +193,10 @@ describe("a panic in the engine", () => {
   // answered (scripts/build.sh --test-builds): a panic is a trap, which abandons the engine's
   // futures, so without the panic handler's rejections the app's await would never return.
   test("rejects the calls in flight and every later one of the page with ERR_ENGINE_INTERNAL; nothing lost, the reload migrates", async () => {
+    const build = `${ROOT}pkg/dist/test-panic/`;
+    assert.ok(existsSync(`${build}authgear_migrate_bg.wasm`), `no test build at ${build}: run ./scripts/build.sh --test-builds`);
     const context = await browser.newContext();
-    const swap = (route) => route.fulfill({ path: `${ROOT}pkg/dist/test-panic/${basename(new URL(route.request().url()).pathname)}` });
+    const swap = (route) => route.fulfill({ path: `${build}${basename(new URL(route.request().url()).pathname)}` });
     await context.route("**/pkg/dist/wasm/authgear_migrate*", swap);
     const page = await openApp(context);
     await legacySignIn(page, stack.urls);
