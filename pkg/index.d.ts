@@ -95,9 +95,11 @@ export interface AuthgearOptions {
    *   (`authgear-migrate/react-native`);
    * - `"auto"` (default): the Capacitor plugin when the native app has it (registered, or
    *   listed by the native bridge's `Capacitor.PluginHeaders` before `@authgear/capacitor` is
-   *   imported), else the React Native bridge if present, else `localStorage`. A native
-   *   Capacitor platform whose bridge lists no plugins answers `deferred` (`storage`): nothing is
-   *   saved where the SDK might not look;
+   *   imported), else the React Native bridge if present, else `localStorage`. On Capacitor's
+   *   web platform (an Ionic app's web build, which signs in with `@authgear/web`) that is
+   *   `localStorage`, even with `@authgear/capacitor` imported. A native Capacitor platform whose
+   *   bridge lists no plugins answers `deferred` (`storage`): nothing is saved where the SDK
+   *   might not look;
    * - a {@link StorageAdapter} of your own.
    */
   storage?: "auto" | "localStorage" | "capacitor" | "react-native" | StorageAdapter;
@@ -131,7 +133,10 @@ export interface StorageAdapter {
   keys?(): string[] | Promise<string[]>;
 }
 
-/** The `@authgear/capacitor` SDK's native storage (the `Authgear` plugin). */
+/**
+ * The `@authgear/capacitor` SDK's native storage (the `Authgear` plugin). Without `plugin`, it
+ * throws `ERR_ADAPTER_UNAVAILABLE` outside a native Capacitor app.
+ */
 export function capacitorStorage(options?: { plugin?: object }): StorageAdapter;
 
 /**

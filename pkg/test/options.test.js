@@ -182,6 +182,7 @@ test("the SDK's storage: auto-detected, named, or an adapter", async () => {
   assert.equal((await normalizeOptions(options)).hooks.authgearStore, undefined);
   const saved = new Map();
   globalThis.Capacitor = {
+    isNativePlatform: () => true,
     Plugins: {
       Authgear: {
         storageGetItem: async ({ key }) => ({ value: saved.get(key) ?? null }),
@@ -198,7 +199,19 @@ test("the SDK's storage: auto-detected, named, or an adapter", async () => {
   } finally {
     delete globalThis.Capacitor;
   }
-  for (const [storage, pattern] of [["capacitor", /"capacitor", but it needs the Authgear Capacitor plugin/], ["react-native", /ReactNativeWebView/]]) {
+  // The web platform: @capacitor/core registers the plugin there too, as a proxy whose calls
+  // reject; the session is @authgear/web's.
+  const unimplemented = new Proxy({}, { get: () => async () => Promise.reject(new Error('"Authgear" plugin is not implemented on web')) });
+  globalThis.Capacitor = { isNativePlatform: () => false, getPlatform: () => "web", Plugins: { Authgear: unimplemented } };
+  try {
+    options.authgear.storage = "auto";
+    assert.equal((await normalizeOptions(options)).hooks.authgearStore, undefined);
+    options.authgear.storage = "capacitor";
+    await assert.rejects(normalizeOptions(options), { code: "ERR_ADAPTER_UNAVAILABLE", option: "authgear.storage", message: /"capacitor", but it needs a native Capacitor app: on the web platform/ });
+  } finally {
+    delete globalThis.Capacitor;
+  }
+  for (const [storage, pattern] of [["capacitor", /"capacitor", but it needs a native Capacitor app/], ["react-native", /ReactNativeWebView/]]) {
     options.authgear.storage = storage;
     await assert.rejects(normalizeOptions(options), { code: "ERR_ADAPTER_UNAVAILABLE", option: "authgear.storage", message: pattern });
   }

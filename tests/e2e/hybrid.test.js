@@ -237,6 +237,31 @@ describe("Capacitor, real @capacitor/core and @authgear/capacitor, in every impo
     });
   }
 
+  test("the web platform with @authgear/capacitor imported: saved in localStorage, where @authgear/web reads it", async () => {
+    // An Ionic app's web build, as Authgear's own Capacitor example does it: @authgear/capacitor
+    // is imported (so @capacitor/core registers its plugin, as a proxy that rejects on the web),
+    // and @authgear/web signs in.
+    const page = await capacitorPage("");
+    await legacySignIn(page, stack.urls, "alice@example.com");
+    const result = await page.evaluate(async (options) => {
+      await import("@authgear/capacitor");
+      const { Capacitor } = await import("@capacitor/core");
+      const { migrateSession } = await import("authgear-migrate");
+      const outcome = await migrateSession(options);
+      const { default: authgear } = await import("@authgear/web");
+      await authgear.configure({ endpoint: options.authgear.endpoint, clientID: options.authgear.clientID });
+      const sub = authgear.sessionState === "AUTHENTICATED" ? (await authgear.fetchUserInfo()).sub : null;
+      return { platform: Capacitor.getPlatform(), registered: Boolean(Capacitor.Plugins.Authgear), outcome, sessionState: authgear.sessionState, sub };
+    }, demoOptions(stack.urls));
+    assert.equal(result.platform, "web");
+    assert.ok(result.registered, "@authgear/capacitor did not register its plugin: the case is not the one meant");
+    assert.deepEqual(result.outcome, { status: "migrated", credential: "access_token", storage: "localStorage" });
+    assert.equal(result.sessionState, "AUTHENTICATED");
+    const { users } = await stack.state();
+    assert.equal(result.sub, users.find((user) => user.email === "alice@example.com").authgear_user_id);
+    assert.equal(await storageItem(page, "legacy_session"), null, "the legacy session was not cleaned up");
+  });
+
   test("a native platform that lists no plugins: deferred (storage), nothing saved, nothing sent", async () => {
     await assertDeferredForStorage(await capacitorPage(capacitorNative({ headers: false })));
     assert.equal((await stack.state()).counters.create_session.total, 0);

@@ -12,8 +12,14 @@ const PLUGIN = "Authgear";
  * registered yet; on a native platform whose bridge lists it, the calls go to the bridge directly,
  * as the registered plugin's own methods would.
  */
-export function capacitorStorage({ plugin = authgearPlugin() } = {}) {
-  const native = required(plugin, "capacitorStorage", "the Authgear Capacitor plugin (install @authgear/capacitor)");
+export function capacitorStorage({ plugin } = {}) {
+  if (plugin === undefined && !isNativePlatform(globalThis.Capacitor)) {
+    throw new MigrateError(
+      MigrateError.ERR_ADAPTER_UNAVAILABLE,
+      "capacitorStorage() needs a native Capacitor app: on the web platform @authgear/capacitor keeps no session (@authgear/web keeps it in localStorage)",
+    );
+  }
+  const native = required(plugin ?? authgearPlugin(), "capacitorStorage", "the Authgear Capacitor plugin (install @authgear/capacitor)");
   return {
     name: "capacitor",
     get: async (key) => (await native.storageGetItem({ key }))?.value ?? null,
@@ -29,9 +35,10 @@ export function capacitorStorage({ plugin = authgearPlugin() } = {}) {
  */
 export function capacitorAuthgear() {
   const capacitor = globalThis.Capacitor;
-  if (capacitor?.Plugins?.[PLUGIN]) return "yes";
+  // Asked first: on the web platform @capacitor/core registers every plugin as a proxy whose
+  // calls reject, and an Ionic app's web build signs in with @authgear/web.
   if (!isNativePlatform(capacitor)) return "no";
-  if (nativeHeader(capacitor) || safeCall(() => capacitor?.isPluginAvailable?.(PLUGIN)) === true) return "yes";
+  if (capacitor?.Plugins?.[PLUGIN] || nativeHeader(capacitor) || safeCall(() => capacitor?.isPluginAvailable?.(PLUGIN)) === true) return "yes";
   return Array.isArray(capacitor?.PluginHeaders) ? "no" : "unknown";
 }
 
