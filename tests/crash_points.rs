@@ -842,3 +842,48 @@ fn a_credential_another_tab_spent_answers_with_that_tabs_session() {
         "{outcome:?}"
     );
 }
+
+/// A refusal of the deployment (the endpoint's `invalid_client`) is not the credential's: no
+/// start asks again for a day, for any credential, and then the same credential is sent again
+/// and migrates. A 401 without the contract's body (a login wall in front of the endpoint) is
+/// no refusal at all: deferred, and the next start migrates.
+#[test]
+fn a_refused_deployment_is_asked_again_and_a_login_wall_refuses_nothing() {
+    let refusal = HttpAnswer {
+        status: 401,
+        retry_after: None,
+        body: json!({"error": "invalid_client", "error_description": "unknown client"}).to_string(),
+    };
+    let wall = HttpAnswer {
+        status: 401,
+        retry_after: None,
+        body: "<html>Authentication Required</html>".to_owned(),
+    };
+    for (answer, first) in [(refusal, "rejected"), (wall, "deferred")] {
+        let mut case = cases().remove(0);
+        case.script = vec![answer];
+        let options = case.options();
+        let device = Fake::new(case.world(), Fault::None, &case);
+        let outcome = run(&options, &device).expect("a call that ends");
+        assert_eq!(outcome.status(), first, "{outcome:?}");
+        let mut world = device.world.into_inner();
+        if first == "rejected" {
+            // Within the day: refused on the device, nothing sent.
+            world.now_ms += 3_600_000;
+            let device = Fake::new(world, Fault::None, &case);
+            let outcome = run(&options, &device).expect("a call that ends");
+            assert_eq!(outcome.status(), "rejected", "{outcome:?}");
+            world = device.world.into_inner();
+            assert_eq!(world.endpoint.keys.len(), 1, "asked again within the day");
+            world.now_ms += authgear_migrate::core::state::CONFIGURATION_RECHECK_MS;
+        } else {
+            world.now_ms += RELOAD_AFTER_MS;
+        }
+        let device = Fake::new(world, Fault::None, &case);
+        let outcome = run(&options, &device).expect("a call that ends");
+        assert_eq!(outcome.status(), "migrated", "{outcome:?}");
+        let world = device.world.into_inner();
+        assert_eq!(world.endpoint.create_sessions, 1);
+        assert!(world.areas[Area::LocalStorage.as_str()].contains_key(REFRESH_KEY));
+    }
+}

@@ -67,7 +67,9 @@ pub fn classify(status: u16, retry_after: Option<&str>, body: &str, now_ms: i64)
         (400, Some(ErrorCode::InvalidRequest)) => Some(RejectReason::InvalidRequest),
         (400, Some(ErrorCode::UnsupportedTokenType)) => Some(RejectReason::UnsupportedTokenType),
         (400, Some(ErrorCode::UnsupportedGrantType)) => Some(RejectReason::InvalidRequest),
-        (401, _) => Some(RejectReason::InvalidClient),
+        // Only the contract's own 401: a gateway's or a platform's login wall (basic auth, a
+        // preview deployment's protection) says nothing about the credential or the client.
+        (401, Some(ErrorCode::InvalidClient)) => Some(RejectReason::InvalidClient),
         _ => None,
     };
     let (description, legacy_session) = error
@@ -86,7 +88,8 @@ pub fn classify(status: u16, retry_after: Option<&str>, body: &str, now_ms: i64)
             DeferReason::TemporarilyUnavailable
         }
         (500..=599, _) => DeferReason::ServerError,
-        // 404, 403, a proxy's HTML page: a deployment problem, not the credential's fault.
+        // 404, 403, 401 without the contract's body, a proxy's HTML page: a deployment problem,
+        // not the credential's fault.
         _ => DeferReason::UnexpectedStatus,
     };
     ExchangeAnswer::Unavailable {
@@ -257,6 +260,19 @@ mod tests {
             unavailable(classify(400, None, "<html>", NOW)),
             (DeferReason::UnexpectedStatus, None)
         );
+        // Nor is a 401 without the contract's `invalid_client`: a login wall in front of the
+        // endpoint, fixed by the next deploy.
+        for wall in [
+            "<html>Authentication Required</html>",
+            "",
+            r#"{"error":"unauthorized"}"#,
+        ] {
+            assert_eq!(
+                unavailable(classify(401, None, wall, NOW)),
+                (DeferReason::UnexpectedStatus, None),
+                "{wall}"
+            );
+        }
     }
 
     #[test]

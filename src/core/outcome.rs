@@ -109,7 +109,9 @@ impl Credential {
 }
 
 named_codes! {
-    /// Why a credential was rejected. Permanent for that credential.
+    /// Why a credential was rejected. Permanent for that credential, or, for a configuration
+    /// error ([`RejectReason::is_configuration`]), for every credential while the configuration
+    /// stays the same, for a day.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
     RejectReason {
         /// Expired, judged locally or by the endpoint.
@@ -136,9 +138,23 @@ named_codes! {
         InvalidRequest = "invalid_request",
         UnsupportedTokenType = "unsupported_token_type",
         /// The endpoint's Authgear access token names another issuer than `authgear.endpoint`
-        /// and `authgear.issuer`: a configuration error. Not asked again under the same
-        /// configuration for a day (`state::CONFIGURATION_RECHECK_MS`).
+        /// and `authgear.issuer`.
         IssuerMismatch = "issuer_mismatch",
+    }
+}
+
+impl RejectReason {
+    /// A refusal of the deployment, not of the credential: the fix is a deploy (of the app or
+    /// the endpoint), after which the same credential must be sent again. Not asked again under
+    /// the same configuration for a day (`state::CONFIGURATION_RECHECK_MS`), for any credential.
+    pub const fn is_configuration(self) -> bool {
+        matches!(
+            self,
+            Self::InvalidClient
+                | Self::InvalidRequest
+                | Self::UnsupportedTokenType
+                | Self::IssuerMismatch
+        )
     }
 }
 

@@ -28,16 +28,17 @@ pub struct StateRecord {
     pub not_before: Option<i64>,
     /// The last reject or defer reason code.
     pub reason: Option<String>,
-    /// With a rejection for the app's configuration (`issuer_mismatch`): the configuration it
-    /// was judged under (`validate::issuer_configuration`). It holds, for any credential, until
-    /// that configuration changes or `not_before` passes.
+    /// With a rejection for the deployment (`RejectReason::is_configuration`): the
+    /// configuration it was judged under (`validate::issuer_configuration`). It holds, for any
+    /// credential, until that configuration changes or `not_before` passes.
     pub configuration: Option<String>,
     pub updated_at: i64,
 }
 
 /// How long a configuration rejection holds when the app's configuration stays the same: a fix
-/// on the endpoint's side (it now calls Authgear at the app's origin) is seen within a day,
-/// while a device does not create an unusable Authgear session on every start meanwhile.
+/// on the endpoint's side (it now calls Authgear at the app's origin, serves the client, takes
+/// the request) is seen within a day, while a device does not ask in vain on every start
+/// meanwhile.
 pub const CONFIGURATION_RECHECK_MS: i64 = 24 * 60 * 60 * 1000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

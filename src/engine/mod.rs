@@ -333,7 +333,7 @@ impl<D: Device> Migration<'_, D> {
                                 let reason = Some(RejectReason::IssuerMismatch.as_str());
                                 self.report_answer(http_status, "refused", reason, sent_at);
                                 return Err(self
-                                    .reject_configuration(state, record, &invalid, description)
+                                    .reject_issuer_mismatch(state, record, &invalid, description)
                                     .await);
                             }
                             self.device.emit(&Event::Warning {
@@ -370,7 +370,7 @@ impl<D: Device> Migration<'_, D> {
                             storage: authgear.name().to_owned(),
                         });
                     }
-                    self.write_state(state, &record.clone().reject(reason, self.device.now_ms()))
+                    self.write_state(state, &self.rejected(record, reason))
                         .await;
                     return Err(Outcome::Rejected {
                         reason,
@@ -422,9 +422,23 @@ impl<D: Device> Migration<'_, D> {
         });
     }
 
-    /// Ends the call rejected for the app's configuration (an issuer mismatch), recorded so
-    /// that no start asks again until the configuration changes or a day has passed.
-    async fn reject_configuration(
+    /// What a refusal leaves recorded: against this credential, or, for a configuration error,
+    /// against any credential while the configuration stays the same, for a day.
+    fn rejected(&self, record: &StateRecord, reason: RejectReason) -> StateRecord {
+        let now = self.device.now_ms();
+        if reason.is_configuration() {
+            let configuration = issuer_configuration(&self.options.authgear);
+            record
+                .clone()
+                .reject_configuration(reason, configuration, now)
+        } else {
+            record.clone().reject(reason, now)
+        }
+    }
+
+    /// Ends the call rejected for an issuer mismatch, which no start asks again until the
+    /// configuration changes or a day has passed.
+    async fn reject_issuer_mismatch(
         &self,
         state: &impl Store,
         record: &StateRecord,
@@ -440,12 +454,8 @@ impl<D: Device> Migration<'_, D> {
             endpoint: self.options.authgear.endpoint.clone(),
             issuer: found,
         });
-        let configuration = issuer_configuration(&self.options.authgear);
-        let rejected =
-            record
-                .clone()
-                .reject_configuration(reason, configuration, self.device.now_ms());
-        self.write_state(state, &rejected).await;
+        self.write_state(state, &self.rejected(record, reason))
+            .await;
         Outcome::Rejected {
             reason,
             description: Some(description),
