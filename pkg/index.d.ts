@@ -46,7 +46,9 @@ export interface MigrateOptions {
   /**
    * What happens to the legacy session once the Authgear session is saved and read back:
    * `"remove"` (default) deletes exactly the entries it was read from; `"keep"` leaves them.
-   * Either way the device never migrates twice.
+   * Either way the device never migrates twice. When the session went to `localStorage` and the
+   * legacy one lives anywhere else, the removal waits 10 minutes (until the browser has surely
+   * written the new session to disk) and is done by the first call after that.
    */
   cleanup?: "remove" | "keep";
   /** Clock skew, in seconds, allowed when judging token expiry. Default 60. */
@@ -215,7 +217,10 @@ export interface LegacyStorageSource extends LegacyExpectations {
 export interface LegacyCallbackSource extends LegacyExpectations {
   /** Returns the legacy tokens, or `null` when there is no legacy session. */
   read: () => LegacyTokens | null | Promise<LegacyTokens | null>;
-  /** Removes the legacy session; called once the Authgear session is saved (cleanup `"remove"`). */
+  /**
+   * Removes the legacy session; called once the Authgear session is saved (cleanup `"remove"`),
+   * by the first call 10 minutes after it when the session went to `localStorage`.
+   */
   clear?: () => void | Promise<void>;
   /**
    * Stores replacement legacy tokens. Called when the endpoint spent a rotating legacy refresh

@@ -887,3 +887,59 @@ fn a_refused_deployment_is_asked_again_and_a_login_wall_refuses_nothing() {
         assert!(world.areas[Area::LocalStorage.as_str()].contains_key(REFRESH_KEY));
     }
 }
+
+/// The browser commits web storage to disk seconds after a write (Chromium: 5 s at the least),
+/// an IndexedDB delete at once. A browser killed right after a migration (an app swiped away)
+/// comes back with web storage as it was before it, and every other medium as it is: the legacy
+/// session must still be there. It is removed by a load after `CLEANUP_DELAY_MS`.
+#[test]
+fn a_crash_before_web_storage_reaches_the_disk_keeps_the_legacy_session() {
+    use authgear_migrate::core::state::CLEANUP_DELAY_MS;
+    let local = Area::LocalStorage.as_str();
+    for case in cases() {
+        if case.cleanup != Cleanup::Remove || !case.script.is_empty() {
+            continue;
+        }
+        let options = case.options();
+        let before = case.world().areas.get(local).cloned().unwrap_or_default();
+        let device = Fake::new(case.world(), Fault::None, &case);
+        let outcome = run(&options, &device).expect("a call that ends");
+        assert_eq!(outcome.status(), "migrated", "{}: {outcome:?}", case.name);
+        let durable = device.world.into_inner();
+
+        let mut crashed = durable.clone();
+        crashed.areas.insert(local, before);
+        assert!(
+            case.has_session(&crashed),
+            "{}: neither session once web storage lost what it had not committed",
+            case.name
+        );
+
+        // Written to disk, the session is kept; the legacy one goes on a load once it is due.
+        let mut world = durable;
+        world.now_ms += CLEANUP_DELAY_MS;
+        let device = Fake::new(world, Fault::None, &case);
+        let outcome = run(&options, &device).expect("a call that ends");
+        assert_eq!(outcome.status(), "already-migrated", "{}", case.name);
+        let world = device.world.into_inner();
+        assert!(
+            world.areas[local][STATE_KEY].contains("done"),
+            "{}: {}",
+            case.name,
+            world.areas[local][STATE_KEY]
+        );
+        for (area, key, _) in &case.legacy {
+            if *area != Area::Cookie {
+                let kept = world
+                    .areas
+                    .get(area.as_str())
+                    .is_some_and(|m| m.contains_key(key));
+                assert!(
+                    !kept,
+                    "{}: the legacy entry {key} was not removed",
+                    case.name
+                );
+            }
+        }
+    }
+}

@@ -43,6 +43,16 @@ test("a saved session awaiting cleanup still runs the engine, signed out or not"
   assert.equal(await quickOutcome(keys, CALLBACK, 1000), null);
 });
 
+test("a saved session whose cleanup waits for the disk: already migrated until it is due", async () => {
+  record({ status: "saved", notBefore: 5000 });
+  localStorage.setItem(keys.refreshToken, "rt");
+  assert.deepEqual(await quickOutcome(keys, CALLBACK, 1000), { status: "already-migrated", storage: "localStorage" });
+  assert.equal(await quickOutcome(keys, CALLBACK, 5000), null);
+  // Signed out of Authgear meanwhile: still nothing to do before the cleanup is due.
+  items.delete(keys.refreshToken);
+  assert.deepEqual(await quickOutcome(keys, CALLBACK, 1000), { status: "already-migrated", storage: "localStorage" });
+});
+
 test("a session beside an attempt in flight still runs the engine, to clean up", async () => {
   localStorage.setItem(keys.refreshToken, "rt");
   record({ status: "pending", attempt: { key: "k" } });

@@ -35,6 +35,13 @@ pub struct StateRecord {
     pub updated_at: i64,
 }
 
+/// How long the legacy session outlives a saved Authgear session held in another medium.
+/// Browsers commit web storage to disk in batches (Chromium 5 s after a write at the least, and
+/// up to a minute or more for an origin that writes often), while an IndexedDB delete, a native
+/// store or the app's own `clear` may be on disk at once: a crash in between would leave
+/// neither session. Written in the same area, the two commit together.
+pub const CLEANUP_DELAY_MS: i64 = 10 * 60 * 1000;
+
 /// How long a configuration rejection holds when the app's configuration stays the same: a fix
 /// on the endpoint's side (it now calls Authgear at the app's origin, serves the client, takes
 /// the request) is seen within a day, while a device does not ask in vain on every start
@@ -239,9 +246,11 @@ impl StateRecord {
 pub fn start(record: Option<&StateRecord>, has_authgear_session: bool, now: i64) -> Start {
     let status = record.map(|record| record.status);
     match status {
-        // Saved, but the legacy cleanup has not finished.
+        // Saved, but the legacy cleanup has not finished, or is not due yet.
         Some(Status::Saved) => Start::AlreadyMigrated {
-            finish_cleanup: true,
+            finish_cleanup: record
+                .and_then(|record| record.not_before)
+                .is_none_or(|cleanup_at| cleanup_at <= now),
         },
         Some(Status::Done) => Start::AlreadyMigrated {
             finish_cleanup: false,
@@ -376,9 +385,13 @@ impl StateRecord {
         self
     }
 
-    /// The Authgear session is saved and verified.
-    pub fn saved(now: i64) -> Self {
-        Self::new(Status::Saved, now)
+    /// The Authgear session is saved and verified; the legacy cleanup waits until
+    /// `cleanup_at`, when given (`CLEANUP_DELAY_MS`).
+    pub fn saved(now: i64, cleanup_at: Option<i64>) -> Self {
+        Self {
+            not_before: cleanup_at,
+            ..Self::new(Status::Saved, now)
+        }
     }
 
     /// Nothing left to do on this device.
@@ -436,7 +449,7 @@ mod tests {
                 finish_cleanup: false
             }
         );
-        let saved = StateRecord::saved(1);
+        let saved = StateRecord::saved(1, None);
         for has_session in [true, false] {
             assert_eq!(
                 start(Some(&saved), has_session, 2),
@@ -445,6 +458,16 @@ mod tests {
                 }
             );
         }
+        // Saved where the cleanup waits for the write to reach the disk: not before its time.
+        let waiting = StateRecord::saved(1, Some(1 + CLEANUP_DELAY_MS));
+        for (now, finish_cleanup) in [(2, false), (1 + CLEANUP_DELAY_MS, true)] {
+            assert_eq!(
+                start(Some(&waiting), true, now),
+                Start::AlreadyMigrated { finish_cleanup }
+            );
+        }
+        let text = waiting.to_json();
+        assert_eq!(StateRecord::parse(&text), Some(waiting), "{text}");
         let crashed_after_saving = pending();
         assert_eq!(
             start(Some(&crashed_after_saving), true, 2),

@@ -12,12 +12,12 @@ pub mod legacy;
 use crate::core::answer::{ExchangeAnswer, classify};
 use crate::core::choice::{Choice, Expectations, choose};
 use crate::core::event::{Event, Warning};
-use crate::core::options::{Cleanup, Credentials, Options};
+use crate::core::options::{Cleanup, Credentials, Options, SourceSpec};
 use crate::core::outcome::{Credential, DeferReason, Outcome, RejectReason};
 use crate::core::presets;
 use crate::core::retry::{Backoff, RetryPolicy};
 use crate::core::search;
-use crate::core::source::LegacySession;
+use crate::core::source::{Area, LegacySession};
 use crate::core::state::{self, Start, StateRecord, fingerprint};
 use crate::core::validate::{AuthgearSession, InvalidAnswer, issuer_configuration, validate};
 use crate::prelude::*;
@@ -170,11 +170,15 @@ impl<D: Device> Migration<'_, D> {
             .exchange(&state, &authgear, &mut attempt, credential, &request)
             .await?;
         self.save(&authgear, &state, &tokens, attempt).await?;
-        self.write_state(&state, &StateRecord::saved(self.device.now_ms()))
+        let now = self.device.now_ms();
+        let later = self.cleanup_waits(&authgear, &session);
+        let cleanup_at = later.then_some(now + state::CLEANUP_DELAY_MS);
+        self.write_state(&state, &StateRecord::saved(now, cleanup_at))
             .await;
-        // Until the legacy session is gone, `saved` makes the next load finish the cleanup.
+        // Until the legacy session is gone, `saved` makes a later load finish the cleanup.
         let done = StateRecord::done(self.device.now_ms());
-        let recorded = self.clean_up(&session).await && self.write_state(&state, &done).await;
+        let recorded =
+            !later && self.clean_up(&session).await && self.write_state(&state, &done).await;
         drop(lock);
         // The `done` record fires a `storage` event in the app's other tabs, which `onMigrated`
         // hears; only without it is a message posted (a channel costs a page about 0.5 ms).
@@ -563,6 +567,17 @@ impl<D: Device> Migration<'_, D> {
                 Vec::new()
             }
         }
+    }
+
+    /// Whether the legacy cleanup must wait for the saved session to reach the disk
+    /// (`state::CLEANUP_DELAY_MS`): the session went to web storage, and the legacy session is
+    /// removed from anywhere else.
+    fn cleanup_waits(&self, authgear: &impl Store, session: &LegacySession) -> bool {
+        let local = Area::LocalStorage;
+        self.options.cleanup == Cleanup::Remove
+            && authgear.name() == local.as_str()
+            && (matches!(self.options.legacy.source, SourceSpec::Callback { .. })
+                || session.entries.iter().any(|entry| entry.area != local))
     }
 
     /// Whether the Authgear store holds a session: its refresh token is the session.

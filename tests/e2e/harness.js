@@ -1,4 +1,5 @@
 // Shared by the end-to-end tests: a devstack on ephemeral loopback ports, and headless Chromium.
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { after, before } from "node:test";
@@ -87,6 +88,30 @@ export async function migrateIn(page, options) {
     const outcome = await migrateSession({ ...options, onEvent: (event) => events.push(event) });
     return { outcome, events };
   }, options);
+}
+
+/**
+ * After a migration that saved to localStorage a session whose legacy one lives elsewhere
+ * (IndexedDB, cookies, sessionStorage), the cleanup waits until the saved session has surely
+ * reached the disk (src/core/state.rs, CLEANUP_DELAY_MS). This checks the wait: a call before
+ * it answers at once and the legacy session is still there; then it moves the page's clock past
+ * it, and the next call cleans up. Answers whether there was a wait.
+ */
+export async function cleanupWhenDue(page, options) {
+  const record = await page.evaluate(() => JSON.parse(localStorage.getItem("authgear-migrate_default_state") ?? "null"));
+  if (record?.status !== "saved" || typeof record.notBefore !== "number") return false;
+  const call = () =>
+    page.evaluate(async (options) => {
+      const { migrateSession, inspectLegacySession } = await import("authgear-migrate");
+      return { outcome: await migrateSession(options), entries: (await inspectLegacySession(options)).entries };
+    }, options);
+  const early = await call();
+  assert.deepEqual(early.outcome, { status: "already-migrated", storage: "localStorage" });
+  assert.ok(early.entries.length > 0, "the legacy session was removed before its cleanup was due");
+  await page.clock.setSystemTime(record.notBefore + 1000);
+  const due = await call();
+  assert.deepEqual(due.outcome, { status: "already-migrated", storage: "localStorage" });
+  return true;
 }
 
 /** Signs `email` in with the legacy IdP from the page and stores the session as the demo does. */

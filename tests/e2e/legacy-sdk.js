@@ -2,7 +2,7 @@
 // legacy IdP, the SDK's browser build served to the page, and one migration that checks that
 // `inspectLegacySession` names the credential `migrateSession` then sends.
 import assert from "node:assert/strict";
-import { ROOT } from "./harness.js";
+import { ROOT, cleanupWhenDue } from "./harness.js";
 
 /** A token from the devstack's legacy IdP (`kind`: access_token, id_token, refresh_token, opaque). */
 export async function mint(stack, kind = "access_token", extra = {}) {
@@ -44,6 +44,7 @@ export async function migrateChecked(page, stack, legacy) {
     return { inspection, outcome, events, saved: localStorage.getItem("authgear_default_refreshToken") };
   }, optionsFor(stack, legacy));
   assertAgrees(result);
+  if (result.outcome.status === "migrated") await cleanupWhenDue(page, optionsFor(stack, legacy));
   return result;
 }
 

@@ -6,7 +6,7 @@
 // presets-sdk.test.js.
 import assert from "node:assert/strict";
 import { beforeEach, describe, test } from "node:test";
-import { openApp, sharedStack } from "./harness.js";
+import { cleanupWhenDue, openApp, sharedStack } from "./harness.js";
 import { assertAgrees } from "./legacy-sdk.js";
 
 let stack;
@@ -59,6 +59,7 @@ async function migrate(legacy, extra, { inspect = true } = {}) {
     { options: options(legacy, extra), inspect },
   );
   if (inspect) assertAgrees(result);
+  if (result.outcome.status === "migrated") await cleanupWhenDue(page, options(legacy, extra));
   return result;
 }
 
