@@ -372,6 +372,10 @@ impl Lock for Fake<'_> {
     async fn acquire(&self, _: &str, _: u64, _: u64) -> Result<((), &'static str), LockTimeout> {
         Ok(((), "fake"))
     }
+
+    fn keep(&self, _: &(), _: u64) -> bool {
+        true
+    }
 }
 
 impl Broadcast for Fake<'_> {

@@ -176,6 +176,9 @@ pub trait Lock {
         wait_ms: u64,
         lease_ms: u64,
     ) -> Result<(Self::Guard, &'static str), LockTimeout>;
+    /// Whether `guard` still holds the lock, extending a lease by `lease_ms` from now: a lease
+    /// that ran out (a slow step, a tab its browser froze) may have been taken by another tab.
+    fn keep(&self, guard: &Self::Guard, lease_ms: u64) -> bool;
 }
 
 /// The app's other tabs.

@@ -22,7 +22,7 @@ use crate::core::state::{self, Start, StateRecord, fingerprint};
 use crate::core::validate::{AuthgearSession, InvalidAnswer, issuer_configuration, validate};
 use crate::prelude::*;
 use crate::wire::{ExchangeRequest, SubjectTokenType};
-use device::{Device, SendError, Store, StoreError};
+use device::{Device, Lock, SendError, Store, StoreError};
 
 /// Extra time a tab waits for the lock beyond the holder's own budget.
 const LOCK_MARGIN_MS: u64 = 5_000;
@@ -72,11 +72,10 @@ impl<D: Device> Migration<'_, D> {
         let lock = if dry_run {
             None
         } else {
-            let budget = u64::from(self.options.exchange.budget_ms);
             let waited_from = self.device.monotonic_ms();
             let (lock, mechanism) = self
                 .device
-                .acquire(&keys.lock, budget + LOCK_MARGIN_MS, budget + LOCK_MARGIN_MS)
+                .acquire(&keys.lock, self.lease_ms(), self.lease_ms())
                 .await
                 .map_err(|_| self.deferred_now(DeferReason::Locked))?;
             self.device.emit(&Event::Lock {
@@ -166,9 +165,11 @@ impl<D: Device> Migration<'_, D> {
             device_info: self.options.exchange.device_info.clone(),
         };
 
+        self.still_locked(lock.as_ref())?;
         let tokens = self
             .exchange(&state, &authgear, &mut attempt, credential, &request)
             .await?;
+        self.still_locked(lock.as_ref())?;
         self.save(&authgear, &state, &tokens, attempt).await?;
         let now = self.device.now_ms();
         let later = self.cleanup_waits(&authgear, &session);
@@ -566,6 +567,23 @@ impl<D: Device> Migration<'_, D> {
                 });
                 Vec::new()
             }
+        }
+    }
+
+    /// How long a tab waits for the lock, and a lease lasts: the exchange's budget and a margin.
+    fn lease_ms(&self) -> u64 {
+        u64::from(self.options.exchange.budget_ms) + LOCK_MARGIN_MS
+    }
+
+    /// Before a step only the lock's holder may take (the exchange, the save): the lock is
+    /// still this call's, its lease extended to cover the step; else the call stops, deferred,
+    /// and the tab that took the lock carries on.
+    fn still_locked(&self, lock: Option<&<D as Lock>::Guard>) -> Step<()> {
+        match lock {
+            Some(guard) if !self.device.keep(guard, self.lease_ms()) => {
+                Err(self.deferred_now(DeferReason::Locked))
+            }
+            _ => Ok(()),
         }
     }
 

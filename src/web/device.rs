@@ -218,6 +218,10 @@ impl Lock for WebDevice {
         let mechanism = guard.mechanism;
         Ok((guard, mechanism))
     }
+
+    fn keep(&self, guard: &lock::LockGuard, lease_ms: u64) -> bool {
+        guard.keep(lease_ms)
+    }
 }
 
 impl Broadcast for WebDevice {

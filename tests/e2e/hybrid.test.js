@@ -2,9 +2,11 @@
 import assert from "node:assert/strict";
 import { beforeEach, describe, test } from "node:test";
 import { ROOT, demoOptions, legacySignIn, migrateIn, openApp, sharedStack, storageItem } from "./harness.js";
+import { mint as mintFor } from "./legacy-sdk.js";
 
 const REFRESH_KEY = "authgear_default_refreshToken";
 let stack;
+const mint = (...args) => mintFor(stack, ...args);
 let browser;
 
 sharedStack((...started) => ([stack, browser] = started));
@@ -328,5 +330,37 @@ describe("older webviews", () => {
     assert.equal(outcome.status, "migrated");
     assert.equal(events.find((event) => event.type === "lock").mechanism, "lease");
     assert.ok(await storageItem(page, REFRESH_KEY));
+  });
+
+  test("a lease that ran out while its tab was still reading: that tab stops, one session", async () => {
+    // Tab A holds the lease (6 s: a budget of 1 s and the margin) and reads slowly (the app's
+    // `read` takes 7 s); tab B takes the lease once it ran out, sends the access token and saves.
+    // A, awake again, must not send its credential (here the refresh token: another key, so
+    // another createSession) nor save over B's session.
+    const NO_LOCKS = `Object.defineProperty(Navigator.prototype, "locks", { get: () => undefined, configurable: true });`;
+    const { page: a, context } = await openApp(browser, stack, (_, fresh) => fresh.addInitScript(NO_LOCKS));
+    const b = await context.newPage();
+    await b.goto(stack.urls.app);
+    const [accessToken, refreshToken] = await Promise.all([mint("access_token"), mint("refresh_token")]);
+    const run = (page, tokens, delayMs) =>
+      page.evaluate(
+        async ({ options, tokens, delayMs }) => {
+          const { migrateSession } = await import("authgear-migrate");
+          const events = [];
+          const read = () => new Promise((resolve) => setTimeout(() => resolve(tokens), delayMs));
+          const outcome = await migrateSession({ ...options, legacy: { read, clear: () => {} }, onEvent: (event) => events.push(event) });
+          return { outcome, events };
+        },
+        { options: { ...demoOptions(stack.urls, { exchange: { timeoutMs: 1000, budgetMs: 1000 } }), legacy: undefined }, tokens, delayMs },
+      );
+    const slow = run(a, { refreshToken }, 7000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const fast = await run(b, { accessToken }, 0);
+    const late = await slow;
+    assert.equal(fast.outcome.status, "migrated", JSON.stringify(fast.events));
+    assert.deepEqual(late.outcome.status, "deferred", JSON.stringify(late.events));
+    assert.equal(late.outcome.reason, "locked");
+    assert.ok(!late.events.some((event) => event.type === "attempt"), "the tab that lost its lease still sent");
+    assert.equal((await stack.state()).counters.create_session.total, 1);
   });
 });
