@@ -60,7 +60,8 @@ export interface MigrateOptions {
   dryRun?: boolean;
   /**
    * Whether this device migrates at all yet: a boolean, or a function returning (a promise of)
-   * one, e.g. a feature flag. `false` answers `skipped` (`disabled`) at once. Default `true`.
+   * one, e.g. a feature flag. `false` answers `skipped` (`disabled`) at once, as does a promise
+   * still unsettled after 10 seconds. Default `true`.
    */
   enabled?: boolean | (() => boolean | Promise<boolean>);
   /**
@@ -123,7 +124,10 @@ export interface AuthgearOptions {
 
 /**
  * A key-value store the engine reads and writes through. Methods may return promises; a failure
- * must throw or reject (never be swallowed): the engine reads every write back.
+ * must throw or reject (never be swallowed): the engine reads every write back. A promise still
+ * unsettled after 10 seconds counts as a failure (a native side that never answers must not hold
+ * the app's startup): the call answers `deferred` (`storage`), with nothing lost. So does a
+ * `legacy` callback's (`read`, `write`, `clear`).
  */
 export interface StorageAdapter {
   /** Labels the storage in outcomes and events. */

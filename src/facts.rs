@@ -236,6 +236,11 @@ pub fn js() -> String {
     );
     let _ = writeln!(
         text,
+        "\n/** How long a function of the app's may take to settle (src/engine/device.rs). */\nexport const APP_CALL_TIMEOUT_MS = {};",
+        crate::engine::device::APP_CALL_TIMEOUT_MS
+    );
+    let _ = writeln!(
+        text,
         "\n/** supabase-js's default `storageKey`: `before + project ref + after` (src/core/presets/supabase.rs). */\nexport const SUPABASE_DEFAULT_KEY = {};",
         json(&presets::supabase::DEFAULT_KEY)
     );

@@ -13,6 +13,9 @@ export const BROADCAST = {"atField":"at","migrated":"migrated","typeField":"type
 /** Warning codes the JS side emits itself (src/core/event.rs). */
 export const WARNING = {"cleanup_failed":"cleanup_failed","engine_unavailable":"engine_unavailable","id_token_not_saved":"id_token_not_saved","legacy_restore_failed":"legacy_restore_failed","state_not_saved":"state_not_saved"};
 
+/** How long a function of the app's may take to settle (src/engine/device.rs). */
+export const APP_CALL_TIMEOUT_MS = 10000;
+
 /** supabase-js's default `storageKey`: `before + project ref + after` (src/core/presets/supabase.rs). */
 export const SUPABASE_DEFAULT_KEY = ["sb-","-auth-token"];
 

@@ -4,7 +4,19 @@
 // facts.js), so a device with nothing to migrate never downloads the engine, not even on its
 // first start. The engine decides again under its lock; this only skips work.
 
-import { PRESET_PROBES, STATE_VERSION, STATUS } from "./facts.js";
+import { APP_CALL_TIMEOUT_MS, PRESET_PROBES, STATE_VERSION, STATUS } from "./facts.js";
+
+const TIMED_OUT = Symbol("timed out");
+
+/**
+ * What a function of the app's returned, settled, or `TIMED_OUT` after `APP_CALL_TIMEOUT_MS`:
+ * one that never settles (a native side that never answers) must not hold the app's startup.
+ */
+export function settled(returned) {
+  let timer;
+  const expired = new Promise((resolve) => (timer = setTimeout(resolve, APP_CALL_TIMEOUT_MS, TIMED_OUT)));
+  return Promise.race([returned, expired]).finally(() => clearTimeout(timer));
+}
 
 /**
  * @param {{ refreshToken: string, state: string }} keys
@@ -20,7 +32,9 @@ export async function quickOutcome(keys, source, now, authgearStore) {
   let record;
   try {
     record = JSON.parse(localStorage.getItem(keys.state) ?? "null");
-    const saved = authgearStore ? await authgearStore.get(keys.refreshToken) : localStorage.getItem(keys.refreshToken);
+    const saved = authgearStore ? await settled(authgearStore.get(keys.refreshToken)) : localStorage.getItem(keys.refreshToken);
+    // The engine would wait as long again, and answer this.
+    if (saved === TIMED_OUT) return { status: "deferred", reason: "storage", retryAt: now };
     hasSession = saved != null;
   } catch {
     // Storage unavailable, a bridge that failed, a corrupt record: the engine reports it.

@@ -1,6 +1,6 @@
 import { loadEngine } from "./engine.js";
 import { MigrateError, fromEngine } from "./errors.js";
-import { quickOutcome } from "./gate.js";
+import { quickOutcome, settled } from "./gate.js";
 import { normalizeOptions } from "./options.js";
 
 /**
@@ -40,7 +40,8 @@ export async function migrateSession(options) {
 
 /** `enabled` and `sample`: whether this device takes part in the migration yet. */
 async function rolloutOutcome({ enabled, sample }, keys) {
-  const on = typeof enabled === "function" ? await enabled() : enabled;
+  // A flag service that does not answer in time: not enabled.
+  const on = typeof enabled === "function" ? await settled(enabled()) : enabled;
   if (on !== true) return { status: "skipped", reason: "disabled" };
   if (sample < 1 && !(deviceDraw(keys.sample) < sample)) return { status: "skipped", reason: "not-sampled" };
   return null;

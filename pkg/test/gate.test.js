@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
 import { probeFor, quickOutcome } from "../src/gate.js";
+import { APP_CALL_TIMEOUT_MS } from "../src/facts.js";
 import { keysFor } from "../src/keys.js";
 
 const keys = keysFor("default");
@@ -51,6 +52,14 @@ test("a saved session whose cleanup waits for the disk: already migrated until i
   // Signed out of Authgear meanwhile: still nothing to do before the cleanup is due.
   items.delete(keys.refreshToken);
   assert.deepEqual(await quickOutcome(keys, CALLBACK, 1000), { status: "already-migrated", storage: "localStorage" });
+});
+
+test("an Authgear store that never answers: deferred (storage) after the timeout, not a hang", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const silent = { name: "capacitor", get: () => new Promise(() => {}) };
+  const outcome = quickOutcome(keys, CALLBACK, 1000, silent);
+  t.mock.timers.tick(APP_CALL_TIMEOUT_MS);
+  assert.deepEqual(await outcome, { status: "deferred", reason: "storage", retryAt: 1000 });
 });
 
 test("a session beside an attempt in flight still runs the engine, to clean up", async () => {

@@ -34,6 +34,11 @@ impl fmt::Display for StoreError {
 
 impl core::error::Error for StoreError {}
 
+/// How long a function of the app's (a storage adapter's method, a `legacy` callback, a native
+/// plugin behind one) may take to settle: one that never does (a native side that never
+/// answers) must not hold the app's startup. Past it, the call counts as failed.
+pub const APP_CALL_TIMEOUT_MS: u64 = 10_000;
+
 /// One place that holds keys and values: a web storage area, the cookie jar, an adapter.
 /// Nothing here swallows a failure: the read-back guarantee needs every one surfaced.
 pub trait Store {

@@ -3,6 +3,8 @@
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use crate::engine::device::APP_CALL_TIMEOUT_MS;
+
 #[wasm_bindgen]
 extern "C" {
     // Global functions, so they work in windows and workers alike.
@@ -30,6 +32,22 @@ pub async fn sleep(ms: u64) {
     });
     // A timer promise never rejects.
     let _ = JsFuture::from(promise).await;
+}
+
+/// What a function of the app's returned, settled, or a `TimeoutError` once
+/// `APP_CALL_TIMEOUT_MS` passed.
+pub async fn settled(returned: &JsValue) -> Result<JsValue, JsValue> {
+    let mut expire = None;
+    let expired = js_sys::Promise::new(&mut |_, reject| expire = Some(reject));
+    let _timer = expire.map(|reject| {
+        Timer::once(APP_CALL_TIMEOUT_MS, move || {
+            let error = js_sys::Error::new("did not settle in time");
+            error.set_name("TimeoutError");
+            let _ = reject.call1(&JsValue::NULL, &error);
+        })
+    });
+    let race = js_sys::Array::of2(&js_sys::Promise::resolve(returned), &expired);
+    JsFuture::from(js_sys::Promise::race(&race)).await
 }
 
 /// A callback scheduled once; cancelled when dropped.

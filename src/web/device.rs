@@ -177,9 +177,7 @@ async fn call(function: &Function, argument: &JsValue) -> Result<JsValue, Callba
     let returned = function
         .call1(&JsValue::NULL, argument)
         .map_err(|_| CallbackFailed)?;
-    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&returned))
-        .await
-        .map_err(|_| CallbackFailed)
+    clock::settled(&returned).await.map_err(|_| CallbackFailed)
 }
 
 impl Http for WebDevice {

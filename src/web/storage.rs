@@ -4,15 +4,15 @@
 //! Unlike the Authgear SDK's `_SafeStorageDriver`, nothing here swallows a failure: the engine's
 //! read-back guarantee needs every quota error, disabled storage or security error surfaced.
 
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use web_sys::HtmlDocument;
 
 use crate::core::cookie::{self, Attributes};
 use crate::core::source::Area;
 use crate::engine::device::{self, StoreError};
 use crate::prelude::*;
+use crate::web::clock::settled;
 
 /// A `StoreError` from what the browser threw.
 pub(crate) fn store_error(store: &str, op: &'static str, thrown: &JsValue) -> StoreError {
@@ -122,9 +122,7 @@ impl Adapter {
         let returned = function
             .apply(&self.object, &array)
             .map_err(|thrown| error(&thrown))?;
-        JsFuture::from(Promise::resolve(&returned))
-            .await
-            .map_err(|thrown| error(&thrown))
+        settled(&returned).await.map_err(|thrown| error(&thrown))
     }
 
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {

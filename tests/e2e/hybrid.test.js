@@ -24,7 +24,7 @@ const NATIVE_STORE = `
 `;
 
 /** `window.Capacitor.Plugins.Authgear` as @authgear/capacitor's plugin.ts declares it. */
-function capacitorBridge({ failWrites = false } = {}) {
+function capacitorBridge({ failWrites = false, hangWrites = false } = {}) {
   return `${NATIVE_STORE}
     const answer = (value) => new Promise((resolve) => setTimeout(() => resolve(value), 1));
     const fail = (message) => Promise.reject(Object.assign(new Error(message), { code: "EUNKNOWN" }));
@@ -36,6 +36,7 @@ function capacitorBridge({ failWrites = false } = {}) {
           storageGetItem({ key }) { return answer({ value: window.__native.read()[key] ?? null }); },
           storageSetItem({ key, value }) {
             if (${failWrites}) return fail("Keychain write failed");
+            if (${hangWrites}) return new Promise(() => {});
             const store = window.__native.read(); store[key] = value; window.__native.write(store);
             return answer(undefined);
           },
@@ -211,6 +212,12 @@ describe("Capacitor", () => {
 
   test("a native store that fails leaves the legacy session in place", async () => {
     await assertDeferredForStorage(await hybridPage(capacitorBridge({ failWrites: true })));
+  });
+
+  test("a native store that never answers a write: deferred (storage) once the call timed out, nothing lost", async () => {
+    const started = Date.now();
+    await assertDeferredForStorage(await hybridPage(capacitorBridge({ hangWrites: true })));
+    assert.ok(Date.now() - started < 30_000, "the call took longer than its timeout");
   });
 });
 
