@@ -27,8 +27,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 
-use crate::authgear::{AdminClient, Lookup};
+use crate::authgear::{AdminClient, Lookup, Slot, User};
 use crate::config::Config;
+use crate::created::CreatedUsers;
 use crate::digest::{Digests, sha256_hex};
 use crate::error::ExchangeError;
 use crate::idempotency::{Begin, Idempotency, StoredAnswer};
@@ -54,6 +55,7 @@ pub(crate) struct Exchange {
     pub(crate) store: Arc<Store>,
     replay: ReplayCache,
     idempotency: Idempotency,
+    created: CreatedUsers,
     limits: RateLimits,
     pub(crate) kill_switch: KillSwitch,
     pub(crate) metrics: Arc<Metrics>,
@@ -105,6 +107,7 @@ impl Exchange {
                 config.store.in_flight_ttl,
                 Arc::clone(&metrics),
             ),
+            created: CreatedUsers::new(Arc::clone(&store), Arc::clone(&metrics)),
             limits: RateLimits::new(&config.limits, Arc::clone(&store)),
             kill_switch: KillSwitch::new(&config.limits),
             store,
@@ -389,26 +392,30 @@ impl Exchange {
             if !login_id.vouched {
                 return Err(IdentityError::UnverifiedCreation.into());
             }
-            user = self
+            user = match self
                 .authgear
                 .create_user(&slot, key, value, seconds)
-                .await?;
-            if let (Lookup::Found(created), Some(attribute), Some(subject)) =
-                (&mut user, self.identity.subject_attribute(), legacy_subject)
+                .await?
             {
-                // The new user is bound as an imported one is, before its first session.
-                if !created.custom_attributes.contains_key(attribute) {
-                    created.custom_attributes = self
-                        .authgear
-                        .set_custom_attribute(&slot, &created.id, attribute, subject, seconds)
-                        .await?;
+                Some(created) => {
+                    trace.user_created = true;
+                    Lookup::Found(created)
                 }
-            }
-            trace.user_created = matches!(user, Lookup::Found(_));
+                // Someone else made them a moment ago: found and checked like any user.
+                None => {
+                    self.authgear
+                        .user_by_login_id(&slot, key, value, seconds)
+                        .await?
+                }
+            };
         }
-        let Lookup::Found(user) = user else {
+        let Lookup::Found(mut user) = user else {
             return Err(ExchangeError::UserNotFound);
         };
+        if let Some(subject) = legacy_subject {
+            self.bind_if_created(&slot, &mut user, subject, trace.user_created, seconds)
+                .await?;
+        }
         self.identity
             .check_subject(legacy_subject, &user.custom_attributes)?;
         if user.is_disabled {
@@ -424,6 +431,49 @@ impl Exchange {
                 seconds,
             )
             .await?)
+    }
+
+    /// Binds a user this endpoint created for `subject`, as an imported one is, before their
+    /// first session: just now (`created_now`), or in an exchange whose binding failed (see
+    /// `created`). Any other user is left to `check_subject`.
+    async fn bind_if_created(
+        &self,
+        slot: &Slot<'_>,
+        user: &mut User,
+        subject: &str,
+        created_now: bool,
+        seconds: u64,
+    ) -> Result<(), ExchangeError> {
+        let Some(attribute) = self.identity.subject_attribute() else {
+            return Ok(());
+        };
+        let bound = user
+            .custom_attributes
+            .get(attribute)
+            .is_some_and(|value| !value.is_null() && value.as_str() != Some(""));
+        if bound {
+            return Ok(());
+        }
+        if created_now {
+            // Before the call that may fail, so that a later exchange can finish it.
+            if let Err(error) = self.created.remember(&user.id, subject).await {
+                self.metrics.store_error();
+                tracing::warn!(%error, "cannot record a user created just in time: if binding them fails, no retry will");
+            }
+        } else if !self
+            .created
+            .created_for(&user.id, subject)
+            .await
+            .inspect_err(|_| self.metrics.store_error())?
+        {
+            return Ok(());
+        }
+        user.custom_attributes = self
+            .authgear
+            .set_custom_attribute(slot, user, attribute, subject, seconds)
+            .await?;
+        self.created.forget(&user.id, subject).await;
+        Ok(())
     }
 
     /// An answer given before the idempotency cache is involved: logged and counted, not kept.

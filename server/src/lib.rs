@@ -22,7 +22,8 @@
 //! One concern per module: [`Config`] (settings, validated once), `exchange` (the request flow),
 //! `error` (every failure and its wire answer), `legacy` (one verifier per credential kind),
 //! `legacy_jwt` (JWT verification), `authgear` (the Admin API), `store` (shared state, memory or
-//! Redis), `replay`, `idempotency`, `limits` (rate limits, kill switch), `metrics`, `health`,
+//! Redis), `replay`, `idempotency`, `created` (users created just in time, until bound), `limits`
+//! (rate limits, kill switch), `metrics`, `health`,
 //! `check` (`--check-config`), `progress`, `cors`, `upstream` (the outgoing HTTP client), and
 //! for the rolling migration `webhook` (Authgear's `user.created`), `provision` (the legacy
 //! targets) and `reconcile` (the guarantee: [`reconcile()`]).
@@ -31,6 +32,7 @@ mod authgear;
 mod check;
 mod config;
 mod cors;
+mod created;
 mod digest;
 mod error;
 mod exchange;
