@@ -26,6 +26,7 @@ use axum::http::header::{CONTENT_TYPE, ORIGIN, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
+use tokio_util::task::TaskTracker;
 
 use crate::authgear::{AdminClient, Lookup, Slot, User};
 use crate::config::Config;
@@ -59,6 +60,8 @@ pub(crate) struct Exchange {
     limits: RateLimits,
     pub(crate) kill_switch: KillSwitch,
     pub(crate) metrics: Arc<Metrics>,
+    /// Where exchanges run, so that shutdown waits for them.
+    tasks: TaskTracker,
 }
 
 /// A failed exchange, with the legacy tokens it spent (they go back to the client).
@@ -84,7 +87,7 @@ struct Trace {
 }
 
 impl Exchange {
-    pub(crate) fn new(config: &Config, metrics: Arc<Metrics>) -> Self {
+    pub(crate) fn new(config: &Config, metrics: Arc<Metrics>, tasks: TaskTracker) -> Self {
         let http = crate::upstream::client();
         let store = Arc::new(Store::new(&config.store));
         Self {
@@ -112,6 +115,7 @@ impl Exchange {
             kill_switch: KillSwitch::new(&config.limits),
             store,
             metrics,
+            tasks,
         }
     }
 
@@ -491,14 +495,16 @@ impl Exchange {
 /// It runs in a task of its own: a client that gives up (a timeout, a closed tab) drops the
 /// connection, and with it this handler, but not the exchange. That one finishes, and its answer
 /// is kept for the retry, rather than stopping halfway with a session created, a refresh token
-/// spent or a credential claimed, and nothing kept to say so.
+/// spent or a credential claimed, and nothing kept to say so. The task is tracked, so that a
+/// shutdown waits for it too ([`crate::Endpoint::finish_in_flight`]).
 pub(crate) async fn handle(State(exchange): State<Arc<Exchange>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| *addr);
-    let task = tokio::spawn(async move { exchange.serve(&parts.headers, peer, body).await });
+    let tasks = exchange.tasks.clone();
+    let task = tasks.spawn(async move { exchange.serve(&parts.headers, peer, body).await });
     match task.await {
         Ok(response) => response,
         Err(error) => {
