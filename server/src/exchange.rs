@@ -33,7 +33,7 @@ use crate::config::Config;
 use crate::created::CreatedUsers;
 use crate::digest::{Digests, sha256_hex};
 use crate::error::ExchangeError;
-use crate::idempotency::{Begin, Idempotency, StoredAnswer};
+use crate::idempotency::{Begin, Idempotency, StoredAnswer, attempt_id};
 use crate::legacy::{
     IdentityError, IdentityRules, Legacy, LoginId, Verified, is_b64token, opaque_replay_id,
 };
@@ -103,7 +103,11 @@ impl Exchange {
                 .collect(),
             legacy: Legacy::new(&config.legacy, &http, &metrics),
             authgear: AdminClient::new(&config.authgear, http, Arc::clone(&metrics)),
-            replay: ReplayCache::new(Arc::clone(&store), Arc::clone(&metrics)),
+            replay: ReplayCache::new(
+                Arc::clone(&store),
+                Arc::clone(&metrics),
+                config.store.idempotency_ttl,
+            ),
             idempotency: Idempotency::new(
                 Arc::clone(&store),
                 config.store.idempotency_ttl,
@@ -279,7 +283,9 @@ impl Exchange {
         let now = now();
         if request.subject_token_type == SubjectTokenType::RefreshToken {
             // Redeeming spends the token: claim it first, so that two requests cannot both.
-            let claimed = self.claim(&opaque_replay_id(credential), None, now).await?;
+            let claimed = self
+                .claim(request, &opaque_replay_id(credential), None, now)
+                .await?;
             let spent = match self.legacy.redeem(credential).await {
                 Ok(spent) => spent,
                 Err(error) => {
@@ -338,7 +344,7 @@ impl Exchange {
         }
         let claimed = if claim {
             Some(
-                self.claim(&verified.replay_id, verified.expires_at, now)
+                self.claim(request, &verified.replay_id, verified.expires_at, now)
                     .await?,
             )
         } else {
@@ -357,9 +363,11 @@ impl Exchange {
         result
     }
 
-    /// Claims the credential in the replay cache, for its lifetime when known.
+    /// Claims the credential in the replay cache for this request's attempt, for its lifetime
+    /// when known.
     async fn claim(
         &self,
+        request: &ExchangeRequest,
         replay_id: &str,
         expires_at: Option<f64>,
         now: f64,
@@ -368,8 +376,9 @@ impl Exchange {
             Some(exp) => Duration::from_secs_f64((exp - now).max(0.0)) + self.leeway,
             None => self.replay_ttl,
         };
+        let attempt = attempt_id(&request.client_id, &request.idempotency_key);
         self.replay
-            .claim(replay_id, ttl)
+            .claim(replay_id, ttl, &attempt, now as u64)
             .await
             .inspect_err(|_| self.metrics.store_error())?
             .ok_or(ExchangeError::Replayed)
