@@ -78,6 +78,7 @@ async fn state(State(control): State<Control>) -> axum::Json<Value> {
                 "legacy_sub": user.legacy_sub,
                 "disabled": user.seed.disabled,
                 "email_verified": user.seed.email_verified,
+                "custom_attributes": user.seed.custom_attributes,
             })
         })
         .collect();

@@ -17,6 +17,7 @@ use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::authgear::top_level_fields;
 use crate::counters::Counters;
 use crate::serve::Connection;
 
@@ -91,6 +92,10 @@ pub struct FaultSpec {
     /// How many requests the fault acts on; absent means until cleared.
     #[serde(default)]
     pub times: Option<u32>,
+    /// Only a GraphQL request one of whose operations has this top-level field (`updateUser`),
+    /// so that one Admin API operation can fail while the others on the same path pass.
+    #[serde(default)]
+    pub graphql_field: Option<String>,
     pub fault: Fault,
 }
 
@@ -103,13 +108,31 @@ pub struct FaultRule {
     pub path: String,
     pub method: Option<String>,
     pub times: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub graphql_field: Option<String>,
     pub remaining: Option<u32>,
     pub hits: u64,
     pub fault: Fault,
 }
 
 impl FaultRule {
-    fn matches(&self, origin: Origin, method: &Method, path: &str) -> bool {
+    /// `fields`: the request's GraphQL top-level fields, read only when a live switch for its
+    /// route has a `graphql_field` (else `None`, and such switches do not match).
+    fn matches(
+        &self,
+        origin: Origin,
+        method: &Method,
+        path: &str,
+        fields: Option<&[String]>,
+    ) -> bool {
+        let field_matches = match &self.graphql_field {
+            Some(wanted) => fields.is_some_and(|fields| fields.contains(wanted)),
+            None => true,
+        };
+        field_matches && self.matches_route(origin, method, path)
+    }
+
+    fn matches_route(&self, origin: Origin, method: &Method, path: &str) -> bool {
         let method_matches = match &self.method {
             Some(wanted) => wanted.eq_ignore_ascii_case(method.as_str()),
             None => method != Method::OPTIONS,
@@ -148,6 +171,7 @@ impl Faults {
             path: spec.path,
             method: spec.method,
             times: spec.times,
+            graphql_field: spec.graphql_field,
             remaining: spec.times,
             hits: 0,
             fault: spec.fault,
@@ -164,13 +188,45 @@ impl Faults {
         self.inner.lock().expect("faults lock").1.clone()
     }
 
-    /// The first live switch matching the request, spending one of its `times`.
-    fn take(&self, origin: Origin, method: &Method, path: &str) -> Option<Fault> {
+    /// The first live switch matching the request, spending one of its `times`; the request
+    /// again (its body is read when a switch needs to see its GraphQL fields).
+    async fn take_for(&self, origin: Origin, request: Request) -> (Request, Option<Fault>) {
+        let method = request.method().clone();
+        let path = request.uri().path().to_owned();
+        let wants_fields = self
+            .inner
+            .lock()
+            .expect("faults lock")
+            .1
+            .iter()
+            .any(|rule| rule.graphql_field.is_some() && rule.matches_route(origin, &method, &path));
+        if !wants_fields {
+            return (request, self.take(origin, &method, &path, None));
+        }
+        let (parts, body) = request.into_parts();
+        let body = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .unwrap_or_default();
+        let fields = serde_json::from_slice::<Value>(&body)
+            .ok()
+            .and_then(|request| request["query"].as_str().map(top_level_fields))
+            .unwrap_or_default();
+        let fault = self.take(origin, &method, &path, Some(&fields));
+        (Request::from_parts(parts, Body::from(body)), fault)
+    }
+
+    fn take(
+        &self,
+        origin: Origin,
+        method: &Method,
+        path: &str,
+        fields: Option<&[String]>,
+    ) -> Option<Fault> {
         let mut inner = self.inner.lock().expect("faults lock");
         let rule = inner
             .1
             .iter_mut()
-            .find(|rule| rule.matches(origin, method, path))?;
+            .find(|rule| rule.matches(origin, method, path, fields))?;
         rule.hits += 1;
         if let Some(remaining) = &mut rule.remaining {
             *remaining -= 1;
@@ -211,10 +267,10 @@ async fn observe(State(observer): State<Observer>, request: Request, next: Next)
     // The control API stays reachable whatever the switches say, so that a test can always
     // clear them.
     let control = observer.origin == Origin::App && path.starts_with("/__devstack/");
-    let fault = if control {
-        None
+    let (request, fault) = if control {
+        (request, None)
     } else {
-        observer.faults.take(observer.origin, &method, &path)
+        observer.faults.take_for(observer.origin, request).await
     };
     let label = fault.as_ref().map_or(String::new(), |fault| {
         observer.counters.fault_hit();
@@ -376,27 +432,42 @@ mod tests {
                 "origin": "authgear", "path": "/oauth2/*", "method": "post", "fault": {"kind": "drop"}
             })))
             .unwrap();
-        assert!(
-            faults
-                .take(Origin::Endpoint, &Method::OPTIONS, "/")
-                .is_none()
-        );
-        assert!(faults.take(Origin::Endpoint, &Method::POST, "/").is_some());
-        assert!(
-            faults.take(Origin::Endpoint, &Method::POST, "/").is_none(),
-            "spent"
-        );
-        assert!(
-            faults
-                .take(Origin::Authgear, &Method::GET, "/oauth2/token")
-                .is_none()
-        );
-        assert!(
-            faults
-                .take(Origin::Authgear, &Method::POST, "/oauth2/token")
-                .is_some()
-        );
+        let take = |origin, method, path| faults.take(origin, &method, path, None);
+        assert!(take(Origin::Endpoint, Method::OPTIONS, "/").is_none());
+        assert!(take(Origin::Endpoint, Method::POST, "/").is_some());
+        assert!(take(Origin::Endpoint, Method::POST, "/").is_none(), "spent");
+        assert!(take(Origin::Authgear, Method::GET, "/oauth2/token").is_none());
+        assert!(take(Origin::Authgear, Method::POST, "/oauth2/token").is_some());
         let listed = faults.list();
         assert_eq!((listed[0].remaining, listed[0].hits), (Some(0), 1));
+    }
+
+    #[test]
+    fn a_graphql_field_switch_matches_that_operation_only() {
+        let faults = Faults::default();
+        faults
+            .add(spec(serde_json::json!({
+                "origin": "authgear", "path": "/_api/admin/graphql", "graphql_field": "updateUser",
+                "fault": {"kind": "drop"}
+            })))
+            .unwrap();
+        let take = |fields: Option<&[String]>| {
+            faults.take(
+                Origin::Authgear,
+                &Method::POST,
+                "/_api/admin/graphql",
+                fields,
+            )
+        };
+        assert!(take(None).is_none(), "unread body");
+        assert!(take(Some(&["createUser".to_owned()])).is_none());
+        assert!(take(Some(&["updateUser".to_owned()])).is_some());
+        assert_eq!(
+            top_level_fields(
+                "mutation m($i: UpdateUserInput!) { updateUser(input: $i) { user { id } } }"
+            ),
+            ["updateUser"]
+        );
+        assert!(top_level_fields("not graphql {").is_empty());
     }
 }

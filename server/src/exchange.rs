@@ -26,12 +26,14 @@ use axum::http::header::{CONTENT_TYPE, ORIGIN, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
+use tokio_util::task::TaskTracker;
 
-use crate::authgear::{AdminClient, Lookup};
+use crate::authgear::{AdminClient, Lookup, Slot, User};
 use crate::config::Config;
+use crate::created::CreatedUsers;
 use crate::digest::{Digests, sha256_hex};
 use crate::error::ExchangeError;
-use crate::idempotency::{Begin, Idempotency, StoredAnswer};
+use crate::idempotency::{Begin, Idempotency, StoredAnswer, attempt_id};
 use crate::legacy::{
     IdentityError, IdentityRules, Legacy, LoginId, Verified, is_b64token, opaque_replay_id,
 };
@@ -54,9 +56,12 @@ pub(crate) struct Exchange {
     pub(crate) store: Arc<Store>,
     replay: ReplayCache,
     idempotency: Idempotency,
+    created: CreatedUsers,
     limits: RateLimits,
     pub(crate) kill_switch: KillSwitch,
     pub(crate) metrics: Arc<Metrics>,
+    /// Where exchanges run, so that shutdown waits for them.
+    tasks: TaskTracker,
 }
 
 /// A failed exchange, with the legacy tokens it spent (they go back to the client).
@@ -82,7 +87,7 @@ struct Trace {
 }
 
 impl Exchange {
-    pub(crate) fn new(config: &Config, metrics: Arc<Metrics>) -> Self {
+    pub(crate) fn new(config: &Config, metrics: Arc<Metrics>, tasks: TaskTracker) -> Self {
         let http = crate::upstream::client();
         let store = Arc::new(Store::new(&config.store));
         Self {
@@ -98,17 +103,23 @@ impl Exchange {
                 .collect(),
             legacy: Legacy::new(&config.legacy, &http, &metrics),
             authgear: AdminClient::new(&config.authgear, http, Arc::clone(&metrics)),
-            replay: ReplayCache::new(Arc::clone(&store), Arc::clone(&metrics)),
+            replay: ReplayCache::new(
+                Arc::clone(&store),
+                Arc::clone(&metrics),
+                config.store.idempotency_ttl,
+            ),
             idempotency: Idempotency::new(
                 Arc::clone(&store),
                 config.store.idempotency_ttl,
                 config.store.in_flight_ttl,
                 Arc::clone(&metrics),
             ),
+            created: CreatedUsers::new(Arc::clone(&store), Arc::clone(&metrics)),
             limits: RateLimits::new(&config.limits, Arc::clone(&store)),
             kill_switch: KillSwitch::new(&config.limits),
             store,
             metrics,
+            tasks,
         }
     }
 
@@ -272,7 +283,9 @@ impl Exchange {
         let now = now();
         if request.subject_token_type == SubjectTokenType::RefreshToken {
             // Redeeming spends the token: claim it first, so that two requests cannot both.
-            let claimed = self.claim(&opaque_replay_id(credential), None, now).await?;
+            let claimed = self
+                .claim(request, &opaque_replay_id(credential), None, now)
+                .await?;
             let spent = match self.legacy.redeem(credential).await {
                 Ok(spent) => spent,
                 Err(error) => {
@@ -331,7 +344,7 @@ impl Exchange {
         }
         let claimed = if claim {
             Some(
-                self.claim(&verified.replay_id, verified.expires_at, now)
+                self.claim(request, &verified.replay_id, verified.expires_at, now)
                     .await?,
             )
         } else {
@@ -350,9 +363,11 @@ impl Exchange {
         result
     }
 
-    /// Claims the credential in the replay cache, for its lifetime when known.
+    /// Claims the credential in the replay cache for this request's attempt, for its lifetime
+    /// when known.
     async fn claim(
         &self,
+        request: &ExchangeRequest,
         replay_id: &str,
         expires_at: Option<f64>,
         now: f64,
@@ -361,8 +376,9 @@ impl Exchange {
             Some(exp) => Duration::from_secs_f64((exp - now).max(0.0)) + self.leeway,
             None => self.replay_ttl,
         };
+        let attempt = attempt_id(&request.client_id, &request.idempotency_key);
         self.replay
-            .claim(replay_id, ttl)
+            .claim(replay_id, ttl, &attempt, now as u64)
             .await
             .inspect_err(|_| self.metrics.store_error())?
             .ok_or(ExchangeError::Replayed)
@@ -389,26 +405,30 @@ impl Exchange {
             if !login_id.vouched {
                 return Err(IdentityError::UnverifiedCreation.into());
             }
-            user = self
+            user = match self
                 .authgear
                 .create_user(&slot, key, value, seconds)
-                .await?;
-            if let (Lookup::Found(created), Some(attribute), Some(subject)) =
-                (&mut user, self.identity.subject_attribute(), legacy_subject)
+                .await?
             {
-                // The new user is bound as an imported one is, before its first session.
-                if !created.custom_attributes.contains_key(attribute) {
-                    created.custom_attributes = self
-                        .authgear
-                        .set_custom_attribute(&slot, &created.id, attribute, subject, seconds)
-                        .await?;
+                Some(created) => {
+                    trace.user_created = true;
+                    Lookup::Found(created)
                 }
-            }
-            trace.user_created = matches!(user, Lookup::Found(_));
+                // Someone else made them a moment ago: found and checked like any user.
+                None => {
+                    self.authgear
+                        .user_by_login_id(&slot, key, value, seconds)
+                        .await?
+                }
+            };
         }
-        let Lookup::Found(user) = user else {
+        let Lookup::Found(mut user) = user else {
             return Err(ExchangeError::UserNotFound);
         };
+        if let Some(subject) = legacy_subject {
+            self.bind_if_created(&slot, &mut user, subject, trace.user_created, seconds)
+                .await?;
+        }
         self.identity
             .check_subject(legacy_subject, &user.custom_attributes)?;
         if user.is_disabled {
@@ -426,6 +446,49 @@ impl Exchange {
             .await?)
     }
 
+    /// Binds a user this endpoint created for `subject`, as an imported one is, before their
+    /// first session: just now (`created_now`), or in an exchange whose binding failed (see
+    /// `created`). Any other user is left to `check_subject`.
+    async fn bind_if_created(
+        &self,
+        slot: &Slot<'_>,
+        user: &mut User,
+        subject: &str,
+        created_now: bool,
+        seconds: u64,
+    ) -> Result<(), ExchangeError> {
+        let Some(attribute) = self.identity.subject_attribute() else {
+            return Ok(());
+        };
+        let bound = user
+            .custom_attributes
+            .get(attribute)
+            .is_some_and(|value| !value.is_null() && value.as_str() != Some(""));
+        if bound {
+            return Ok(());
+        }
+        if created_now {
+            // Before the call that may fail, so that a later exchange can finish it.
+            if let Err(error) = self.created.remember(&user.id, subject).await {
+                self.metrics.store_error();
+                tracing::warn!(%error, "cannot record a user created just in time: if binding them fails, no retry will");
+            }
+        } else if !self
+            .created
+            .created_for(&user.id, subject)
+            .await
+            .inspect_err(|_| self.metrics.store_error())?
+        {
+            return Ok(());
+        }
+        user.custom_attributes = self
+            .authgear
+            .set_custom_attribute(slot, user, attribute, subject, seconds)
+            .await?;
+        self.created.forget(&user.id, subject).await;
+        Ok(())
+    }
+
     /// An answer given before the idempotency cache is involved: logged and counted, not kept.
     fn refuse(&self, error: ExchangeError, trace: &Trace, started: Instant) -> Response {
         let answer = error.answer();
@@ -441,14 +504,16 @@ impl Exchange {
 /// It runs in a task of its own: a client that gives up (a timeout, a closed tab) drops the
 /// connection, and with it this handler, but not the exchange. That one finishes, and its answer
 /// is kept for the retry, rather than stopping halfway with a session created, a refresh token
-/// spent or a credential claimed, and nothing kept to say so.
+/// spent or a credential claimed, and nothing kept to say so. The task is tracked, so that a
+/// shutdown waits for it too ([`crate::Endpoint::finish_in_flight`]).
 pub(crate) async fn handle(State(exchange): State<Arc<Exchange>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| *addr);
-    let task = tokio::spawn(async move { exchange.serve(&parts.headers, peer, body).await });
+    let tasks = exchange.tasks.clone();
+    let task = tasks.spawn(async move { exchange.serve(&parts.headers, peer, body).await });
     match task.await {
         Ok(response) => response,
         Err(error) => {

@@ -99,10 +99,7 @@ impl Idempotency {
         idempotency_key: &str,
         digests: &Digests,
     ) -> Result<Begin, StoreError> {
-        let key = format!(
-            "idem:{}",
-            sha256_hex(&format!("{client_id}\0{idempotency_key}"))
-        );
+        let key = format!("idem:{}", attempt_id(client_id, idempotency_key));
         let mut owner = [0u8; 16];
         let _ = self.rng.fill(&mut owner);
         let marker = serde_json::to_vec(&Record::InFlight {
@@ -228,6 +225,12 @@ impl Idempotency {
             tracing::warn!(%error, "cannot remove an idempotency marker");
         }
     }
+}
+
+/// What names one attempt of the client, whichever request of it (the first, or a retry): a
+/// digest of its `client_id` and `idempotency_key`.
+pub(crate) fn attempt_id(client_id: &str, idempotency_key: &str) -> String {
+    sha256_hex(&format!("{client_id}\0{idempotency_key}"))
 }
 
 fn cipher(key: &[u8; 32]) -> LessSafeKey {

@@ -22,7 +22,8 @@
 //! One concern per module: [`Config`] (settings, validated once), `exchange` (the request flow),
 //! `error` (every failure and its wire answer), `legacy` (one verifier per credential kind),
 //! `legacy_jwt` (JWT verification), `authgear` (the Admin API), `store` (shared state, memory or
-//! Redis), `replay`, `idempotency`, `limits` (rate limits, kill switch), `metrics`, `health`,
+//! Redis), `replay`, `idempotency`, `created` (users created just in time, until bound), `limits`
+//! (rate limits, kill switch), `metrics`, `health`,
 //! `check` (`--check-config`), `progress`, `cors`, `upstream` (the outgoing HTTP client), and
 //! for the rolling migration `webhook` (Authgear's `user.created`), `provision` (the legacy
 //! targets) and `reconcile` (the guarantee: [`reconcile()`]).
@@ -31,6 +32,7 @@ mod authgear;
 mod check;
 mod config;
 mod cors;
+mod created;
 mod digest;
 mod error;
 mod exchange;
@@ -58,6 +60,7 @@ use axum::http::StatusCode;
 use axum::http::header::{ALLOW, CACHE_CONTROL, HeaderName, PRAGMA};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use tokio_util::task::TaskTracker;
 
 pub use authgear::{AdminJwt, AdminKey, LoginIdKey, SigningFailed};
 pub use authgear_migrate::wire;
@@ -85,6 +88,8 @@ pub(crate) const MAX_IDEMPOTENCY_KEY_BYTES: usize = 128;
 pub(crate) struct Shared {
     exchange: Arc<Exchange>,
     draining: AtomicBool,
+    /// The exchanges and webhook provisioning under way, each in a task of its own.
+    tasks: TaskTracker,
 }
 
 /// One endpoint instance: the exchange, its caches and limits, its metrics. Build it once and
@@ -106,7 +111,8 @@ impl Endpoint {
             metrics.imported_users(imported);
         }
         let metrics = Arc::new(metrics);
-        let exchange = Arc::new(Exchange::new(config, metrics));
+        let tasks = TaskTracker::new();
+        let exchange = Arc::new(Exchange::new(config, metrics, tasks.clone()));
         let rolling = &config.rolling;
         let webhook =
             rolling
@@ -119,6 +125,7 @@ impl Endpoint {
                         hook.secret.clone(),
                         Arc::clone(&exchange.store),
                         Arc::new(provisioner),
+                        tasks.clone(),
                     );
                     (hook.path.clone(), Arc::new(receiver))
                 });
@@ -126,6 +133,7 @@ impl Endpoint {
             shared: Arc::new(Shared {
                 exchange,
                 draining: AtomicBool::new(false),
+                tasks,
             }),
             cors: config.cors_allowed_origins.clone(),
             login_id_keys: config
@@ -188,6 +196,16 @@ impl Endpoint {
     /// while those in flight finish.
     pub fn start_draining(&self) {
         self.shared.draining.store(true, Ordering::Relaxed);
+    }
+
+    /// Completes when every exchange and every webhook provisioning under way has finished,
+    /// those whose client has gone included (they run on in tasks of their own). Await it after
+    /// the server stopped, before the process exits: an exchange cut short between
+    /// `createSession` (or redeeming a rotating refresh token) and keeping its answer leaves its
+    /// retry `replayed`, and the user unable to migrate.
+    pub async fn finish_in_flight(&self) {
+        self.shared.tasks.close();
+        self.shared.tasks.wait().await;
     }
 }
 

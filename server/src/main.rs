@@ -229,8 +229,8 @@ async fn serve(config: &Config, endpoint: Endpoint) -> ExitCode {
     servers.push(tokio::spawn(run(listener, app, stopped)));
 
     shutdown_signal().await;
-    // Healthz answers 503 from now on; new connections are refused; requests in flight finish
-    // within the grace period.
+    // Healthz answers 503 from now on; new connections are refused; requests in flight, and
+    // exchanges whose client has gone, finish within the grace period.
     endpoint.start_draining();
     let _ = stop.send(true);
     let grace = config.shutdown_grace;
@@ -238,6 +238,7 @@ async fn serve(config: &Config, endpoint: Endpoint) -> ExitCode {
         for server in servers {
             let _ = server.await;
         }
+        endpoint.finish_in_flight().await;
     })
     .await;
     match finished {
@@ -248,7 +249,7 @@ async fn serve(config: &Config, endpoint: Endpoint) -> ExitCode {
         Err(_) => {
             tracing::warn!(
                 grace_seconds = grace.as_secs(),
-                "requests still in flight after the grace period (SHUTDOWN_GRACE_SECONDS): stopping anyway"
+                "exchanges still in flight after the grace period (SHUTDOWN_GRACE_SECONDS): stopping anyway"
             );
             ExitCode::SUCCESS
         }

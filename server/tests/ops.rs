@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::process::Stdio;
 use std::time::Duration;
 
+use common::redis::RedisServer;
 use common::stack::{Ask, Stack};
 use serde_json::{Value, json};
 use tokio::process::Command;
@@ -211,19 +212,21 @@ async fn check_config_proves_create_session_usable_for_each_client() {
     stack.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_binary_finishes_what_is_in_flight_on_sigterm() {
-    let stack = Stack::start().await;
+/// The binary serving `env` at `/api/authgear-migrate` of a free port, once it answers
+/// `/healthz`; its base URL.
+async fn start_binary(
+    stack: &Stack,
+    mut env: HashMap<&'static str, String>,
+) -> (tokio::process::Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let mut env = stack.env();
     env.insert("LISTEN_ADDR", format!("127.0.0.1:{port}"));
     env.insert("EXCHANGE_PATH", "/api/authgear-migrate".to_owned());
     env.insert("OPS_LISTEN_ADDR", "beside-exchange".to_owned());
-    let mut child = binary(&env).stderr(Stdio::null()).spawn().unwrap();
+    let child = binary(&env).stderr(Stdio::null()).spawn().unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let mut up = false;
     for _ in 0..50 {
@@ -234,6 +237,24 @@ async fn the_binary_finishes_what_is_in_flight_on_sigterm() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(up, "the binary did not answer /healthz within 5 s");
+    (child, base)
+}
+
+async fn terminate(child: &mut tokio::process::Child) {
+    let pid = child.id().unwrap().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().await;
+    assert!(killed.unwrap().success());
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("the binary exits within 10 s of SIGTERM")
+        .unwrap();
+    assert!(status.success(), "{status}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_finishes_what_is_in_flight_on_sigterm() {
+    let stack = Stack::start().await;
+    let (mut child, base) = start_binary(&stack, stack.env()).await;
     let (status, metrics) = get(&stack.http, &format!("{base}/metrics")).await;
     assert_eq!(status, 200);
     assert!(metrics.contains("authgear_migrate_admin_api_in_flight"));
@@ -242,18 +263,53 @@ async fn the_binary_finishes_what_is_in_flight_on_sigterm() {
     stack.slow_admin_api(400).await;
     let token = stack.mint(json!({})).await;
     let exchange_url = format!("{base}/api/authgear-migrate");
-    let pid = child.id().unwrap().to_string();
     let ask = Ask::access(&token);
-    let (answer, killed) = tokio::join!(ask.send(&stack.http, &exchange_url), async {
+    let (answer, ()) = tokio::join!(ask.send(&stack.http, &exchange_url), async {
         tokio::time::sleep(Duration::from_millis(200)).await;
-        Command::new("kill").args(["-TERM", &pid]).status().await
+        terminate(&mut child).await;
     });
-    assert!(killed.unwrap().success());
     assert_eq!(answer.status, 200, "{}", answer.text);
-    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
-        .await
-        .expect("the binary exits within 10 s of SIGTERM")
-        .unwrap();
-    assert!(status.success(), "{status}");
+    stack.stop().await;
+}
+
+/// A deploy: SIGTERM while `createSession` is under way for a client that has gone (its
+/// timeout). The exchange still finishes and its answer is kept, so the retry (here on the
+/// next instance, on the same Redis) gets it instead of `replayed` for good.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exchange_whose_client_left_is_finished_and_kept_on_sigterm() {
+    let redis = RedisServer::start();
+    let stack = Stack::start().await;
+    let mut env = stack.env();
+    env.insert("REDIS_URL", redis.url());
+    let (mut child, base) = start_binary(&stack, env).await;
+    stack
+        .fault(json!({
+            "origin": "authgear", "path": "/_api/admin/graphql", "times": 1,
+            "graphql_field": "createSession", "fault": { "kind": "delay", "ms": 1500 },
+        }))
+        .await;
+    let token = stack.mint(json!({})).await;
+    let ask = Ask::access(&token).key("deploy");
+    ask.send_and_give_up(
+        &stack.http,
+        &format!("{base}/api/authgear-migrate"),
+        Duration::from_millis(300),
+    )
+    .await;
+    let mut held = false;
+    for _ in 0..50 {
+        held = stack.state().await["faults"][0]["hits"] == 1;
+        if held {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(held, "createSession was not asked for within 5 s");
+    terminate(&mut child).await;
+
+    let next = stack.endpoint(&[("REDIS_URL", &redis.url())]).await;
+    let retry = ask.send(&stack.http, &next.url).await;
+    assert_eq!(retry.status, 200, "{}", retry.text);
+    assert_eq!(stack.sessions_created().await, 1);
     stack.stop().await;
 }

@@ -103,6 +103,59 @@ async fn spent_legacy_tokens_come_back_the_same_from_either_instance() {
     stack.stop().await;
 }
 
+/// The store times out on the replay cache's claim after Redis ran it: the exchange answers
+/// 503, the claim stays. The retry with the same key recognises its own claim and exchanges;
+/// another key is still refused.
+#[tokio::test]
+async fn a_claim_whose_answer_timed_out_is_still_its_keys() {
+    let redis = RedisServer::start();
+    let stack = Stack::start().await;
+    let served = stack.endpoint(&[("REDIS_URL", &redis.url())]).await;
+    // The JWKS download holds the exchange between its idempotency marker and its claim.
+    stack
+        .fault(json!({
+            "origin": "legacy", "path": "/jwks", "times": 1,
+            "fault": { "kind": "delay", "ms": 1000 },
+        }))
+        .await;
+    let token = stack.mint(json!({})).await;
+    let ask = Ask::access(&token).key("timed-out");
+    let (first, ()) = tokio::join!(ask.send(&stack.http, &served.url), async {
+        let mut held = false;
+        for _ in 0..50 {
+            held = stack.state().await["faults"][0]["hits"] == 1;
+            if held {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(held, "the JWKS was not asked for within 1 s");
+        // The claim is sent during the pause, runs when it ends: after the 2 s timeout.
+        redis.pause(4000);
+    });
+    assert_eq!(
+        first.refusal(),
+        (503, "temporarily_unavailable".into(), None),
+        "{}",
+        first.text
+    );
+    // Past the pause, which ends about 1 s after that answer.
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    let replay = Ask::access(&token)
+        .key("another")
+        .send(&stack.http, &served.url)
+        .await;
+    assert_eq!(
+        replay.refusal(),
+        (400, "invalid_grant".into(), Some("replayed".into())),
+        "the claim stayed"
+    );
+    let retry = ask.send(&stack.http, &served.url).await;
+    assert_eq!(retry.status, 200, "{}", retry.text);
+    assert_eq!(stack.sessions_created().await, 1);
+    stack.stop().await;
+}
+
 #[tokio::test]
 async fn rate_limits_count_every_instance() {
     let redis = RedisServer::start();

@@ -106,6 +106,22 @@ pub fn parse(source: &str) -> Result<Document, ParseError> {
     Ok(Document { operations })
 }
 
+/// The top-level fields of every operation of `source` (`createUser`, `updateUser`, …); none
+/// when it does not parse.
+pub fn top_level_fields(source: &str) -> Vec<String> {
+    parse(source).map_or_else(
+        |_| Vec::new(),
+        |document| {
+            document
+                .operations
+                .into_iter()
+                .flat_map(|operation| operation.selection)
+                .map(|field| field.name)
+                .collect()
+        },
+    )
+}
+
 #[derive(Clone, Debug, PartialEq)]
 enum Token {
     Punct(char),

@@ -28,6 +28,7 @@ mod user_list;
 mod userinfo;
 mod users;
 
+pub(crate) use graphql::top_level_fields;
 pub(crate) use import_record::NON_IDENTITY_AWARE_STANDARD_ATTRIBUTES;
 
 use std::sync::{Arc, Mutex};

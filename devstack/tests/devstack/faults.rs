@@ -198,6 +198,38 @@ async fn drop_response_runs_the_handler_and_loses_the_answer() {
 }
 
 #[tokio::test]
+async fn a_graphql_field_switch_fails_that_operation_and_passes_the_others() {
+    let stack = Stack::start().await;
+    stack
+        .fault(json!({
+            "origin": "authgear", "path": "/_api/admin/graphql", "times": 1,
+            "graphql_field": "createSession",
+            "fault": {"kind": "status", "status": 503}
+        }))
+        .await;
+    let lookup =
+        "query q($v: String!) { getUserByLoginID(loginIDKey: \"email\", loginIDValue: $v) { id } }";
+    let (status, body) = stack.admin(lookup, json!({"v": "alice@example.com"})).await;
+    assert_eq!(status, StatusCode::OK, "another operation passes: {body}");
+    assert!(body["data"]["getUserByLoginID"]["id"].is_string(), "{body}");
+    let alice = stack.user("alice@example.com").await;
+    let input =
+        json!({"input": {"userID": alice["authgear_node_id"], "clientID": stack.config.client_id}});
+    let (status, _) = stack.admin(CREATE_SESSION, input.clone()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let (status, body) = stack.admin(CREATE_SESSION, input).await;
+    assert_eq!(status, StatusCode::OK, "spent after one: {body}");
+    assert!(
+        body["data"]["createSession"]["refreshToken"].is_string(),
+        "{body}"
+    );
+    let state = stack.state().await;
+    assert_eq!(state["faults"][0]["hits"], 1);
+    assert_eq!(state["faults"][0]["graphql_field"], "createSession");
+    stack.stop().await;
+}
+
+#[tokio::test]
 async fn switches_leave_preflights_and_the_control_api_alone_and_clear() {
     let stack = Stack::start().await;
     stack

@@ -255,14 +255,15 @@ impl AdminClient {
     }
 
     /// Creates a user with this login ID and no password (user_mutation.go: `password` null
-    /// creates none). When another exchange created them a moment ago, finds them instead.
+    /// creates none). `None` when someone has the login ID already (another exchange a moment
+    /// ago, a sign-up): that user was not created here.
     pub(crate) async fn create_user(
         &self,
         slot: &Slot<'_>,
         key: LoginIdKey,
         value: &str,
         now: u64,
-    ) -> Result<Lookup, AdminError> {
+    ) -> Result<Option<User>, AdminError> {
         #[derive(Deserialize)]
         struct Payload {
             user: User,
@@ -283,24 +284,24 @@ impl AdminClient {
             )
             .await
         {
-            Ok(data) => Ok(Lookup::Found(data.payload.user)),
-            // identity.NewErrDuplicatedIdentity: a concurrent exchange won the race.
+            Ok(data) => Ok(Some(data.payload.user)),
+            // identity.NewErrDuplicatedIdentity.
             Err(AdminError::Refused { error, .. })
                 if error.is("InvariantViolated", "identity already exists") =>
             {
-                self.user_by_login_id(slot, key, value, now).await
+                Ok(None)
             }
             Err(error) => Err(error),
         }
     }
 
-    /// Sets one custom attribute of a user who has none yet (a user just created), and
-    /// answers the attributes Authgear now holds. `updateUser`'s `customAttributes` replaces
-    /// them all (user_mutation.go), so this is only for a user without any.
+    /// Sets one custom attribute of `user`, and answers the attributes Authgear now holds.
+    /// `updateUser`'s `customAttributes` replaces them all (user_mutation.go), so the user's
+    /// others are sent along.
     pub(crate) async fn set_custom_attribute(
         &self,
         slot: &Slot<'_>,
-        user_id: &str,
+        user: &User,
         attribute: &str,
         value: &str,
         now: u64,
@@ -319,7 +320,9 @@ impl AdminClient {
             #[serde(rename = "updateUser")]
             payload: Payload,
         }
-        let input = json!({ "userID": user_id, "customAttributes": { attribute: value } });
+        let mut attributes = user.custom_attributes.clone();
+        attributes.insert(attribute.to_owned(), value.into());
+        let input = json!({ "userID": user.id, "customAttributes": attributes });
         let data: Data = self
             .run(
                 slot,

@@ -48,8 +48,8 @@ pub struct Config {
     /// Where the binary serves `/metrics` (`OPS_LISTEN_ADDR`, loopback by default); `None`:
     /// beside the exchange (`OPS_LISTEN_ADDR=beside-exchange`).
     pub ops_listen_addr: Option<SocketAddr>,
-    /// How long the binary lets requests in flight finish after SIGTERM
-    /// (`SHUTDOWN_GRACE_SECONDS`).
+    /// How long the binary lets requests in flight, and exchanges whose client has gone, finish
+    /// after SIGTERM (`SHUTDOWN_GRACE_SECONDS`).
     pub shutdown_grace: Duration,
     /// `ALLOW_INSECURE_UPSTREAMS`: plain-text upstreams off loopback are accepted (development
     /// only).
@@ -107,6 +107,7 @@ const DEFAULT_LISTEN_ADDR: SocketAddr =
     SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 8080));
 const DEFAULT_MAX_CONCURRENCY: usize = 16;
 const DEFAULT_QUEUE_TIMEOUT: Duration = Duration::from_secs(2);
+/// Within the 30 s Kubernetes waits after SIGTERM before it kills the process.
 const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(25);
 /// Paths the binary serves beside the exchange.
 const OPS_PATHS: [&str; 2] = ["/healthz", "/metrics"];

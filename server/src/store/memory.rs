@@ -73,8 +73,7 @@ impl MemoryStore {
         Claim::Claimed
     }
 
-    #[cfg(test)]
-    fn get(&self, key: &str) -> Option<Vec<u8>> {
+    pub(super) fn get(&self, key: &str) -> Option<Vec<u8>> {
         let now = Instant::now();
         self.state()
             .entries

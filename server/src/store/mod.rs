@@ -1,5 +1,6 @@
 //! The state instances share: a key-value store with expiry and the few atomic operations the
-//! replay cache, the idempotency cache and the rate limits are built on. In this process by
+//! replay cache, the idempotency cache, the rate limits and the record of users created just in
+//! time are built on. In this process by
 //! default; in Redis when `REDIS_URL` is set, so that every instance on one Redis behaves as one.
 //!
 //! Keys are given without the deployment's prefix; the store adds it.
@@ -66,6 +67,14 @@ impl Store {
         match self {
             Self::Memory(store) => Ok(store.claim(key, value, ttl)),
             Self::Redis(store) => store.claim(key, value, ttl).await,
+        }
+    }
+
+    /// The value of `key`, if it holds one.
+    pub(crate) async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        match self {
+            Self::Memory(store) => Ok(store.get(key)),
+            Self::Redis(store) => store.get(key).await,
         }
     }
 

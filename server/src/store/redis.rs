@@ -104,6 +104,15 @@ impl RedisStore {
         Ok(taken.map_or(Claim::Claimed, Claim::Taken))
     }
 
+    pub(super) async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut connection = self.connection().await?;
+        redis::cmd("GET")
+            .arg(self.key(key))
+            .query_async(&mut connection)
+            .await
+            .map_err(failed)
+    }
+
     pub(super) async fn replace_if(
         &self,
         key: &str,

@@ -20,6 +20,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+use tokio_util::task::TaskTracker;
 
 use crate::config::Secret;
 use crate::digest::{hmac_sha256_hex_matches, sha256_hex};
@@ -38,14 +39,22 @@ pub(crate) struct Webhook {
     secret: Secret,
     store: Arc<Store>,
     provisioner: Arc<Provisioner>,
+    /// Where provisioning runs after the answer, so that shutdown waits for it.
+    tasks: TaskTracker,
 }
 
 impl Webhook {
-    pub(crate) fn new(secret: Secret, store: Arc<Store>, provisioner: Arc<Provisioner>) -> Self {
+    pub(crate) fn new(
+        secret: Secret,
+        store: Arc<Store>,
+        provisioner: Arc<Provisioner>,
+        tasks: TaskTracker,
+    ) -> Self {
         Self {
             secret,
             store,
             provisioner,
+            tasks,
         }
     }
 }
@@ -92,7 +101,7 @@ pub(crate) async fn receive(
     // Answer now; Authgear's delivery has a 60 s budget and no retry, and the target may take
     // longer than that with its retries.
     let provisioner = Arc::clone(&webhook.provisioner);
-    tokio::spawn(async move {
+    webhook.tasks.spawn(async move {
         let user_id = user.authgear_user_id.as_str();
         match provisioner.provision(&user).await {
             Ok(done) => tracing::info!(

@@ -58,6 +58,20 @@ impl RedisServer {
         None
     }
 
+    /// `CLIENT PAUSE ms`: every other client's commands wait (queued, then run) for `ms`.
+    pub fn pause(&self, ms: u64) {
+        let ms = ms.to_string();
+        let command = format!(
+            "*3\r\n$6\r\nCLIENT\r\n$5\r\nPAUSE\r\n${}\r\n{ms}\r\n",
+            ms.len()
+        );
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream.write_all(command.as_bytes()).unwrap();
+        let mut reply = [0u8; 5];
+        stream.read_exact(&mut reply).unwrap();
+        assert_eq!(&reply, b"+OK\r\n");
+    }
+
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/0", self.port)
     }

@@ -347,6 +347,25 @@ impl<'a> Ask<'a> {
     }
 
     pub async fn send(&self, http: &reqwest::Client, url: &str) -> Answer {
+        Answer::of(self.request(http, url).send().await.unwrap()).await
+    }
+
+    /// Sends, and gives up (closes the connection) if no answer came `after`, as a client's
+    /// timeout or a closed tab does.
+    pub async fn send_and_give_up(
+        &self,
+        http: &reqwest::Client,
+        url: &str,
+        after: std::time::Duration,
+    ) {
+        let sent = self.request(http, url).timeout(after).send().await;
+        assert!(
+            sent.is_err_and(|error| error.is_timeout()),
+            "an answer came"
+        );
+    }
+
+    fn request(&self, http: &reqwest::Client, url: &str) -> reqwest::RequestBuilder {
         let form = ExchangeRequest {
             client_id: self.client_id.unwrap_or("devstack-spa-client").to_owned(),
             subject_token: self.token.map(str::to_owned),
@@ -362,7 +381,7 @@ impl<'a> Ask<'a> {
         for (name, value) in &self.headers {
             request = request.header(*name, value);
         }
-        Answer::of(request.send().await.unwrap()).await
+        request
     }
 }
 
