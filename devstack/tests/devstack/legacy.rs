@@ -195,6 +195,28 @@ async fn userinfo_and_introspection_take_jwt_and_opaque_tokens() {
 }
 
 #[tokio::test]
+async fn introspection_answers_for_every_resource_server_and_userinfo_for_its_own() {
+    let stack = Stack::start().await;
+    // RFC 7662: the IdP says what it knows of any token it issued; the caller checks `aud`.
+    let other_api = stack
+        .mint(json!({"claims": {"aud": "https://other-api.example"}}))
+        .await;
+    let token = other_api["token"].as_str().unwrap();
+    let answer = introspect(&stack, token).await;
+    assert_eq!(
+        (&answer["active"], &answer["aud"]),
+        (&json!(true), &json!("https://other-api.example"))
+    );
+    assert_eq!(userinfo(&stack, token).await.0, StatusCode::UNAUTHORIZED);
+    // An ID token is no access token, to either.
+    let id_token = stack.mint(json!({"kind": "id_token"})).await;
+    let id_token = id_token["token"].as_str().unwrap();
+    assert_eq!(introspect(&stack, id_token).await, json!({"active": false}));
+    assert_eq!(userinfo(&stack, id_token).await.0, StatusCode::UNAUTHORIZED);
+    stack.stop().await;
+}
+
+#[tokio::test]
 async fn minted_tokens_cover_the_refusal_cases() {
     let stack = Stack::start().await;
     // ES256 with the published EC key is a valid token too.
