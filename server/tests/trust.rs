@@ -289,6 +289,45 @@ async fn introspection_needs_the_audience_and_an_allowed_client() {
     stack.stop().await;
 }
 
+#[tokio::test]
+async fn introspection_checks_the_audience_and_issuer_without_a_jwks() {
+    let stack = Stack::start().await;
+    // Opaque access tokens only: no JWKS, yet LEGACY_AUDIENCE and LEGACY_ISSUER still hold.
+    let url = introspecting(&stack, &[("LEGACY_JWKS_URL", "")]).await;
+    for own in [
+        json!({ "user": "alice@example.com", "kind": "opaque" }),
+        json!({ "user": "alice@example.com" }),
+    ] {
+        let token = stack.mint(own).await;
+        assert_migrated(&stack, &url, &token).await;
+    }
+    let other_api = "https://api-b.legacy.example";
+    for (case, spec) in [
+        (
+            "a JWT for another resource server",
+            json!({ "claims": { "aud": other_api } }),
+        ),
+        (
+            "a JWT for other resource servers only",
+            json!({ "claims": { "aud": [other_api, "https://api-c.legacy.example"] } }),
+        ),
+        (
+            "an opaque token for another resource server",
+            json!({ "kind": "opaque", "claims": { "aud": other_api } }),
+        ),
+        (
+            "an opaque token of another issuer",
+            json!({ "kind": "opaque", "claims": { "iss": "https://tenant-b.legacy.example/" } }),
+        ),
+    ] {
+        let mut spec = spec;
+        spec["user"] = json!("alice@example.com");
+        let token = stack.mint(spec).await;
+        assert_refused(&stack, &url, &token, "invalid", case).await;
+    }
+    stack.stop().await;
+}
+
 /// P-256's group order `n`, big-endian.
 const P256_ORDER: [u8; 32] = [
     0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,

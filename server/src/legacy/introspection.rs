@@ -43,8 +43,8 @@ impl Introspection {
         Self {
             url,
             client: config.client.clone(),
-            issuer: config.jwt.as_ref().map(|jwt| jwt.issuer.clone()),
-            audience: config.jwt.as_ref().and_then(|jwt| jwt.audience.clone()),
+            issuer: config.issuer.clone(),
+            audience: config.audience.clone(),
             leeway: config.leeway,
             http,
             metrics,

@@ -114,14 +114,21 @@ impl Legacy {
         http: &reqwest::Client,
         metrics: &Arc<Metrics>,
     ) -> Self {
-        let jwt = config.jwt.as_ref().map(|jwt| {
-            Arc::new(legacy_jwt::Verifier::new(
-                jwt,
-                config.leeway,
-                http.clone(),
-                Arc::clone(metrics),
-            ))
-        });
+        // The configuration never has a JWKS without an issuer (a library caller that removes
+        // it gets `NotConfigured`, not unchecked tokens).
+        let jwt = config
+            .jwt
+            .as_ref()
+            .zip(config.issuer.as_ref())
+            .map(|(jwt, issuer)| {
+                Arc::new(legacy_jwt::Verifier::new(
+                    jwt,
+                    issuer,
+                    config.leeway,
+                    http.clone(),
+                    Arc::clone(metrics),
+                ))
+            });
         let bound = |audience: Option<&String>| {
             Some(Jwt {
                 verifier: Arc::clone(jwt.as_ref()?),
@@ -129,18 +136,17 @@ impl Legacy {
             })
         };
         let jwt_config = config.jwt.as_ref();
-        let access =
-            match &config.access_token_verifier {
-                AccessTokenVerifier::Jwt => {
-                    bound(jwt_config.and_then(|jwt| jwt.audience.as_ref())).map(AccessVerifier::Jwt)
-                }
-                AccessTokenVerifier::Userinfo(url) => Some(AccessVerifier::Userinfo(
-                    Userinfo::new(url.clone(), http.clone(), Arc::clone(metrics)),
-                )),
-                AccessTokenVerifier::Introspection(url) => Some(AccessVerifier::Introspection(
-                    Introspection::new(url.clone(), config, http.clone(), Arc::clone(metrics)),
-                )),
-            };
+        let access = match &config.access_token_verifier {
+            AccessTokenVerifier::Jwt => bound(config.audience.as_ref()).map(AccessVerifier::Jwt),
+            AccessTokenVerifier::Userinfo(url) => Some(AccessVerifier::Userinfo(Userinfo::new(
+                url.clone(),
+                http.clone(),
+                Arc::clone(metrics),
+            ))),
+            AccessTokenVerifier::Introspection(url) => Some(AccessVerifier::Introspection(
+                Introspection::new(url.clone(), config, http.clone(), Arc::clone(metrics)),
+            )),
+        };
         Self {
             kinds: config.credentials.clone(),
             id_token: bound(jwt_config.and_then(|jwt| jwt.id_token_audience.as_ref())),

@@ -35,6 +35,7 @@ pub(crate) struct Verifier {
 impl Verifier {
     pub(crate) fn new(
         config: &JwtConfig,
+        issuer: &str,
         leeway: Duration,
         http: reqwest::Client,
         metrics: Arc<Metrics>,
@@ -42,7 +43,7 @@ impl Verifier {
         Self {
             algorithms: config.algorithms.clone(),
             rules: ClaimRules {
-                issuer: config.issuer.clone(),
+                issuer: issuer.to_owned(),
                 leeway,
             },
             keys: RemoteKeySet::new(
