@@ -32,7 +32,8 @@ impl Legacy {
                 Err("token expired")
             };
         }
-        let jwt = Compact::parse(token).ok_or("unknown token")?;
+        // Read as Node's and Go's JOSE libraries read tokens: a holder may re-spell one.
+        let jwt = Compact::parse_lenient(token).ok_or("unknown token")?;
         let verified = match (jwt.alg(), jwt.kid()) {
             (Some("RS256"), Some(kid)) if kid == self.keys.rs256.kid() => {
                 jwt.verify_rs256(self.keys.rs256.public())
