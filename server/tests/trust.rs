@@ -373,6 +373,54 @@ async fn an_ecdsa_twin_is_the_same_credential_to_the_replay_cache() {
     stack.stop().await;
 }
 
+/// `jwt` re-spelled as lenient base64url decoders (Node's `Buffer`, Go's non-strict encodings)
+/// read it the same: with `=` padding, and with its signature's unused low bits flipped.
+fn re_spellings(jwt: &str) -> [String; 2] {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let (rest, last) = jwt.split_at(jwt.len() - 1);
+    // An RS256 signature is 256 bytes, 342 characters: the last one carries 4 unused bits.
+    assert_eq!(jwt.rsplit_once('.').unwrap().1.len() % 4, 2);
+    let index = ALPHABET
+        .iter()
+        .position(|c| c == &last.as_bytes()[0])
+        .unwrap();
+    let flipped = char::from(ALPHABET[index ^ 1]);
+    [format!("{jwt}=="), format!("{rest}{flipped}")]
+}
+
+#[tokio::test]
+async fn a_re_spelled_jwt_is_the_same_credential_to_userinfo_and_introspection() {
+    let stack = Stack::start().await;
+    let userinfo = format!("{}/userinfo", stack.config.legacy);
+    let by_userinfo = stack
+        .endpoint(&[
+            ("LEGACY_ACCESS_TOKEN_VERIFIER", "userinfo"),
+            ("LEGACY_USERINFO_URL", &userinfo),
+            ("LEGACY_USERINFO_ACCEPTS_ANY_CLIENT", "true"),
+            ("LEGACY_AUDIENCE", ""),
+        ])
+        .await
+        .url;
+    let by_introspection = introspecting(&stack, &[]).await;
+    for url in [&by_userinfo, &by_introspection] {
+        // With a `jti` (the key), and without (the signed content is).
+        for claims in [json!({}), json!({ "jti": null })] {
+            let token = stack
+                .mint(json!({ "user": "alice@example.com", "claims": claims }))
+                .await;
+            assert_migrated(&stack, url, &token).await;
+            for (case, spelling) in ["padded", "unused bits flipped"]
+                .into_iter()
+                .zip(re_spellings(&token))
+            {
+                // Each under a key of its own: the thief's new attempt, not a retry.
+                assert_refused(&stack, url, &spelling, "replayed", case).await;
+            }
+        }
+    }
+    stack.stop().await;
+}
+
 #[tokio::test]
 async fn an_opaque_token_has_one_spelling() {
     let stack = Stack::start().await;
