@@ -422,6 +422,28 @@ async fn a_re_spelled_jwt_is_the_same_credential_to_userinfo_and_introspection()
 }
 
 #[tokio::test]
+async fn a_quoted_session_cookie_is_the_same_session_to_the_replay_cache() {
+    let stack = Stack::start().await;
+    let served = stack.endpoint(&[]).await;
+    let cookie = stack.legacy_cookie("alice@example.com").await;
+    let (name, value) = cookie.split_once('=').unwrap();
+    let quoted = format!("{name}=\"{value}\"");
+    let ask = |cookie: &str| {
+        Ask::cookie()
+            .header("cookie", cookie)
+            .header("origin", stack.config.app.clone())
+    };
+    let sessions = stack.sessions_created().await;
+    let answer = ask(&cookie).send(&stack.http, &served.url).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    // The legacy IdP reads the quoted value as the same session (as Go and Node servers do).
+    let answer = ask(&quoted).send(&stack.http, &served.url).await;
+    assert_eq!(answer.refusal(), refused("replayed"), "{}", answer.text);
+    assert_eq!(stack.sessions_created().await, sessions + 1);
+    stack.stop().await;
+}
+
+#[tokio::test]
 async fn an_opaque_token_has_one_spelling() {
     let stack = Stack::start().await;
     let url = introspecting(&stack, &[]).await;

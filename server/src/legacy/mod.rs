@@ -248,7 +248,7 @@ impl Legacy {
     }
 
     /// The configured session cookies of the request, as the Cookie header forwarded; `None`
-    /// when the request carries none of them.
+    /// unless the request carries every one of them.
     pub(crate) fn session_cookies(&self, headers: &HeaderMap) -> Option<String> {
         self.session_check.as_ref()?.cookies_of(headers)
     }
