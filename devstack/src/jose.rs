@@ -8,7 +8,9 @@ use std::fmt;
 
 use authgear_migrate_admin::AdminKey;
 use base64::Engine as _;
+use base64::alphabet::URL_SAFE;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use ring::rand::SystemRandom;
 use ring::signature::{
     self, ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _,
@@ -22,6 +24,18 @@ pub fn b64(bytes: impl AsRef<[u8]>) -> String {
 
 pub fn unb64(text: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(text).ok()
+}
+
+/// base64url as Node's `Buffer` and Go's default (non-strict) encodings read it, and with them
+/// many IdPs: `=` padding, and non-zero unused bits in the last character, are accepted.
+pub fn unb64_lenient(text: &str) -> Option<Vec<u8>> {
+    const LENIENT: GeneralPurpose = GeneralPurpose::new(
+        &URL_SAFE,
+        GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+    LENIENT.decode(text).ok()
 }
 
 /// A key file or key material that cannot be used.
@@ -292,6 +306,16 @@ pub struct Compact {
 impl Compact {
     /// `None` for anything that is not three base64url parts with JSON-object header and payload.
     pub fn parse(token: &str) -> Option<Self> {
+        Self::parse_with(token, unb64)
+    }
+
+    /// [`Compact::parse`] with [`unb64_lenient`]'s decoding. The signature still covers the
+    /// header and payload as sent.
+    pub fn parse_lenient(token: &str) -> Option<Self> {
+        Self::parse_with(token, unb64_lenient)
+    }
+
+    fn parse_with(token: &str, unb64: fn(&str) -> Option<Vec<u8>>) -> Option<Self> {
         let mut parts = token.split('.');
         let (header, payload, signature) = (parts.next()?, parts.next()?, parts.next()?);
         if parts.next().is_some() {
@@ -376,6 +400,16 @@ mod tests {
         assert_eq!(&der[..2], &[0x30, 0x82]);
         assert_eq!(&der[4..9], &[0x30, 0x0d, 0x06, 0x09, 0x2a]);
         assert_eq!(der.len(), 294, "a 2048-bit key's SPKI is 294 bytes");
+    }
+
+    #[test]
+    fn lenient_decoding_takes_padding_and_unused_bits() {
+        // 2 bytes: 3 characters, the last with 2 unused bits.
+        assert_eq!(unb64("AQI"), Some(vec![1, 2]));
+        for spelling in ["AQI=", "AQJ", "AQL="] {
+            assert_eq!(unb64(spelling), None, "{spelling}");
+            assert_eq!(unb64_lenient(spelling), Some(vec![1, 2]), "{spelling}");
+        }
     }
 
     #[test]

@@ -51,7 +51,7 @@ pub(crate) enum ExchangeError {
     /// Cookie mode from an origin outside `CORS_ALLOWED_ORIGINS` (or none): a cross-site request
     /// that the browser decorated with the user's cookie.
     CookieOrigin,
-    /// Cookie mode, and none of the configured cookies came along.
+    /// Cookie mode, and not every configured cookie came along.
     NoSessionCookie,
     /// The idempotency key was used with another subject token.
     IdempotencyConflict,
@@ -346,7 +346,9 @@ impl fmt::Display for ExchangeError {
             Self::CookieOrigin => {
                 f.write_str("cookie mode needs an Origin header naming one of CORS_ALLOWED_ORIGINS")
             }
-            Self::NoSessionCookie => f.write_str("the request carries no legacy session cookie"),
+            Self::NoSessionCookie => {
+                f.write_str("the request does not carry every legacy session cookie")
+            }
             Self::IdempotencyConflict => f.write_str(
                 "this `idempotency_key` was used with another subject token; use a new key",
             ),

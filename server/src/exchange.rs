@@ -35,7 +35,7 @@ use crate::digest::{Digests, sha256_hex};
 use crate::error::ExchangeError;
 use crate::idempotency::{Begin, Idempotency, StoredAnswer, attempt_id};
 use crate::legacy::{
-    IdentityError, IdentityRules, Legacy, LoginId, Verified, is_b64token, opaque_replay_id,
+    IdentityError, IdentityRules, Legacy, LoginId, Verified, is_b64token, replay_id,
 };
 use crate::limits::{KillSwitch, RateLimits, Scope};
 use crate::metrics::Metrics;
@@ -263,7 +263,8 @@ impl Exchange {
                     .subject_token
                     .clone()
                     .ok_or(ExchangeError::Form(FormError::Missing("subject_token")))?;
-                // One token, one spelling: a padded or re-spaced copy is not a second one.
+                // A re-spaced copy is no bearer token; re-spellings that are one (padding, a
+                // signature's unused bits) share the original's replay identity.
                 if !is_b64token(&token) {
                     return Err(ExchangeError::NotABearerToken);
                 }
@@ -284,7 +285,7 @@ impl Exchange {
         if request.subject_token_type == SubjectTokenType::RefreshToken {
             // Redeeming spends the token: claim it first, so that two requests cannot both.
             let claimed = self
-                .claim(request, &opaque_replay_id(credential), None, now)
+                .claim(request, &replay_id(credential, None), None, now)
                 .await?;
             let spent = match self.legacy.redeem(credential).await {
                 Ok(spent) => spent,

@@ -1,7 +1,7 @@
 //! The replay cache: each legacy credential is exchanged at most once within its lifetime.
 //!
-//! A credential is claimed (by a hash of its replay identity, never the credential itself: a
-//! JWT's `iss` and `jti`, else its signed content; an opaque token as sent) just before the step
+//! A credential is claimed (by a hash of its replay identity, never the credential itself: see
+//! `legacy::replay_id`, one identity for every spelling of it) just before the step
 //! that cannot be undone (`createSession`, or spending a refresh token). The claim stays when
 //! that step succeeded or spent the credential; it is released when the exchange failed before,
 //! so that a retry with a new idempotency key can still succeed. A retry with the *same* key is

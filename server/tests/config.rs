@@ -463,7 +463,10 @@ fn the_production_settings_are_read() {
     let jwt = config.legacy.jwt.as_ref().unwrap();
     // ID tokens name the legacy client unless told otherwise.
     assert_eq!(jwt.id_token_audience.as_deref(), Some("legacy-app"));
-    assert_eq!(jwt.audience.as_deref(), Some("https://api.example.com"));
+    assert_eq!(
+        config.legacy.audience.as_deref(),
+        Some("https://api.example.com")
+    );
     let session = config.legacy.session_check.as_ref().unwrap();
     assert_eq!(session.cookies, ["sid", "sid.sig"]);
     assert!(config.authgear.create_users);
@@ -519,6 +522,66 @@ fn opaque_tokens_need_no_jwks() {
     use authgear_migrate_server::wire::SubjectTokenType as Kind;
     assert_eq!(config.legacy.credentials, [Kind::AccessToken]);
     assert!(config.legacy.jwt.is_none());
+}
+
+#[test]
+fn introspection_keeps_the_audience_and_issuer_without_a_jwks() {
+    let mut env = minimal();
+    env.remove("LEGACY_JWKS_URL");
+    env.extend([
+        ("LEGACY_ACCESS_TOKEN_VERIFIER", "introspection".to_owned()),
+        (
+            "LEGACY_INTROSPECTION_URL",
+            "https://legacy.example.com/oauth/introspect".to_owned(),
+        ),
+    ]);
+    let config = load(&env).unwrap();
+    assert!(config.legacy.jwt.is_none());
+    assert_eq!(
+        config.legacy.audience.as_deref(),
+        Some("https://api.example.com")
+    );
+    assert_eq!(
+        config.legacy.issuer.as_deref(),
+        Some("https://legacy.example.com/")
+    );
+}
+
+#[test]
+fn userinfo_refuses_the_checks_it_cannot_make() {
+    let mut env = minimal();
+    env.remove("LEGACY_JWKS_URL");
+    env.extend([
+        ("LEGACY_ACCESS_TOKEN_VERIFIER", "userinfo".to_owned()),
+        (
+            "LEGACY_USERINFO_URL",
+            "https://legacy.example.com/userinfo".to_owned(),
+        ),
+        ("LEGACY_USERINFO_ACCEPTS_ANY_CLIENT", "true".to_owned()),
+    ]);
+    // A userinfo answer says neither whom a token was for nor who issued it: asked for, these
+    // checks stop the start instead of being skipped.
+    let error = load(&env).unwrap_err();
+    assert_eq!(error.variable(), "LEGACY_AUDIENCE", "{error}");
+    assert!(error.to_string().contains("userinfo"), "{error}");
+    env.remove("LEGACY_AUDIENCE");
+    let error = load(&env).unwrap_err();
+    assert_eq!(error.variable(), "LEGACY_ISSUER", "{error}");
+    env.remove("LEGACY_ISSUER");
+    load(&env).unwrap();
+    // With a JWKS, LEGACY_ISSUER is the JWTs' (ID tokens here); the audience is still refused.
+    env.extend([
+        (
+            "LEGACY_JWKS_URL",
+            "https://legacy.example.com/.well-known/jwks.json".to_owned(),
+        ),
+        ("LEGACY_ISSUER", "https://legacy.example.com/".to_owned()),
+        ("LEGACY_CREDENTIALS", "access_token,id_token".to_owned()),
+        ("LEGACY_CLIENT_ID", "legacy-app".to_owned()),
+    ]);
+    load(&env).unwrap();
+    env.insert("LEGACY_AUDIENCE", "https://api.example.com".to_owned());
+    assert_eq!(load(&env).unwrap_err().variable(), "LEGACY_AUDIENCE");
 }
 
 #[test]

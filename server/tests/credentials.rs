@@ -63,6 +63,8 @@ async fn an_opaque_token_is_verified_by_userinfo() {
             ("LEGACY_ACCESS_TOKEN_VERIFIER", "userinfo"),
             ("LEGACY_USERINFO_URL", &userinfo),
             ("LEGACY_USERINFO_ACCEPTS_ANY_CLIENT", "true"),
+            // Userinfo cannot tell a token's audience.
+            ("LEGACY_AUDIENCE", ""),
         ])
         .await;
     let opaque = stack

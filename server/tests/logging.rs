@@ -67,6 +67,8 @@ async fn no_credential_of_any_kind_is_logged() {
             ("LEGACY_ACCESS_TOKEN_VERIFIER", "userinfo"),
             ("LEGACY_USERINFO_URL", &userinfo),
             ("LEGACY_USERINFO_ACCEPTS_ANY_CLIENT", "true"),
+            // Userinfo cannot tell a token's audience.
+            ("LEGACY_AUDIENCE", ""),
         ])
         .await;
     let mut secrets = Vec::new();

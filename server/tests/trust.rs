@@ -289,6 +289,45 @@ async fn introspection_needs_the_audience_and_an_allowed_client() {
     stack.stop().await;
 }
 
+#[tokio::test]
+async fn introspection_checks_the_audience_and_issuer_without_a_jwks() {
+    let stack = Stack::start().await;
+    // Opaque access tokens only: no JWKS, yet LEGACY_AUDIENCE and LEGACY_ISSUER still hold.
+    let url = introspecting(&stack, &[("LEGACY_JWKS_URL", "")]).await;
+    for own in [
+        json!({ "user": "alice@example.com", "kind": "opaque" }),
+        json!({ "user": "alice@example.com" }),
+    ] {
+        let token = stack.mint(own).await;
+        assert_migrated(&stack, &url, &token).await;
+    }
+    let other_api = "https://api-b.legacy.example";
+    for (case, spec) in [
+        (
+            "a JWT for another resource server",
+            json!({ "claims": { "aud": other_api } }),
+        ),
+        (
+            "a JWT for other resource servers only",
+            json!({ "claims": { "aud": [other_api, "https://api-c.legacy.example"] } }),
+        ),
+        (
+            "an opaque token for another resource server",
+            json!({ "kind": "opaque", "claims": { "aud": other_api } }),
+        ),
+        (
+            "an opaque token of another issuer",
+            json!({ "kind": "opaque", "claims": { "iss": "https://tenant-b.legacy.example/" } }),
+        ),
+    ] {
+        let mut spec = spec;
+        spec["user"] = json!("alice@example.com");
+        let token = stack.mint(spec).await;
+        assert_refused(&stack, &url, &token, "invalid", case).await;
+    }
+    stack.stop().await;
+}
+
 /// P-256's group order `n`, big-endian.
 const P256_ORDER: [u8; 32] = [
     0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
@@ -331,6 +370,76 @@ async fn an_ecdsa_twin_is_the_same_credential_to_the_replay_cache() {
         // The twin verifies (it is a valid signature) but is the credential just exchanged.
         assert_refused(&stack, &served.url, &twin, "replayed", "(r, n - s)").await;
     }
+    stack.stop().await;
+}
+
+/// `jwt` re-spelled as lenient base64url decoders (Node's `Buffer`, Go's non-strict encodings)
+/// read it the same: with `=` padding, and with its signature's unused low bits flipped.
+fn re_spellings(jwt: &str) -> [String; 2] {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let (rest, last) = jwt.split_at(jwt.len() - 1);
+    // An RS256 signature is 256 bytes, 342 characters: the last one carries 4 unused bits.
+    assert_eq!(jwt.rsplit_once('.').unwrap().1.len() % 4, 2);
+    let index = ALPHABET
+        .iter()
+        .position(|c| c == &last.as_bytes()[0])
+        .unwrap();
+    let flipped = char::from(ALPHABET[index ^ 1]);
+    [format!("{jwt}=="), format!("{rest}{flipped}")]
+}
+
+#[tokio::test]
+async fn a_re_spelled_jwt_is_the_same_credential_to_userinfo_and_introspection() {
+    let stack = Stack::start().await;
+    let userinfo = format!("{}/userinfo", stack.config.legacy);
+    let by_userinfo = stack
+        .endpoint(&[
+            ("LEGACY_ACCESS_TOKEN_VERIFIER", "userinfo"),
+            ("LEGACY_USERINFO_URL", &userinfo),
+            ("LEGACY_USERINFO_ACCEPTS_ANY_CLIENT", "true"),
+            ("LEGACY_AUDIENCE", ""),
+        ])
+        .await
+        .url;
+    let by_introspection = introspecting(&stack, &[]).await;
+    for url in [&by_userinfo, &by_introspection] {
+        // With a `jti` (the key), and without (the signed content is).
+        for claims in [json!({}), json!({ "jti": null })] {
+            let token = stack
+                .mint(json!({ "user": "alice@example.com", "claims": claims }))
+                .await;
+            assert_migrated(&stack, url, &token).await;
+            for (case, spelling) in ["padded", "unused bits flipped"]
+                .into_iter()
+                .zip(re_spellings(&token))
+            {
+                // Each under a key of its own: the thief's new attempt, not a retry.
+                assert_refused(&stack, url, &spelling, "replayed", case).await;
+            }
+        }
+    }
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn a_quoted_session_cookie_is_the_same_session_to_the_replay_cache() {
+    let stack = Stack::start().await;
+    let served = stack.endpoint(&[]).await;
+    let cookie = stack.legacy_cookie("alice@example.com").await;
+    let (name, value) = cookie.split_once('=').unwrap();
+    let quoted = format!("{name}=\"{value}\"");
+    let ask = |cookie: &str| {
+        Ask::cookie()
+            .header("cookie", cookie)
+            .header("origin", stack.config.app.clone())
+    };
+    let sessions = stack.sessions_created().await;
+    let answer = ask(&cookie).send(&stack.http, &served.url).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    // The legacy IdP reads the quoted value as the same session (as Go and Node servers do).
+    let answer = ask(&quoted).send(&stack.http, &served.url).await;
+    assert_eq!(answer.refusal(), refused("replayed"), "{}", answer.text);
+    assert_eq!(stack.sessions_created().await, sessions + 1);
     stack.stop().await;
 }
 

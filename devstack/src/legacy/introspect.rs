@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use super::Legacy;
 use super::tokens::no_store;
+use super::verify::Audience;
 use crate::form::Form;
 
 pub async fn introspect(
@@ -26,7 +27,7 @@ pub async fn introspect(
 impl Legacy {
     fn introspection(&self, token: &str) -> Value {
         let now = crate::time::now();
-        if let Ok(claims) = self.verify_access_token(token, now) {
+        if let Ok(claims) = self.verify_access_token(token, Audience::Any, now) {
             let mut answer = claims;
             answer.insert("active".into(), true.into());
             answer.insert("token_type".into(), "access_token".into());

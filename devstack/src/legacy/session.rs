@@ -112,7 +112,8 @@ pub async fn logout(State(legacy): State<Arc<Legacy>>, headers: HeaderMap) -> Re
     response
 }
 
-/// The `legacy_session` value from the (possibly several) Cookie headers.
+/// The `legacy_session` value from the (possibly several) Cookie headers. A value in double
+/// quotes (RFC 6265 §4.1.1) is the value inside them, as Go's net/http and Node's `cookie` read it.
 fn session_id(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
@@ -121,5 +122,10 @@ fn session_id(headers: &HeaderMap) -> Option<String> {
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, _)| *name == COOKIE_NAME)
-        .map(|(_, value)| value.to_owned())
+        .map(|(_, value)| {
+            let unquoted = value
+                .strip_prefix('"')
+                .and_then(|value| value.strip_suffix('"'));
+            unquoted.unwrap_or(value).to_owned()
+        })
 }

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use super::Legacy;
+use super::verify::Audience;
 use crate::users::UserRecord;
 
 pub async fn userinfo(State(legacy): State<Arc<Legacy>>, headers: HeaderMap) -> Response {
@@ -19,7 +20,7 @@ pub async fn userinfo(State(legacy): State<Arc<Legacy>>, headers: HeaderMap) -> 
         .map(|(_, token)| token.trim());
     let claims = token
         .ok_or("no bearer token")
-        .and_then(|token| legacy.verify_access_token(token, crate::time::now()));
+        .and_then(|token| legacy.verify_access_token(token, Audience::Ours, crate::time::now()));
     match claims {
         Ok(claims) => axum::Json(legacy.profile(&claims)).into_response(),
         Err(reason) => {

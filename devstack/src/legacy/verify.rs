@@ -6,11 +6,23 @@ use serde_json::{Map, Value};
 use super::Legacy;
 use crate::jose::Compact;
 
+/// Whose JWT access tokens a route honours.
+#[derive(Clone, Copy)]
+pub(super) enum Audience {
+    /// This IdP's own API (`aud` the legacy audience): userinfo.
+    Ours,
+    /// Any resource server's: introspection answers for every token the IdP issued (RFC 7662
+    /// §2.2), and checking `aud` is the resource server's business. An ID token (`aud` the
+    /// legacy client) is still no access token.
+    Any,
+}
+
 impl Legacy {
     /// The token's claims, or why it is not a valid access token.
     pub(super) fn verify_access_token(
         &self,
         token: &str,
+        audience: Audience,
         now: i64,
     ) -> Result<Map<String, Value>, &'static str> {
         if let Some(record) = self.store().opaque.get(token) {
@@ -20,7 +32,8 @@ impl Legacy {
                 Err("token expired")
             };
         }
-        let jwt = Compact::parse(token).ok_or("unknown token")?;
+        // Read as Node's and Go's JOSE libraries read tokens: a holder may re-spell one.
+        let jwt = Compact::parse_lenient(token).ok_or("unknown token")?;
         let verified = match (jwt.alg(), jwt.kid()) {
             (Some("RS256"), Some(kid)) if kid == self.keys.rs256.kid() => {
                 jwt.verify_rs256(self.keys.rs256.public())
@@ -36,8 +49,10 @@ impl Legacy {
         if jwt.claims.get("iss").and_then(Value::as_str) != Some(self.origin.as_str()) {
             return Err("wrong issuer");
         }
-        if !jwt.has_audience(&self.audience) {
-            return Err("wrong audience");
+        match audience {
+            Audience::Ours if !jwt.has_audience(&self.audience) => return Err("wrong audience"),
+            Audience::Any if jwt.has_audience(&self.client_id) => return Err("an ID token"),
+            _ => {}
         }
         if jwt.numeric("exp").is_none_or(|exp| exp <= now) {
             return Err("token expired");

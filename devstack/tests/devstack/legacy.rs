@@ -195,6 +195,64 @@ async fn userinfo_and_introspection_take_jwt_and_opaque_tokens() {
 }
 
 #[tokio::test]
+async fn introspection_answers_for_every_resource_server_and_userinfo_for_its_own() {
+    let stack = Stack::start().await;
+    // RFC 7662: the IdP says what it knows of any token it issued; the caller checks `aud`.
+    let other_api = stack
+        .mint(json!({"claims": {"aud": "https://other-api.example"}}))
+        .await;
+    let token = other_api["token"].as_str().unwrap();
+    let answer = introspect(&stack, token).await;
+    assert_eq!(
+        (&answer["active"], &answer["aud"]),
+        (&json!(true), &json!("https://other-api.example"))
+    );
+    assert_eq!(userinfo(&stack, token).await.0, StatusCode::UNAUTHORIZED);
+    // An ID token is no access token, to either.
+    let id_token = stack.mint(json!({"kind": "id_token"})).await;
+    let id_token = id_token["token"].as_str().unwrap();
+    assert_eq!(introspect(&stack, id_token).await, json!({"active": false}));
+    assert_eq!(userinfo(&stack, id_token).await.0, StatusCode::UNAUTHORIZED);
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn a_re_spelled_jwt_is_the_same_token_to_userinfo_and_introspection() {
+    let stack = Stack::start().await;
+    let minted = stack.mint(json!({"user": "alice@example.com"})).await;
+    let token = minted["token"].as_str().unwrap();
+    // An RS256 signature is 256 bytes: 342 characters, the last with 4 unused bits.
+    let (signed, signature) = token.rsplit_once('.').unwrap();
+    assert_eq!(signature.len() % 4, 2);
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let last = signature.as_bytes()[signature.len() - 1];
+    let flipped = ALPHABET[ALPHABET.iter().position(|c| *c == last).unwrap() ^ 1] as char;
+    let spellings = [
+        format!("{token}=="),
+        format!("{signed}.{}{flipped}", &signature[..signature.len() - 1]),
+    ];
+    for spelling in &spellings {
+        assert_ne!(spelling, token);
+        assert_eq!(
+            userinfo(&stack, spelling).await.0,
+            StatusCode::OK,
+            "{spelling}"
+        );
+        let answer = introspect(&stack, spelling).await;
+        assert_eq!(answer["jti"], minted["claims"]["jti"], "{spelling}");
+    }
+    // The signed part is still what the signature covers.
+    let payload = signed.split_once('.').unwrap().1;
+    let padded_payload = signed.replace(payload, &format!("{payload}="));
+    let tampered = format!("{padded_payload}.{signature}");
+    assert_eq!(
+        userinfo(&stack, &tampered).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    stack.stop().await;
+}
+
+#[tokio::test]
 async fn minted_tokens_cover_the_refusal_cases() {
     let stack = Stack::start().await;
     // ES256 with the published EC key is a valid token too.
@@ -326,6 +384,16 @@ async fn the_cookie_session_is_httponly_and_checkable() {
     assert_eq!(who["sub"], "legacy|1");
     assert_eq!(who["email"], "alice@example.com");
     assert!(who["session_expires_at"].as_i64().unwrap() > now());
+    // In double quotes, the same session (as Go's net/http and Node's `cookie` read it).
+    let (name, value) = pair.split_once('=').unwrap();
+    let quoted = stack
+        .http
+        .get(stack.legacy("/session/check"))
+        .header("cookie", format!("{name}=\"{value}\""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(quoted.status(), StatusCode::OK);
 
     let anonymous = stack
         .http

@@ -20,6 +20,12 @@ pub struct LegacyConfig {
     /// `LEGACY_ACCESS_TOKEN_VERIFIER`: how access tokens (and the access token a redeemed
     /// refresh token brings) are checked.
     pub access_token_verifier: AccessTokenVerifier,
+    /// `LEGACY_ISSUER`: the exact `iss` of legacy tokens, checked on every JWT and on every
+    /// introspection answer that has an `iss`.
+    pub issuer: Option<String>,
+    /// `LEGACY_AUDIENCE`: a value an access token's `aud` must contain, checked on JWT access
+    /// tokens and on every introspection answer (which must then have an `aud`).
+    pub audience: Option<String>,
     /// The JWT checks, when any credential kind needs them.
     pub jwt: Option<JwtConfig>,
     /// `LEGACY_CLIENT_ID` and `LEGACY_CLIENT_SECRET`: the legacy OAuth client, for the token
@@ -86,7 +92,8 @@ pub enum AccessTokenVerifier {
     Jwt,
     /// Any token, by the legacy OIDC userinfo endpoint (`LEGACY_USERINFO_URL`). Userinfo says
     /// nothing of the client a token was issued to, so this needs
-    /// `LEGACY_USERINFO_ACCEPTS_ANY_CLIENT=true`.
+    /// `LEGACY_USERINFO_ACCEPTS_ANY_CLIENT=true`; nor of its audience or issuer, so it refuses
+    /// `LEGACY_AUDIENCE` (and `LEGACY_ISSUER` unless JWTs are checked too).
     Userinfo(Url),
     /// Any token, by RFC 7662 introspection (`LEGACY_INTROSPECTION_URL`).
     Introspection(Url),
@@ -102,17 +109,13 @@ impl AccessTokenVerifier {
     }
 }
 
-/// Checks of legacy JWTs (access and ID tokens).
+/// Checks of legacy JWTs (access and ID tokens), beside [`LegacyConfig::issuer`] (required
+/// with them) and [`LegacyConfig::audience`].
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct JwtConfig {
     /// `LEGACY_JWKS_URL`.
     pub jwks_url: Url,
-    /// `LEGACY_ISSUER`: the exact `iss` of legacy tokens.
-    pub issuer: String,
-    /// `LEGACY_AUDIENCE`: a value an access token's `aud` must contain. `None` when access
-    /// tokens are not checked as JWTs.
-    pub audience: Option<String>,
     /// `LEGACY_ID_TOKEN_AUDIENCE` (else `LEGACY_CLIENT_ID`, else `LEGACY_AUDIENCE`): a value an
     /// ID token's `aud` must contain.
     pub id_token_audience: Option<String>,
@@ -274,12 +277,39 @@ pub(super) fn read<F: Fn(&str) -> Option<String>>(
         None
     };
 
-    // JWT checks serve access tokens in `jwt` mode (also those a refresh token brings), and ID
-    // tokens (also the ID token a refresh brings, when one comes).
-    let jwt_access = access_token_verifier == AccessTokenVerifier::Jwt
-        && (has(SubjectTokenType::AccessToken) || has(SubjectTokenType::RefreshToken));
+    // Access tokens come as such, or as a redeemed refresh token brings them. JWT checks serve
+    // them in `jwt` mode, and ID tokens (also the ID token a refresh brings, when one comes).
+    let access_tokens = has(SubjectTokenType::AccessToken) || has(SubjectTokenType::RefreshToken);
+    let jwt_access = access_token_verifier == AccessTokenVerifier::Jwt && access_tokens;
     let jwt_needed = jwt_access || has(SubjectTokenType::IdToken);
     let jwt_optional = vars.is_set("LEGACY_JWKS_URL");
+
+    // Read once, for every verifier that can see them: JWTs, and introspection answers.
+    let issuer = vars.parsed("LEGACY_ISSUER", EXPECT_ISSUER, |iss| Ok(iss.to_owned()))?;
+    let audience = vars.parsed("LEGACY_AUDIENCE", EXPECT_AUDIENCE, |aud| Ok(aud.to_owned()))?;
+    if matches!(access_token_verifier, AccessTokenVerifier::Userinfo(_)) && access_tokens {
+        // A userinfo answer is the user's profile: nothing in it says whom the token was for,
+        // or who issued it. A check asked for and never made must not look made.
+        if audience.is_some() {
+            return Err(ConfigError::Uncheckable {
+                variable: "LEGACY_AUDIENCE",
+                because: "LEGACY_ACCESS_TOKEN_VERIFIER is userinfo, and a userinfo answer does \
+                          not say which audience a token was issued for (verify access tokens \
+                          by jwt or introspection, or unset LEGACY_AUDIENCE)"
+                    .to_owned(),
+            });
+        }
+        if issuer.is_some() && !(jwt_needed || jwt_optional) {
+            return Err(ConfigError::Uncheckable {
+                variable: "LEGACY_ISSUER",
+                because: "LEGACY_ACCESS_TOKEN_VERIFIER is userinfo, a userinfo answer does not \
+                          say who issued a token, and no LEGACY_JWKS_URL checks JWTs (unset \
+                          LEGACY_ISSUER: the IdP at LEGACY_USERINFO_URL honours its own tokens \
+                          only)"
+                    .to_owned(),
+            });
+        }
+    }
     let algorithms = vars
         .parsed("LEGACY_ALGORITHMS", EXPECT_ALGORITHMS, parse_algorithms)?
         .unwrap_or_else(|| vec![Algorithm::Rs256]);
@@ -291,10 +321,13 @@ pub(super) fn read<F: Fn(&str) -> Option<String>>(
         };
         let jwks_url =
             vars.required_by("LEGACY_JWKS_URL", EXPECT_JWKS_URL, because, parse_http_url)?;
-        let issuer = vars.required_by("LEGACY_ISSUER", EXPECT_ISSUER, because, |iss| {
-            Ok(iss.to_owned())
-        })?;
-        let audience = vars.parsed("LEGACY_AUDIENCE", EXPECT_AUDIENCE, |aud| Ok(aud.to_owned()))?;
+        if issuer.is_none() {
+            return Err(ConfigError::Needed {
+                variable: "LEGACY_ISSUER",
+                expected: EXPECT_ISSUER,
+                because: because.to_owned(),
+            });
+        }
         if jwt_access && audience.is_none() {
             return Err(ConfigError::Needed {
                 variable: "LEGACY_AUDIENCE",
@@ -317,8 +350,6 @@ pub(super) fn read<F: Fn(&str) -> Option<String>>(
         }
         Some(JwtConfig {
             jwks_url,
-            issuer,
-            audience,
             id_token_audience,
             algorithms,
             jwks_cooldown: JWKS_COOLDOWN,
@@ -343,6 +374,8 @@ pub(super) fn read<F: Fn(&str) -> Option<String>>(
     Ok(LegacyConfig {
         credentials,
         access_token_verifier,
+        issuer,
+        audience,
         jwt,
         client: client_id.map(|id| LegacyClient {
             id,

@@ -162,6 +162,11 @@ pub enum ConfigError {
         variable: &'static str,
         other: &'static str,
     },
+    /// A variable asks for a check that the configured verifier cannot make.
+    Uncheckable {
+        variable: &'static str,
+        because: String,
+    },
 }
 
 impl ConfigError {
@@ -171,7 +176,8 @@ impl ConfigError {
             Self::Missing { variable, .. }
             | Self::Needed { variable, .. }
             | Self::Invalid { variable, .. }
-            | Self::Conflict { variable, .. } => variable,
+            | Self::Conflict { variable, .. }
+            | Self::Uncheckable { variable, .. } => variable,
         }
     }
 }
@@ -197,6 +203,9 @@ impl fmt::Display for ConfigError {
             } => write!(f, "{variable} is invalid: expected {expected}; {problem}"),
             Self::Conflict { variable, other } => {
                 write!(f, "{variable} and {other} are both set: set exactly one")
+            }
+            Self::Uncheckable { variable, because } => {
+                write!(f, "{variable} is set but cannot be checked: {because}")
             }
         }
     }

@@ -16,7 +16,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::call::{self, unexpected};
-use super::{IssuedTo, LegacyError, Verified, opaque_replay_id};
+use super::{IssuedTo, LegacyError, Verified, replay_id};
 use crate::config::{LegacyClient, LegacyConfig};
 use crate::legacy_jwt::Claims;
 use crate::metrics::Metrics;
@@ -43,8 +43,8 @@ impl Introspection {
         Self {
             url,
             client: config.client.clone(),
-            issuer: config.jwt.as_ref().map(|jwt| jwt.issuer.clone()),
-            audience: config.jwt.as_ref().and_then(|jwt| jwt.audience.clone()),
+            issuer: config.issuer.clone(),
+            audience: config.audience.clone(),
             leeway: config.leeway,
             http,
             metrics,
@@ -120,8 +120,8 @@ impl Introspection {
         }
         Ok(Verified {
             expires_at: claims.expires_at(),
+            replay_id: replay_id(token, Some(&claims)),
             claims,
-            replay_id: opaque_replay_id(token),
             issued_to: IssuedTo::Introspection,
         })
     }

@@ -16,6 +16,7 @@ mod cookie;
 mod identity;
 mod introspection;
 mod refresh;
+mod replay_id;
 mod userinfo;
 
 use std::fmt;
@@ -34,6 +35,7 @@ use refresh::TokenEndpoint;
 use userinfo::Userinfo;
 
 pub(crate) use identity::{IdentityError, IdentityRules, LoginId};
+pub(crate) use replay_id::replay_id;
 
 /// What a verified credential says.
 #[derive(Debug)]
@@ -41,7 +43,8 @@ pub(crate) struct Verified {
     pub(crate) claims: Claims,
     /// When the credential expires (seconds since the epoch), when the IdP says.
     pub(crate) expires_at: Option<f64>,
-    /// What the replay cache knows the credential by: the same for every encoding of it.
+    /// What the replay cache knows the credential by: the same for every encoding of it
+    /// ([`replay_id`]).
     pub(crate) replay_id: String,
     /// Where the claims say which legacy application the credential was issued to.
     pub(crate) issued_to: IssuedTo,
@@ -58,15 +61,9 @@ pub(crate) enum IssuedTo {
     Unknown,
 }
 
-/// The replay identity of an opaque credential: the token itself, which [`is_b64token`] has
-/// already held to one spelling.
-pub(crate) fn opaque_replay_id(token: &str) -> String {
-    format!("token\0{token}")
-}
-
 /// RFC 6750 §2.1 `b64token`: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
-/// Nothing else (no space, tab or line break, inside or around) is a bearer token, so one
-/// token has one spelling and one replay-cache entry.
+/// Nothing else (no space, tab or line break, inside or around) is a bearer token; the spellings
+/// left (padding, a signature's unused bits) are one [`replay_id`].
 pub(crate) fn is_b64token(token: &str) -> bool {
     let body = token.trim_end_matches('=');
     !body.is_empty()
@@ -83,11 +80,11 @@ struct Jwt {
 
 impl Jwt {
     async fn verify(&self, token: &str, now: f64) -> Result<Verified, LegacyError> {
-        let (claims, replay_id) = self.verifier.verify(token, &self.audience, now).await?;
+        let claims = self.verifier.verify(token, &self.audience, now).await?;
         Ok(Verified {
             expires_at: claims.expires_at(),
+            replay_id: replay_id(token, Some(&claims)),
             claims,
-            replay_id,
             issued_to: IssuedTo::Jwt,
         })
     }
@@ -114,14 +111,21 @@ impl Legacy {
         http: &reqwest::Client,
         metrics: &Arc<Metrics>,
     ) -> Self {
-        let jwt = config.jwt.as_ref().map(|jwt| {
-            Arc::new(legacy_jwt::Verifier::new(
-                jwt,
-                config.leeway,
-                http.clone(),
-                Arc::clone(metrics),
-            ))
-        });
+        // The configuration never has a JWKS without an issuer (a library caller that removes
+        // it gets `NotConfigured`, not unchecked tokens).
+        let jwt = config
+            .jwt
+            .as_ref()
+            .zip(config.issuer.as_ref())
+            .map(|(jwt, issuer)| {
+                Arc::new(legacy_jwt::Verifier::new(
+                    jwt,
+                    issuer,
+                    config.leeway,
+                    http.clone(),
+                    Arc::clone(metrics),
+                ))
+            });
         let bound = |audience: Option<&String>| {
             Some(Jwt {
                 verifier: Arc::clone(jwt.as_ref()?),
@@ -129,18 +133,17 @@ impl Legacy {
             })
         };
         let jwt_config = config.jwt.as_ref();
-        let access =
-            match &config.access_token_verifier {
-                AccessTokenVerifier::Jwt => {
-                    bound(jwt_config.and_then(|jwt| jwt.audience.as_ref())).map(AccessVerifier::Jwt)
-                }
-                AccessTokenVerifier::Userinfo(url) => Some(AccessVerifier::Userinfo(
-                    Userinfo::new(url.clone(), http.clone(), Arc::clone(metrics)),
-                )),
-                AccessTokenVerifier::Introspection(url) => Some(AccessVerifier::Introspection(
-                    Introspection::new(url.clone(), config, http.clone(), Arc::clone(metrics)),
-                )),
-            };
+        let access = match &config.access_token_verifier {
+            AccessTokenVerifier::Jwt => bound(config.audience.as_ref()).map(AccessVerifier::Jwt),
+            AccessTokenVerifier::Userinfo(url) => Some(AccessVerifier::Userinfo(Userinfo::new(
+                url.clone(),
+                http.clone(),
+                Arc::clone(metrics),
+            ))),
+            AccessTokenVerifier::Introspection(url) => Some(AccessVerifier::Introspection(
+                Introspection::new(url.clone(), config, http.clone(), Arc::clone(metrics)),
+            )),
+        };
         Self {
             kinds: config.credentials.clone(),
             id_token: bound(jwt_config.and_then(|jwt| jwt.id_token_audience.as_ref())),
@@ -245,7 +248,7 @@ impl Legacy {
     }
 
     /// The configured session cookies of the request, as the Cookie header forwarded; `None`
-    /// when the request carries none of them.
+    /// unless the request carries every one of them.
     pub(crate) fn session_cookies(&self, headers: &HeaderMap) -> Option<String> {
         self.session_check.as_ref()?.cookies_of(headers)
     }

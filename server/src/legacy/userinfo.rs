@@ -13,7 +13,7 @@ use reqwest::header::ACCEPT;
 use url::Url;
 
 use super::call::{self, unexpected};
-use super::{IssuedTo, LegacyError, Verified, opaque_replay_id};
+use super::{IssuedTo, LegacyError, Verified, replay_id};
 use crate::legacy_jwt::Claims;
 use crate::metrics::Metrics;
 
@@ -51,11 +51,12 @@ impl Userinfo {
                         detail: "the answer has no `sub`: is this the userinfo URL?".to_owned(),
                     });
                 }
-                // Userinfo does not say when the token expires.
+                // Userinfo does not say when the token expires, and its `jti`, if any, would
+                // be the answer's, not the token's.
                 Ok(Verified {
                     claims: Claims::from_object(claims),
                     expires_at: None,
-                    replay_id: opaque_replay_id(token),
+                    replay_id: replay_id(token, None),
                     issued_to: IssuedTo::Unknown,
                 })
             }

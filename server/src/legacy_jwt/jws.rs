@@ -9,11 +9,16 @@ use serde::Deserialize;
 use super::VerifyError;
 
 pub(super) struct CompactJws<'a> {
-    /// `header.payload` as received: the bytes the signature covers.
-    pub(super) signing_input: &'a str,
-    pub(super) header: Header,
-    pub(super) payload: Vec<u8>,
+    pub(super) signed: Signed<'a>,
     pub(super) signature: Vec<u8>,
+}
+
+/// What the signature of a compact JWS covers, read.
+pub(crate) struct Signed<'a> {
+    /// `header.payload` as received: the bytes the signature covers.
+    pub(crate) input: &'a str,
+    pub(super) header: Header,
+    pub(crate) payload: Vec<u8>,
 }
 
 /// The header parameters the verifier reads. serde refuses a repeated one, so two parsers can
@@ -29,21 +34,33 @@ pub(super) struct Header {
 
 impl<'a> CompactJws<'a> {
     pub(super) fn parse(token: &'a str) -> Result<Self, VerifyError> {
-        let (signing_input, signature) = token
+        let (signed, signature) = Signed::split(token)?;
+        Ok(Self {
+            signed,
+            signature: decode(signature)?,
+        })
+    }
+}
+
+impl<'a> Signed<'a> {
+    /// The signed part of `token`, and its signature's text, not decoded: three parts, the
+    /// first a JWS header.
+    pub(crate) fn split(token: &'a str) -> Result<(Self, &'a str), VerifyError> {
+        let (input, signature) = token
             .rsplit_once('.')
             .ok_or(VerifyError::Malformed("not a compact JWS"))?;
-        let (header, payload) = signing_input
+        let (header, payload) = input
             .split_once('.')
             .filter(|(_, payload)| !payload.contains('.'))
             .ok_or(VerifyError::Malformed("not a compact JWS"))?;
         let header = serde_json::from_slice(&decode(header)?)
             .map_err(|_| VerifyError::Malformed("the header is not a JWS header"))?;
-        Ok(Self {
-            signing_input,
+        let signed = Self {
+            input,
             header,
             payload: decode(payload)?,
-            signature: decode(signature)?,
-        })
+        };
+        Ok((signed, signature))
     }
 }
 

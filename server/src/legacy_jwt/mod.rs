@@ -16,6 +16,7 @@ pub use alg::Algorithm;
 pub(crate) use claims::Claims;
 pub(crate) use jwk::KeySet;
 pub(crate) use jwks::JwksUnavailable;
+pub(crate) use jws::Signed;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,6 +36,7 @@ pub(crate) struct Verifier {
 impl Verifier {
     pub(crate) fn new(
         config: &JwtConfig,
+        issuer: &str,
         leeway: Duration,
         http: reqwest::Client,
         metrics: Arc<Metrics>,
@@ -42,7 +44,7 @@ impl Verifier {
         Self {
             algorithms: config.algorithms.clone(),
             rules: ClaimRules {
-                issuer: config.issuer.clone(),
+                issuer: issuer.to_owned(),
                 leeway,
             },
             keys: RemoteKeySet::new(
@@ -65,27 +67,23 @@ impl Verifier {
     }
 
     /// Verifies `token` at `now` (seconds since the epoch), for a token whose `aud` must
-    /// contain `audience`, and returns its claims and its replay identity.
-    ///
-    /// The replay identity is `iss` and `jti` when the token has a `jti`, else the signed
-    /// content (`header.payload`): never the signature's encoding, which a holder can vary
-    /// without the key (an ECDSA `(r, n - s)` twin verifies as well as `(r, s)`).
+    /// contain `audience`, and returns its claims.
     pub(crate) async fn verify(
         &self,
         token: &str,
         audience: &str,
         now: f64,
-    ) -> Result<(Claims, String), VerifyError> {
-        let jws = CompactJws::parse(token)?;
+    ) -> Result<Claims, VerifyError> {
+        let CompactJws { signed, signature } = CompactJws::parse(token)?;
         // `jku`, `x5u` and `jwk` headers are ignored on purpose: keys come from the configured
         // JWKS only, never from the token that is to be checked with them.
-        if jws.header.crit.is_some() {
+        if signed.header.crit.is_some() {
             return Err(VerifyError::CriticalHeader);
         }
-        let alg = Algorithm::from_name(&jws.header.alg)
+        let alg = Algorithm::from_name(&signed.header.alg)
             .filter(|alg| self.algorithms.contains(alg))
             .ok_or(VerifyError::AlgorithmRefused)?;
-        let kid = jws.header.kid.as_deref();
+        let kid = signed.header.kid.as_deref();
 
         let mut keys = self.keys.keys().await?;
         if let Some(kid) = kid {
@@ -100,17 +98,13 @@ impl Verifier {
         if candidates.peek().is_none() {
             return Err(VerifyError::NoFittingKey);
         }
-        if !candidates.any(|key| key.verifies(jws.signing_input.as_bytes(), &jws.signature)) {
+        if !candidates.any(|key| key.verifies(signed.input.as_bytes(), &signature)) {
             return Err(VerifyError::BadSignature);
         }
 
-        let claims = Claims::parse(&jws.payload)?;
+        let claims = Claims::parse(&signed.payload)?;
         claims.validate(&self.rules, audience, now)?;
-        let replay_id = match claims.string("jti").filter(|jti| !jti.is_empty()) {
-            Some(jti) => format!("jti\0{}\0{jti}", self.rules.issuer),
-            None => format!("jws\0{}", jws.signing_input),
-        };
-        Ok((claims, replay_id))
+        Ok(claims)
     }
 }
 
