@@ -279,8 +279,10 @@ export interface NoLegacySession {
  * The legacy credential will not be exchanged. The legacy session is left as it was; ask the
  * user to sign in with Authgear. A configuration error (`invalid_client`, `invalid_request`,
  * `unsupported_token_type`, `issuer_mismatch`) is the deployment's, not the credential's: the
- * device does not ask again for a day while `authgear.endpoint` and `authgear.issuer` stay the
- * same, then sends the same credential again.
+ * device does not ask again for a day while the options it depends on stay the same
+ * (`authgear.endpoint` and `authgear.issuer`; for the endpoint's refusals also
+ * `authgear.clientID` and `exchange.url`; for `unsupported_token_type`, a credential of the same
+ * kind), then sends again.
  */
 export interface Rejected {
   status: "rejected";

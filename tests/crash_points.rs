@@ -649,18 +649,20 @@ fn check(case: &Case, fault: Fault) -> Verdict {
         let announced = device.announced.get();
         world = device.world.into_inner();
         if matches!(last, Some(Outcome::Migrated { .. })) {
-            // The other tabs hear of it once: from the `done` record's storage event, or else
-            // from the message.
-            let done = world
+            // The other tabs hear of it once: from the storage event of the first record that
+            // says so (`saved`, or `done`), or else from the message.
+            let recorded = world
                 .areas
                 .get(Area::LocalStorage.as_str())
                 .and_then(|local| local.get(STATE_KEY))
                 .is_some_and(|record| {
-                    serde_json::from_str::<serde_json::Value>(record).unwrap()["status"] == "done"
+                    let status =
+                        &serde_json::from_str::<serde_json::Value>(record).unwrap()["status"];
+                    status == "saved" || status == "done"
                 });
-            if done == announced {
+            if recorded == announced {
                 problems.push(format!(
-                    "load {load}: done record {done}, message posted {announced}"
+                    "load {load}: saved or done record {recorded}, message posted {announced}"
                 ));
             }
         }
@@ -685,13 +687,17 @@ fn check(case: &Case, fault: Fault) -> Verdict {
         problems.push(format!("{MAX_RELOADS} reloads did not finish: {last:?}"));
     }
     let effects = world.effects.clone();
-    // One more load of a finished device: it must find everything in place.
-    world.now_ms += RELOAD_AFTER_MS;
-    let device = Fake::new(world, Fault::None, case);
-    let settled = run(&options, &device);
-    let world = device.world.into_inner();
-    if !matches!(settled, Some(Outcome::AlreadyMigrated { .. })) {
-        problems.push(format!("the load after the migration ended {settled:?}"));
+    // Two more loads of a finished device: each must find the session in place, and by the
+    // second the legacy one is gone (a cleanup that waits for the disk, when the record of the
+    // save was lost, starts its wait on the first).
+    for _ in 0..2 {
+        world.now_ms += RELOAD_AFTER_MS;
+        let device = Fake::new(world, Fault::None, case);
+        let settled = run(&options, &device);
+        world = device.world.into_inner();
+        if !matches!(settled, Some(Outcome::AlreadyMigrated { .. })) {
+            problems.push(format!("a load after the migration ended {settled:?}"));
+        }
     }
     let endpoint = &world.endpoint;
     if endpoint.create_sessions != 1 {
@@ -919,6 +925,41 @@ fn a_crash_before_web_storage_reaches_the_disk_keeps_the_legacy_session() {
             case.name
         );
 
+        // A session beside an attempt (a tab whose view of storage lagged wrote `pending` over
+        // the `saved` record): its time on disk is unknown, so the wait starts again.
+        let mut lagging = durable.clone();
+        let pending = authgear_migrate::core::state::begin_attempt(
+            None,
+            authgear_migrate::core::outcome::Credential::Cookie,
+            "other".to_owned(),
+            || "k2".to_owned(),
+            lagging.now_ms,
+        );
+        let legacy_kept = |world: &World| {
+            case.legacy.iter().all(|(area, key, _)| {
+                world
+                    .areas
+                    .get(area.as_str())
+                    .is_some_and(|m| m.contains_key(key))
+            })
+        };
+        let waits = legacy_kept(&lagging);
+        lagging
+            .areas
+            .get_mut(local)
+            .unwrap()
+            .insert(STATE_KEY.to_owned(), pending.to_json());
+        let device = Fake::new(lagging, Fault::None, &case);
+        let outcome = run(&options, &device).expect("a call that ends");
+        assert_eq!(outcome.status(), "already-migrated", "{}", case.name);
+        let lagging = device.world.into_inner();
+        assert_eq!(
+            legacy_kept(&lagging),
+            waits,
+            "{}: cleaned up before the wait",
+            case.name
+        );
+
         // Written to disk, the session is kept; the legacy one goes on a load once it is due.
         let mut world = durable;
         world.now_ms += CLEANUP_DELAY_MS;
@@ -946,4 +987,39 @@ fn a_crash_before_web_storage_reaches_the_disk_keeps_the_legacy_session() {
             }
         }
     }
+}
+
+/// The endpoint takes no refresh tokens (`unsupported_token_type`): that says nothing of the
+/// device's next credential. Once the legacy SDK has refreshed its access token, the next start
+/// sends that one and migrates.
+#[test]
+fn a_token_type_the_endpoint_does_not_take_leaves_the_other_kinds_free() {
+    let mut case = cases()
+        .into_iter()
+        .find(|case| case.name == "refresh token, cleanup Remove, straight")
+        .expect("the refresh token case");
+    case.script = vec![HttpAnswer {
+        status: 400,
+        retry_after: None,
+        body: json!({"error": "unsupported_token_type"}).to_string(),
+    }];
+    let options = case.options();
+    let device = Fake::new(case.world(), Fault::None, &case);
+    let outcome = run(&options, &device).expect("a call that ends");
+    assert_eq!(outcome.status(), "rejected", "{outcome:?}");
+    let mut world = device.world.into_inner();
+    world.now_ms += 3_600_000;
+    let refreshed =
+        json!({"access_token": legacy_jwt(YEAR_S), "refresh_token": "legacy-refresh-1"});
+    world
+        .areas
+        .get_mut(Area::LocalStorage.as_str())
+        .unwrap()
+        .insert("legacy_session".to_owned(), refreshed.to_string());
+    let device = Fake::new(world, Fault::None, &case);
+    let outcome = run(&options, &device).expect("a call that ends");
+    assert!(
+        matches!(outcome, Outcome::Migrated { credential, .. } if credential.as_str() == "access_token"),
+        "{outcome:?}"
+    );
 }

@@ -2,6 +2,7 @@
 // dynamically, so that bundlers put them in a chunk of their own that the fast path never loads.
 
 import { wasmURL as located } from "../dist/wasm/locate.js";
+import { MigrateError } from "./errors.js";
 
 let loading;
 
@@ -21,7 +22,7 @@ function load(wasmURL) {
   // A failure is reported where it is awaited, not as an unhandled rejection.
   response.catch(() => {});
   return import("./instantiate.js")
-    .then(({ instantiate }) => instantiate(response, wasmURL !== undefined))
+    .then(({ instantiate }) => instantiate(response, wasmURL !== undefined, MigrateError))
     .catch((error) => {
       loading = undefined;
       throw error;

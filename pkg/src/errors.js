@@ -25,11 +25,3 @@ export class MigrateError extends Error {
     if (details.option !== undefined) this.option = details.option;
   }
 }
-
-/** Re-throws an error from the engine as a MigrateError with the same code. */
-export function fromEngine(error) {
-  if (error instanceof MigrateError) return error;
-  const code = typeof error?.code === "string" ? error.code : MigrateError.ERR_ENGINE_INTERNAL;
-  const message = String(error?.message ?? error).replace(/^authgear-migrate: /, "");
-  return new MigrateError(code, message, { cause: error });
-}

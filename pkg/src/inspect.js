@@ -1,5 +1,5 @@
 import { loadEngine } from "./engine.js";
-import { MigrateError, fromEngine } from "./errors.js";
+import { MigrateError } from "./errors.js";
 import { normalizeOptions } from "./options.js";
 
 /**
@@ -20,9 +20,5 @@ export async function inspectLegacySession(options) {
   }
   const { engine: normalized, hooks, wasmURL } = await normalizeOptions(options);
   const engine = await loadEngine(wasmURL);
-  try {
-    return await engine.inspect(normalized, hooks);
-  } catch (error) {
-    throw fromEngine(error);
-  }
+  return engine.inspect(normalized, hooks);
 }

@@ -7,8 +7,10 @@ import init, { inspect, migrate } from "../dist/wasm/authgear_migrate.js";
 /**
  * @param {Promise<Response>} fetching the .wasm, fetched by engine.js
  * @param {boolean} given whether the app named its URL (`wasmURL`)
+ * @param {typeof import("./errors.js").MigrateError} MigrateError the entry's: imported here, it
+ *   would put errors.js in a chunk of its own, which the fast path would load too
  */
-export async function instantiate(fetching, given) {
+export async function instantiate(fetching, given, MigrateError) {
   const response = await fetching.catch((error) => {
     if (given) throw error;
   });
@@ -20,9 +22,19 @@ export async function instantiate(fetching, given) {
   await init(module && { module_or_path: module });
   // The normalised options cross as JSON text (plain data: strings, numbers, booleans, null),
   // read by the engine's one JSON reader; the hooks stay JS values.
-  return {
-    migrate: (options, hooks) => migrate(JSON.stringify(options), hooks),
-    inspect: (options, hooks) => inspect(JSON.stringify(options), hooks),
+  return { migrate: engineCall(migrate, MigrateError), inspect: engineCall(inspect, MigrateError) };
+}
+
+/** An export of the engine's, whose errors come out as MigrateErrors with the engine's code. */
+function engineCall(exported, MigrateError) {
+  return async (options, hooks) => {
+    try {
+      return await exported(JSON.stringify(options), hooks);
+    } catch (error) {
+      if (error instanceof MigrateError) throw error;
+      const code = typeof error?.code === "string" ? error.code : MigrateError.ERR_ENGINE_INTERNAL;
+      throw new MigrateError(code, String(error?.message ?? error).replace(/^authgear-migrate: /, ""), { cause: error });
+    }
   };
 }
 

@@ -1,5 +1,5 @@
 import { loadEngine } from "./engine.js";
-import { MigrateError, fromEngine } from "./errors.js";
+import { MigrateError } from "./errors.js";
 import { quickOutcome, settled } from "./gate.js";
 import { normalizeOptions } from "./options.js";
 
@@ -14,7 +14,7 @@ export async function migrateSession(options) {
   if (typeof window === "undefined" || typeof localStorage === "undefined") {
     throw new MigrateError(
       MigrateError.ERR_NOT_IN_BROWSER,
-      "migrateSession() runs in the browser: call it from client code, not during server rendering",
+      "migrateSession() runs in the browser, in client code: not during server rendering",
     );
   }
   const { engine: normalized, hooks, rollout, wasmURL } = await normalizeOptions(options);
@@ -31,11 +31,7 @@ export async function migrateSession(options) {
     hooks.onEvent?.({ type: "warning", code: "engine_unavailable", message: String(error?.message ?? error), elapsedMs: elapsed(started) });
     return report(hooks, { status: "deferred", reason: "engine_unavailable", retryAt: Date.now() }, started);
   }
-  try {
-    return await engine.migrate(normalized, hooks);
-  } catch (error) {
-    throw fromEngine(error);
-  }
+  return engine.migrate(normalized, hooks);
 }
 
 /** `enabled` and `sample`: whether this device takes part in the migration yet. */

@@ -7,8 +7,10 @@ import { keysFor } from "./keys.js";
 
 /**
  * Calls `callback` in this tab when another tab of the app finishes a migration. Listens to the
- * `storage` event of the engine's state record (`done`) and to the BroadcastChannel message the
- * engine posts when it could not write that record; a migration heard both ways calls back once.
+ * `storage` event of the engine's state record (its first `saved` or `done`: the legacy cleanup
+ * that follows a `saved`, at once or minutes later, is not news) and to the BroadcastChannel
+ * message the engine posts when it could write neither; a migration heard both ways calls back
+ * once.
  *
  * @param {(event: { name: string }) => void} callback
  * @param {{ name?: string }} [options] the Authgear container name (default `"default"`)
@@ -32,10 +34,11 @@ export function onMigrated(callback, { name = "default" } = {}) {
       if (message?.[BROADCAST.typeField] === BROADCAST.migrated) heard(message[BROADCAST.atField]);
     };
   }
+  const migrated = (record) => record?.status === STATUS.saved || record?.status === STATUS.done;
   const onStorage = (event) => {
     if (event.key !== keys.state) return;
     const record = parse(event.newValue);
-    if (record?.status === STATUS.done) heard(record.updatedAt);
+    if (migrated(record) && !migrated(parse(event.oldValue))) heard(record.updatedAt);
   };
   globalThis.addEventListener?.("storage", onStorage);
   return () => {

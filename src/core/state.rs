@@ -274,31 +274,30 @@ pub fn start(record: Option<&StateRecord>, has_authgear_session: bool, now: i64)
 }
 
 /// A refusal recorded earlier that still holds: for this very credential, or, when the refusal
-/// was for the app's configuration, for any credential while `configuration` (the current one)
-/// is the one it was judged under and its day has not passed.
+/// was for the app's configuration, for any credential while `configuration(reason)` (the
+/// current one) is the one it was judged under and its day has not passed.
 pub fn earlier_rejection(
     record: Option<&StateRecord>,
     fingerprint: &str,
-    configuration: &str,
+    configuration: impl FnOnce(RejectReason) -> String,
     now: i64,
 ) -> Option<RejectReason> {
     let record = record.filter(|record| record.status == Status::Rejected)?;
+    let reason = record
+        .reason
+        .as_deref()
+        .and_then(RejectReason::from_name)
+        .unwrap_or(RejectReason::Invalid);
     let holds = match &record.configuration {
         Some(judged) => {
-            judged == configuration && record.not_before.is_some_and(|until| until > now)
+            record.not_before.is_some_and(|until| until > now) && *judged == configuration(reason)
         }
         None => record
             .attempt
             .as_ref()
             .is_some_and(|attempt| attempt.fingerprint == fingerprint),
     };
-    holds.then(|| {
-        record
-            .reason
-            .as_deref()
-            .and_then(RejectReason::from_name)
-            .unwrap_or(RejectReason::Invalid)
-    })
+    holds.then_some(reason)
 }
 
 /// Records the attempt before the first send. An unresolved attempt for the same credential keeps
@@ -310,12 +309,16 @@ pub fn begin_attempt(
     new_key: impl FnOnce() -> String,
     now: i64,
 ) -> StateRecord {
-    // After a configuration rejection the credential may have been exchanged already: the
-    // same key lets the endpoint answer from its idempotency record instead of "replayed".
+    // After an issuer mismatch the credential was exchanged already: the same key lets the
+    // endpoint answer from its idempotency record instead of "replayed". The endpoint's own
+    // refusals exchanged nothing, and one of them may be about the key (reused with another
+    // credential): those get a new one.
+    let issuer_mismatch = RejectReason::IssuerMismatch.as_str();
     let earlier = record
         .filter(|record| {
             matches!(record.status, Status::Pending | Status::Deferred)
-                || (record.status == Status::Rejected && record.configuration.is_some())
+                || (record.status == Status::Rejected
+                    && record.reason.as_deref() == Some(issuer_mismatch))
         })
         .and_then(|record| record.attempt.clone())
         .filter(|attempt| {
@@ -537,11 +540,11 @@ mod tests {
         let rejected = twice.reject(RejectReason::Revoked, 2);
         assert_eq!(rejected.failures, 0);
         assert_eq!(
-            earlier_rejection(Some(&rejected), &fingerprint("t1"), "c1", 3),
+            earlier_rejection(Some(&rejected), &fingerprint("t1"), |_| "c1".into(), 3),
             Some(RejectReason::Revoked)
         );
         assert_eq!(
-            earlier_rejection(Some(&rejected), &fingerprint("t2"), "c1", 3),
+            earlier_rejection(Some(&rejected), &fingerprint("t2"), |_| "c1".into(), 3),
             None
         );
     }
@@ -557,19 +560,24 @@ mod tests {
         // Any credential: the answer would be refused the same way.
         for credential in ["t1", "t2"] {
             assert_eq!(
-                earlier_rejection(Some(&rejected), &fingerprint(credential), "c1", 11),
+                earlier_rejection(
+                    Some(&rejected),
+                    &fingerprint(credential),
+                    |_| "c1".into(),
+                    11
+                ),
                 Some(RejectReason::IssuerMismatch)
             );
         }
         // A deploy that changes authgear.endpoint or authgear.issuer asks again at once…
         assert_eq!(
-            earlier_rejection(Some(&rejected), &fingerprint("t1"), "c2", 11),
+            earlier_rejection(Some(&rejected), &fingerprint("t1"), |_| "c2".into(), 11),
             None
         );
         // …and so does the same configuration a day later.
         let later = 10 + CONFIGURATION_RECHECK_MS;
         assert_eq!(
-            earlier_rejection(Some(&rejected), &fingerprint("t1"), "c1", later),
+            earlier_rejection(Some(&rejected), &fingerprint("t1"), |_| "c1".into(), later),
             None
         );
         // With the same idempotency key, should the endpoint have spent the credential.

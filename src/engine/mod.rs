@@ -18,7 +18,7 @@ use crate::core::presets;
 use crate::core::retry::{Backoff, RetryPolicy};
 use crate::core::search;
 use crate::core::source::{Area, LegacySession};
-use crate::core::state::{self, Start, StateRecord, fingerprint};
+use crate::core::state::{self, Start, StateRecord, Status, fingerprint};
 use crate::core::validate::{AuthgearSession, InvalidAnswer, issuer_configuration, validate};
 use crate::prelude::*;
 use crate::wire::{ExchangeRequest, SubjectTokenType};
@@ -95,13 +95,25 @@ impl<D: Device> Migration<'_, D> {
         match state::start(record.as_ref(), has_session, self.device.now_ms()) {
             Start::AlreadyMigrated { finish_cleanup } => {
                 if finish_cleanup && !dry_run {
-                    let cleaned = match self.read_legacy().await? {
-                        Some(session) => self.clean_up(&session).await,
-                        None => true,
-                    };
-                    if cleaned {
-                        self.write_state(&state, &StateRecord::done(self.device.now_ms()))
-                            .await;
+                    let now = self.device.now_ms();
+                    let saved = record.as_ref().is_some_and(|r| r.status == Status::Saved);
+                    match self.read_legacy().await? {
+                        // A session beside an attempt (the page closed before recording it, or
+                        // another tab's view lagged): how long it has been on disk is unknown,
+                        // so its wait starts now.
+                        Some(session) if !saved && self.cleanup_waits(&authgear, &session) => {
+                            let later =
+                                StateRecord::saved(now, Some(now + state::CLEANUP_DELAY_MS));
+                            self.write_state(&state, &later).await;
+                        }
+                        Some(session) => {
+                            if self.clean_up(&session).await {
+                                self.write_state(&state, &StateRecord::done(now)).await;
+                            }
+                        }
+                        None => {
+                            self.write_state(&state, &StateRecord::done(now)).await;
+                        }
                     }
                 }
                 return Ok(Outcome::AlreadyMigrated {
@@ -127,11 +139,10 @@ impl<D: Device> Migration<'_, D> {
         let (credential, subject_token) = self.choose_credential(&session)?;
         // Cookie mode has no token to tell sessions apart: one constant per source.
         let print = fingerprint(subject_token.unwrap_or("cookie"));
-        let configuration = issuer_configuration(&self.options.authgear);
         if let Some(reason) = state::earlier_rejection(
             record.as_ref(),
             &print,
-            &configuration,
+            |reason| self.configuration(reason, credential),
             self.device.now_ms(),
         ) {
             return Ok(Outcome::Rejected {
@@ -174,19 +185,21 @@ impl<D: Device> Migration<'_, D> {
         let now = self.device.now_ms();
         let later = self.cleanup_waits(&authgear, &session);
         let cleanup_at = later.then_some(now + state::CLEANUP_DELAY_MS);
-        self.write_state(&state, &StateRecord::saved(now, cleanup_at))
-            .await;
+        let saved = StateRecord::saved(now, cleanup_at);
+        let mut recorded = self.write_state(&state, &saved).await;
         // Until the legacy session is gone, `saved` makes a later load finish the cleanup.
-        let done = StateRecord::done(self.device.now_ms());
-        let recorded =
-            !later && self.clean_up(&session).await && self.write_state(&state, &done).await;
+        if !later && self.clean_up(&session).await {
+            let done = StateRecord::done(self.device.now_ms());
+            recorded |= self.write_state(&state, &done).await;
+        }
         drop(lock);
-        // The `done` record fires a `storage` event in the app's other tabs, which `onMigrated`
-        // hears; only without it is a message posted (a channel costs a page about 0.5 ms).
+        // The first of the `saved` and `done` records fires a `storage` event in the app's other
+        // tabs, which `onMigrated` hears; only without either is a message posted (a channel
+        // costs a page about 0.5 ms).
         if !recorded {
             self.device.announce(
                 &keys.lock,
-                &crate::core::keys::migrated_message(done.updated_at),
+                &crate::core::keys::migrated_message(saved.updated_at),
             );
         }
         Ok(Outcome::Migrated {
@@ -338,7 +351,13 @@ impl<D: Device> Migration<'_, D> {
                                 let reason = Some(RejectReason::IssuerMismatch.as_str());
                                 self.report_answer(http_status, "refused", reason, sent_at);
                                 return Err(self
-                                    .reject_issuer_mismatch(state, record, &invalid, description)
+                                    .reject_issuer_mismatch(
+                                        state,
+                                        record,
+                                        credential,
+                                        &invalid,
+                                        description,
+                                    )
                                     .await);
                             }
                             self.device.emit(&Event::Warning {
@@ -375,7 +394,7 @@ impl<D: Device> Migration<'_, D> {
                             storage: authgear.name().to_owned(),
                         });
                     }
-                    self.write_state(state, &self.rejected(record, reason))
+                    self.write_state(state, &self.rejected(record, reason, credential))
                         .await;
                     return Err(Outcome::Rejected {
                         reason,
@@ -429,10 +448,15 @@ impl<D: Device> Migration<'_, D> {
 
     /// What a refusal leaves recorded: against this credential, or, for a configuration error,
     /// against any credential while the configuration stays the same, for a day.
-    fn rejected(&self, record: &StateRecord, reason: RejectReason) -> StateRecord {
+    fn rejected(
+        &self,
+        record: &StateRecord,
+        reason: RejectReason,
+        credential: Credential,
+    ) -> StateRecord {
         let now = self.device.now_ms();
         if reason.is_configuration() {
-            let configuration = issuer_configuration(&self.options.authgear);
+            let configuration = self.configuration(reason, credential);
             record
                 .clone()
                 .reject_configuration(reason, configuration, now)
@@ -441,12 +465,30 @@ impl<D: Device> Migration<'_, D> {
         }
     }
 
+    /// What a configuration refusal was judged under, so that a deploy that changes it asks
+    /// again at once: the issuers for an issuer mismatch; the endpoint's client and URL too for
+    /// the endpoint's refusals, and the credential kind for a token type it does not take (the
+    /// device's next credential may be of another kind).
+    fn configuration(&self, reason: RejectReason, credential: Credential) -> String {
+        let issuers = issuer_configuration(&self.options.authgear);
+        if reason == RejectReason::IssuerMismatch {
+            return issuers;
+        }
+        let kind = match reason {
+            RejectReason::UnsupportedTokenType => credential.as_str(),
+            _ => "",
+        };
+        let (client, url) = (&self.options.authgear.client_id, &self.options.exchange.url);
+        fingerprint(&concat(&[&issuers, " ", client, " ", url, " ", kind]))
+    }
+
     /// Ends the call rejected for an issuer mismatch, which no start asks again until the
     /// configuration changes or a day has passed.
     async fn reject_issuer_mismatch(
         &self,
         state: &impl Store,
         record: &StateRecord,
+        credential: Credential,
         invalid: &InvalidAnswer,
         description: String,
     ) -> Outcome {
@@ -459,7 +501,7 @@ impl<D: Device> Migration<'_, D> {
             endpoint: self.options.authgear.endpoint.clone(),
             issuer: found,
         });
-        self.write_state(state, &self.rejected(record, reason))
+        self.write_state(state, &self.rejected(record, reason, credential))
             .await;
         Outcome::Rejected {
             reason,

@@ -162,19 +162,22 @@ async fn acquire_lease(name: &str, wait_ms: u64, lease_ms: u64) -> Result<LockGu
 }
 
 impl LockGuard {
-    /// Still this call's lock; a lease is extended by `lease_ms`. A lease another tab took
-    /// after it ran out is not, nor one gone (that tab finished and freed it): the other tab
-    /// carried on, and this call must stop.
+    /// Still this call's lock; a lease is extended by `lease_ms`. A lease that ran out is not
+    /// (another tab may be taking it this instant: its write and this one would race), nor one
+    /// another tab holds, nor one gone (that tab finished and freed it): this call must stop.
     pub fn keep(&self, lease_ms: u64) -> bool {
         let Held::Lease(store, name, owner) = &self.held else {
             return true;
         };
-        if read_lease(store, name).is_none_or(|lease| lease.owner != *owner) {
+        let now = now_ms();
+        if read_lease(store, name)
+            .is_none_or(|lease| lease.owner != *owner || lease.expires_at <= now)
+        {
             return false;
         }
         let lease = Lease {
             owner: owner.clone(),
-            expires_at: now_ms().saturating_add(i64::try_from(lease_ms).unwrap_or(i64::MAX)),
+            expires_at: now.saturating_add(i64::try_from(lease_ms).unwrap_or(i64::MAX)),
         };
         // Storage that stopped taking writes: the lease ends by itself, as one that was never
         // renewed does.

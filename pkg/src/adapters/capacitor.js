@@ -14,10 +14,7 @@ const PLUGIN = "Authgear";
  */
 export function capacitorStorage({ plugin } = {}) {
   if (plugin === undefined && !isNativePlatform(globalThis.Capacitor)) {
-    throw new MigrateError(
-      MigrateError.ERR_ADAPTER_UNAVAILABLE,
-      "capacitorStorage() needs a native Capacitor app: on the web platform @authgear/capacitor keeps no session (@authgear/web keeps it in localStorage)",
-    );
+    required(plugin, "capacitorStorage", "a native Capacitor app", "on the web platform the session is @authgear/web's, in localStorage");
   }
   const native = required(plugin ?? authgearPlugin(), "capacitorStorage", "the Authgear Capacitor plugin (install @authgear/capacitor)");
   return {
@@ -48,7 +45,8 @@ export function capacitorAuthgear() {
  */
 export function capacitorUndetermined() {
   const refuse = async () => {
-    const error = new Error("a native Capacitor platform that lists no plugins: cannot tell whether @authgear/capacitor keeps the session natively");
+    // Only the name reaches the outcome's events; the engine answers `deferred` (`storage`).
+    const error = new Error("the native bridge lists no plugins");
     error.name = "CapacitorPluginsUnknown";
     throw error;
   };
@@ -107,9 +105,7 @@ export function capacitorPreferences({ plugin = "Preferences" } = {}) {
   };
 }
 
-function required(plugin, factory, what) {
-  if (plugin == null) {
-    throw new MigrateError(MigrateError.ERR_ADAPTER_UNAVAILABLE, `${factory}() needs ${what}: none is registered in Capacitor.Plugins or listed by the native bridge`);
-  }
+function required(plugin, factory, what, why = "none is registered in Capacitor.Plugins or listed by the native bridge") {
+  if (plugin == null) throw new MigrateError(MigrateError.ERR_ADAPTER_UNAVAILABLE, `${factory}() needs ${what}: ${why}`);
   return plugin;
 }
