@@ -95,7 +95,8 @@ export async function migrateIn(page, options) {
  * (IndexedDB, cookies, sessionStorage), the cleanup waits until the saved session has surely
  * reached the disk (src/core/state.rs, CLEANUP_DELAY_MS). This checks the wait: a call before
  * it answers at once and the legacy session is still there; then it moves the page's clock past
- * it, and the next call cleans up. Answers whether there was a wait.
+ * it, and makes the call that cleans up (what it removed, the caller checks). Answers whether
+ * there was a wait.
  */
 export async function cleanupWhenDue(page, options) {
   const record = await page.evaluate(() => JSON.parse(localStorage.getItem("authgear-migrate_default_state") ?? "null"));
