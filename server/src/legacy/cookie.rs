@@ -120,16 +120,21 @@ fn cookies_replay_id(cookies: &str) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn only_the_configured_cookies_are_forwarded() {
-        let check = SessionCheck::new(
+    /// A session of two cookies, `sid` and its signature `sid_sig`.
+    fn sid_check() -> SessionCheck {
+        SessionCheck::new(
             &SessionCheckConfig {
                 url: "https://legacy.example/session".parse().unwrap(),
                 cookies: vec!["sid".to_owned(), "sid_sig".to_owned()],
             },
             reqwest::Client::new(),
             Arc::new(Metrics::new()),
-        );
+        )
+    }
+
+    #[test]
+    fn only_the_configured_cookies_are_forwarded() {
+        let check = sid_check();
         let mut headers = HeaderMap::new();
         headers.append(COOKIE, "app_pref=1; sid_sig=abc".parse().unwrap());
         headers.append(COOKIE, "sid=xyz; sid=shadowed; other=2".parse().unwrap());
@@ -144,14 +149,7 @@ mod tests {
 
     #[test]
     fn a_session_has_one_spelling() {
-        let check = SessionCheck::new(
-            &SessionCheckConfig {
-                url: "https://legacy.example/session".parse().unwrap(),
-                cookies: vec!["sid".to_owned(), "sid_sig".to_owned()],
-            },
-            reqwest::Client::new(),
-            Arc::new(Metrics::new()),
-        );
+        let check = sid_check();
         let replay_id_of = |cookie: &str| {
             let mut headers = HeaderMap::new();
             headers.append(COOKIE, cookie.parse().unwrap());
