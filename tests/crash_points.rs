@@ -673,10 +673,21 @@ fn check(case: &Case, fault: Fault) -> Verdict {
                 .into_iter()
                 .map(|at| format!("no session after {at} (load {load})")),
         );
-        if matches!(
-            last,
-            Some(Outcome::Migrated { .. } | Outcome::AlreadyMigrated { .. })
-        ) {
+        // Settled once migrated with nothing left to do: a cleanup that waits for the disk
+        // (`saved`) comes on a later load, and its effects are crash points too.
+        let waiting = world
+            .areas
+            .get(Area::LocalStorage.as_str())
+            .and_then(|local| local.get(STATE_KEY))
+            .is_some_and(|record| {
+                serde_json::from_str::<serde_json::Value>(record).unwrap()["status"] == "saved"
+            });
+        if !waiting
+            && matches!(
+                last,
+                Some(Outcome::Migrated { .. } | Outcome::AlreadyMigrated { .. })
+            )
+        {
             break;
         }
     }
