@@ -296,15 +296,9 @@ async fn an_exchange_whose_client_left_is_finished_and_kept_on_sigterm() {
         Duration::from_millis(300),
     )
     .await;
-    let mut held = false;
-    for _ in 0..50 {
-        held = stack.state().await["faults"][0]["hits"] == 1;
-        if held {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(held, "createSession was not asked for within 5 s");
+    stack
+        .fault_struck("createSession", Duration::from_millis(100))
+        .await;
     terminate(&mut child).await;
 
     let next = stack.endpoint(&[("REDIS_URL", &redis.url())]).await;

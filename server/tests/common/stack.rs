@@ -207,6 +207,18 @@ impl Stack {
             .unwrap()
     }
 
+    /// Waits until the first fault armed has struck, polling every `every`, at most 50 times;
+    /// panics naming `what` when it has not.
+    pub async fn fault_struck(&self, what: &str, every: std::time::Duration) {
+        for _ in 0..50 {
+            if self.state().await["faults"][0]["hits"] == 1 {
+                return;
+            }
+            tokio::time::sleep(every).await;
+        }
+        panic!("{what} was not asked for within {:?}", every * 50);
+    }
+
     /// How many times `createSession` ran.
     pub async fn sessions_created(&self) -> u64 {
         self.state().await["counters"]["create_session"]["total"]
