@@ -41,15 +41,16 @@ export async function quickOutcome(keys, source, now, authgearStore) {
   }
   if (record?.v !== STATE_VERSION) record = null;
   const status = record?.status;
+  // The record's time to come: of a backoff (`deferred`), of the legacy cleanup (`saved`).
+  const waiting = typeof record?.notBefore === "number" && record.notBefore > now;
   // A saved session whose legacy cleanup is due still needs the engine (one not due yet waits
   // for the session to reach the disk: src/core/state.rs, CLEANUP_DELAY_MS); so does a session
   // next to an attempt in flight (the page closed between saving and recording it).
-  const cleanupDue = status === STATUS.saved && !(typeof record.notBefore === "number" && record.notBefore > now);
-  if (cleanupDue || (hasSession && (status === STATUS.pending || status === STATUS.deferred))) return null;
+  if ((status === STATUS.saved && !waiting) || (hasSession && (status === STATUS.pending || status === STATUS.deferred))) return null;
   if (hasSession || status === STATUS.done || status === STATUS.saved) {
     return { status: "already-migrated", storage };
   }
-  if (status === STATUS.deferred && typeof record.notBefore === "number" && record.notBefore > now) {
+  if (status === STATUS.deferred && waiting) {
     return { status: "deferred", reason: "backoff", retryAt: record.notBefore };
   }
   // Nothing attempted, nothing found last time, or a rejected credential: if every place the

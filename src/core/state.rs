@@ -29,8 +29,9 @@ pub struct StateRecord {
     /// The last reject or defer reason code.
     pub reason: Option<String>,
     /// With a rejection for the deployment (`RejectReason::is_configuration`): the
-    /// configuration it was judged under (`validate::issuer_configuration`). It holds, for any
-    /// credential, until that configuration changes or `not_before` passes.
+    /// configuration it was judged under (a fingerprint of the options it depends on, made by
+    /// the engine). It holds, for any credential, until that configuration changes or
+    /// `not_before` passes.
     pub configuration: Option<String>,
     pub updated_at: i64,
 }
@@ -388,11 +389,11 @@ impl StateRecord {
         self
     }
 
-    /// The Authgear session is saved and verified; the legacy cleanup waits until
-    /// `cleanup_at`, when given (`CLEANUP_DELAY_MS`).
-    pub fn saved(now: i64, cleanup_at: Option<i64>) -> Self {
+    /// The Authgear session is saved and verified; the legacy cleanup waits `CLEANUP_DELAY_MS`
+    /// when it `waits`.
+    pub fn saved(now: i64, waits: bool) -> Self {
         Self {
-            not_before: cleanup_at,
+            not_before: waits.then_some(now + CLEANUP_DELAY_MS),
             ..Self::new(Status::Saved, now)
         }
     }
@@ -452,7 +453,7 @@ mod tests {
                 finish_cleanup: false
             }
         );
-        let saved = StateRecord::saved(1, None);
+        let saved = StateRecord::saved(1, false);
         for has_session in [true, false] {
             assert_eq!(
                 start(Some(&saved), has_session, 2),
@@ -462,7 +463,7 @@ mod tests {
             );
         }
         // Saved where the cleanup waits for the write to reach the disk: not before its time.
-        let waiting = StateRecord::saved(1, Some(1 + CLEANUP_DELAY_MS));
+        let waiting = StateRecord::saved(1, true);
         for (now, finish_cleanup) in [(2, false), (1 + CLEANUP_DELAY_MS, true)] {
             assert_eq!(
                 start(Some(&waiting), true, now),

@@ -102,9 +102,8 @@ impl<D: Device> Migration<'_, D> {
                         // another tab's view lagged): how long it has been on disk is unknown,
                         // so its wait starts now.
                         Some(session) if !saved && self.cleanup_waits(&authgear, &session) => {
-                            let later =
-                                StateRecord::saved(now, Some(now + state::CLEANUP_DELAY_MS));
-                            self.write_state(&state, &later).await;
+                            self.write_state(&state, &StateRecord::saved(now, true))
+                                .await;
                         }
                         Some(session) => {
                             if self.clean_up(&session).await {
@@ -184,8 +183,7 @@ impl<D: Device> Migration<'_, D> {
         self.save(&authgear, &state, &tokens, attempt).await?;
         let now = self.device.now_ms();
         let later = self.cleanup_waits(&authgear, &session);
-        let cleanup_at = later.then_some(now + state::CLEANUP_DELAY_MS);
-        let saved = StateRecord::saved(now, cleanup_at);
+        let saved = StateRecord::saved(now, later);
         let mut recorded = self.write_state(&state, &saved).await;
         // Until the legacy session is gone, `saved` makes a later load finish the cleanup.
         if !later && self.clean_up(&session).await {

@@ -105,6 +105,14 @@ struct Lease {
 }
 
 impl Lease {
+    /// `owner`'s lease, from now for `lease_ms`.
+    fn from_now(owner: &str, lease_ms: u64) -> Self {
+        Self {
+            owner: owner.to_owned(),
+            expires_at: now_ms().saturating_add(i64::try_from(lease_ms).unwrap_or(i64::MAX)),
+        }
+    }
+
     fn parse(stored: &str) -> Option<Self> {
         let lease = Json::parse(stored).ok()?;
         Some(Self {
@@ -134,11 +142,10 @@ async fn acquire_lease(name: &str, wait_ms: u64, lease_ms: u64) -> Result<LockGu
     loop {
         let now = now_ms();
         if read_lease(&store, name).is_none_or(|lease| lease.expires_at <= now) {
-            let lease = Lease {
-                owner: owner.clone(),
-                expires_at: now.saturating_add(i64::try_from(lease_ms).unwrap_or(i64::MAX)),
-            };
-            if store.set(name, &lease.to_json()).is_err() {
+            if store
+                .set(name, &Lease::from_now(&owner, lease_ms).to_json())
+                .is_err()
+            {
                 return Ok(LockGuard {
                     held: Held::Nothing,
                     mechanism: "none",
@@ -169,19 +176,14 @@ impl LockGuard {
         let Held::Lease(store, name, owner) = &self.held else {
             return true;
         };
-        let now = now_ms();
         if read_lease(store, name)
-            .is_none_or(|lease| lease.owner != *owner || lease.expires_at <= now)
+            .is_none_or(|lease| lease.owner != *owner || lease.expires_at <= now_ms())
         {
             return false;
         }
-        let lease = Lease {
-            owner: owner.clone(),
-            expires_at: now.saturating_add(i64::try_from(lease_ms).unwrap_or(i64::MAX)),
-        };
         // Storage that stopped taking writes: the lease ends by itself, as one that was never
         // renewed does.
-        let _ = store.set(name, &lease.to_json());
+        let _ = store.set(name, &Lease::from_now(owner, lease_ms).to_json());
         true
     }
 }
