@@ -412,7 +412,7 @@ export type LegacyPresetSource =
     })
   | (PresetCommon & {
       preset: "oidc-client-ts";
-      /** The `authority` given to `UserManager`. */
+      /** The `authority` given to `UserManager`, with or without its trailing slash. */
       authority?: string;
       /** The `client_id` given to `UserManager`. */
       clientId?: string;

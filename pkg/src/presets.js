@@ -69,7 +69,12 @@ function presetSource(legacy) {
     if (legacy.storageKey !== undefined) invalid("legacy.storageKey", "legacy.storageKey", legacy.storageKey);
     source.storageKey = supabaseKey(legacy.url);
   }
-  if (source.authority !== undefined && !parseURL(source.authority)) invalid("legacy.authority", "legacy.authority", legacy.authority);
+  if (source.authority !== undefined) {
+    if (!parseURL(source.authority)) invalid("legacy.authority", "legacy.authority", legacy.authority);
+    // Keys are looked for under either spelling of its trailing slash (src/core/presets/oidc.rs),
+    // filled in from this one.
+    source.authority = source.authority.replace(/\/+$/, "");
+  }
   if (legacy.bearer !== undefined) source.bearer = oneOf(legacy.bearer, "legacy.bearer", ["access_token", "id_token"]);
   if (preset === "authjs") source.cookie = cookieMode(cookie ?? true, "cookieAuthjs");
   else if (cookie !== undefined && cookie !== false) source.cookie = cookieMode(cookie, "cookie");

@@ -33,22 +33,22 @@ const migrate = (legacy) => migrateChecked(page, stack, legacy);
 describe("oidc-client-ts 3 (UserManager.storeUser)", () => {
   const settings = { authority: "https://idp.example/realms/main", client_id: "spa-client" };
 
-  async function storeUser(user) {
+  async function storeUser(user, sdkSettings = settings) {
     await loadSdk("oidc-client-ts");
     await page.evaluate(
       async ({ settings, user }) => {
         const manager = new oidc.UserManager({ ...settings, redirect_uri: `${location.origin}/`, automaticSilentRenew: false, monitorSession: false });
         await manager.storeUser(new oidc.User(user));
       },
-      { settings, user },
+      { settings: sdkSettings, user },
     );
   }
 
-  async function sdkUser() {
+  async function sdkUser(sdkSettings = settings) {
     return page.evaluate(async (settings) => {
       const manager = new oidc.UserManager({ ...settings, redirect_uri: `${location.origin}/`, automaticSilentRenew: false, monitorSession: false });
       return (await manager.getUser())?.access_token ?? null;
-    }, settings);
+    }, sdkSettings);
   }
 
   test("a live access token", async () => {
@@ -60,6 +60,21 @@ describe("oidc-client-ts 3 (UserManager.storeUser)", () => {
     assert.deepEqual(result.inspection.entries, [{ storage: "sessionStorage", key: `oidc.user:${settings.authority}:${settings.client_id}` }]);
     assert.equal(await sdkUser(), null, "the SDK still finds its user after cleanup");
   });
+
+  // The SDK's key spells the authority as the app configured the SDK; the preset's option may
+  // differ from it by a trailing slash, and the fast path must not answer "no legacy session".
+  for (const [sdkSlash, optionSlash] of [["", "/"], ["/", ""]]) {
+    test(`the SDK's authority ${sdkSlash ? "with" : "without"} a trailing slash, the option's ${optionSlash ? "with" : "without"}`, async () => {
+      const sdkSettings = { ...settings, authority: settings.authority + sdkSlash };
+      const expiresAt = Math.floor(Date.now() / 1000) + 3600;
+      await storeUser({ access_token: await mint(), token_type: "Bearer", scope: "openid", profile: { sub: "legacy|1" }, expires_at: expiresAt }, sdkSettings);
+      assert.ok(await sdkUser(sdkSettings), "the SDK does not see its own user");
+      const result = await migrate({ preset: "oidc-client-ts", authority: settings.authority + optionSlash, clientId: settings.client_id });
+      assertMigrated(result, "access_token");
+      assert.deepEqual(result.inspection.entries, [{ storage: "sessionStorage", key: `oidc.user:${sdkSettings.authority}:${settings.client_id}` }]);
+      assert.equal(await sdkUser(sdkSettings), null, "the SDK still finds its user after cleanup");
+    });
+  }
 
   test("an expired access token with a refresh token", async () => {
     await storeUser({

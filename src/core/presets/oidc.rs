@@ -15,14 +15,26 @@ use crate::prelude::*;
 const PREFIX: &str = "oidc.user:";
 const AREAS: [Area; 2] = [Area::SessionStorage, Area::LocalStorage];
 
+/// With both the authority and the client ID, the key itself, under either spelling of the
+/// authority: the SDK's key spells it as the app configured the SDK, which may differ from the
+/// preset's option by a trailing slash. Otherwise every user key, matched by [`is_wanted`].
 pub fn wants(spec: &PresetSpec) -> Vec<Want> {
-    let want = |area| match (&spec.authority, &spec.client_id) {
-        (Some(authority), Some(client_id)) => {
-            Want::Key(area, concat(&[PREFIX, authority, ":", client_id]))
+    let mut wants = Vec::new();
+    for area in AREAS {
+        match (&spec.authority, &spec.client_id) {
+            (Some(authority), Some(client_id)) => {
+                let authority = authority.trim_end_matches('/');
+                for slash in ["", "/"] {
+                    wants.push(Want::Key(
+                        area,
+                        concat(&[PREFIX, authority, slash, ":", client_id]),
+                    ));
+                }
+            }
+            _ => wants.push(Want::Prefix(area, PREFIX.to_owned())),
         }
-        _ => Want::Prefix(area, PREFIX.to_owned()),
-    };
-    vec![want(AREAS[0]), want(AREAS[1])]
+    }
+    wants
 }
 
 /// Whether a key's `<authority>:<client_id>` is the configured one; authorities compare
@@ -114,13 +126,19 @@ mod tests {
 
     #[test]
     fn reads_the_user_and_its_expiry() {
-        assert_eq!(
-            wants(&spec()),
-            [
-                Want::Key(Area::SessionStorage, KEY.into()),
-                Want::Key(Area::LocalStorage, KEY.into())
-            ]
-        );
+        let slashed = "oidc.user:https://login.example/realms/main/:spa";
+        let both = [
+            Want::Key(Area::SessionStorage, KEY.into()),
+            Want::Key(Area::SessionStorage, slashed.into()),
+            Want::Key(Area::LocalStorage, KEY.into()),
+            Want::Key(Area::LocalStorage, slashed.into()),
+        ];
+        assert_eq!(wants(&spec()), both);
+        let given_slashed = PresetSpec {
+            authority: Some("https://login.example/realms/main/".into()),
+            ..spec()
+        };
+        assert_eq!(wants(&given_slashed), both);
         let session = parse_preset(&spec(), &[session_storage(KEY, &stored(NOW))], NOW)
             .unwrap()
             .unwrap();
