@@ -26,13 +26,16 @@ export function migrateSession(options: MigrateOptions): Promise<Outcome>;
  * would remove), and the credential that would be sent or why none would be. Never a token
  * value. No lock, no request to the endpoint, no write. For support screens and the demo.
  * Takes the same options as `migrateSession`, validated the same way; rejects with a
- * {@link MigrateError} only for bad options (or outside a browser).
+ * {@link MigrateError}: for bad options, outside a browser, or `ERR_ENGINE_UNAVAILABLE` when the
+ * engine cannot load (`cause` says why).
  */
 export function inspectLegacySession(options: MigrateOptions): Promise<Inspection>;
 
 /**
  * Fetches and compiles the engine ahead of `migrateSession`, for a page that expects to need it.
  * `migrateSession` never needs this: it loads the engine itself, and only when there is work.
+ * `wasmURL` is checked as `migrateSession`'s is (`ERR_INVALID_OPTION`); an engine that cannot load
+ * rejects with `ERR_ENGINE_UNAVAILABLE` (`cause` says why), and a later call tries again.
  */
 export function preloadEngine(options?: { wasmURL?: string | URL }): Promise<void>;
 
@@ -345,12 +348,14 @@ export class MigrateError extends Error {
   static readonly ERR_INVALID_OPTION: "ERR_INVALID_OPTION";
   static readonly ERR_NOT_IN_BROWSER: "ERR_NOT_IN_BROWSER";
   static readonly ERR_ADAPTER_UNAVAILABLE: "ERR_ADAPTER_UNAVAILABLE";
+  static readonly ERR_ENGINE_UNAVAILABLE: "ERR_ENGINE_UNAVAILABLE";
   static readonly ERR_ENGINE_OPTIONS: "ERR_ENGINE_OPTIONS";
   static readonly ERR_ENGINE_INTERNAL: "ERR_ENGINE_INTERNAL";
   readonly code:
     | "ERR_INVALID_OPTION"
     | "ERR_NOT_IN_BROWSER"
     | "ERR_ADAPTER_UNAVAILABLE"
+    | "ERR_ENGINE_UNAVAILABLE"
     | "ERR_ENGINE_OPTIONS"
     | "ERR_ENGINE_INTERNAL";
   /** The option at fault, e.g. `"exchange.url"`, for `ERR_INVALID_OPTION`. */

@@ -3,6 +3,7 @@
 
 import { wasmURL as located } from "../dist/wasm/locate.js";
 import { MigrateError } from "./errors.js";
+import { normalizeWasmURL } from "./options.js";
 
 let loading;
 
@@ -15,25 +16,30 @@ export function loadEngine(wasmURL) {
   return loading;
 }
 
-function load(wasmURL) {
-  // The .wasm is fetched while the engine's JS loads, not once it has: from the URL given, or
-  // from where locate.js, beside it, says the app's bundler put it.
-  const response = fetch(wasmURL ?? located());
-  // A failure is reported where it is awaited, not as an unhandled rejection.
-  response.catch(() => {});
-  return import("./instantiate.js")
-    .then(({ instantiate }) => instantiate(response, wasmURL !== undefined, MigrateError))
-    .catch((error) => {
-      loading = undefined;
-      throw error;
-    });
+async function load(wasmURL) {
+  let url = wasmURL;
+  try {
+    // The .wasm is fetched while the engine's JS loads, not once it has: from the URL given, or
+    // from where locate.js, beside it, says the app's bundler put it (which a `blob:` module
+    // cannot say: that throws here too).
+    url ??= located().href;
+    const response = fetch(url);
+    // A failure is reported where it is awaited, not as an unhandled rejection.
+    response.catch(() => {});
+    const { instantiate } = await import("./instantiate.js");
+    return await instantiate(response, wasmURL !== undefined, MigrateError);
+  } catch (error) {
+    loading = undefined;
+    throw new MigrateError(MigrateError.ERR_ENGINE_UNAVAILABLE, `the engine could not load from ${url}: ${error?.message ?? error}`, { cause: error });
+  }
 }
 
 /**
  * Fetches and compiles the engine ahead of time, for a page that knows a migration is likely.
- * Resolves when it is ready; rejects, without side effects, if it cannot load.
+ * Resolves when it is ready; rejects, without side effects, with ERR_INVALID_OPTION for a bad
+ * `wasmURL` or ERR_ENGINE_UNAVAILABLE if the engine cannot load.
  * @param {{ wasmURL?: string | URL }} [options]
  */
 export async function preloadEngine({ wasmURL } = {}) {
-  await loadEngine(wasmURL === undefined ? undefined : String(wasmURL));
+  await loadEngine(await normalizeWasmURL(wasmURL));
 }

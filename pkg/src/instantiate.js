@@ -14,7 +14,7 @@ export async function instantiate(fetching, given, MigrateError) {
   const response = await fetching.catch((error) => {
     if (given) throw error;
   });
-  if (given && !response.ok) throw new Error(`the engine's .wasm could not be fetched: ${response.status} at ${response.url}`);
+  if (given && !response.ok) throw new Error(`HTTP status ${response.status}`);
   // Not where locate.js says (a .wasm copied beside the glue's chunk, not beside the app's
   // entry), it is the glue's to find: it looks beside itself. A module that does not compile
   // (a Content Security Policy without 'wasm-unsafe-eval') is not fetched again.

@@ -28,7 +28,7 @@ export async function migrateSession(options) {
   try {
     engine = await loadEngine(wasmURL);
   } catch (error) {
-    hooks.onEvent?.({ type: "warning", code: "engine_unavailable", message: String(error?.message ?? error), elapsedMs: elapsed(started) });
+    hooks.onEvent?.({ type: "warning", code: "engine_unavailable", message: error.message, elapsedMs: elapsed(started) });
     return report(hooks, { status: "deferred", reason: "engine_unavailable", retryAt: Date.now() }, started);
   }
   return engine.migrate(normalized, hooks);

@@ -15,18 +15,27 @@ const TOKEN_KINDS = ["accessToken", "refreshToken", "idToken"];
  * @returns {Promise<{ engine: object, hooks: { read?: Function, clear?: Function, write?: Function, onEvent?: Function, authgearStore?: object, legacyStore?: object }, rollout: { enabled: boolean | Function, sample: number }, wasmURL?: string }>}
  */
 export async function normalizeOptions(options) {
-  let normalized;
-  try {
-    normalized = normalize(options);
-  } catch (error) {
-    throw await worded(error);
-  }
+  const normalized = await checked(() => normalize(options));
   // The React Native bridge is loaded only inside a React Native WebView: web pages never fetch it.
   if (normalized.hooks.authgearStore === REACT_NATIVE) {
     const { bridgeStorage } = await import("./adapters/bridge.js");
     normalized.hooks.authgearStore = bridgeStorage();
   }
   return normalized;
+}
+
+/** `preloadEngine`'s `wasmURL`, checked as `migrateSession` checks its own. */
+export function normalizeWasmURL(wasmURL) {
+  return checked(() => wasmLocation(wasmURL));
+}
+
+/** What `check` answers; a refusal it throws, worded. */
+async function checked(check) {
+  try {
+    return check();
+  } catch (error) {
+    throw await worded(error);
+  }
 }
 
 const REACT_NATIVE = "react-native";
@@ -48,7 +57,7 @@ function normalize(options) {
   return {
     engine: { authgear, exchange, legacy, cleanup, clockToleranceSeconds: clockTolerance, dryRun, keys: keysFor(authgear.name) },
     rollout: { enabled, sample },
-    wasmURL: options.wasmURL === undefined ? undefined : url(String(options.wasmURL), "wasmURL", true).href,
+    wasmURL: wasmLocation(options.wasmURL),
     hooks: { read, clear, write, onEvent: reporter(onEvent, debug), authgearStore, legacyStore },
   };
 }
@@ -200,6 +209,11 @@ function url(value, option, relativeAllowed) {
   }
   if (parsed.username || parsed.password) invalid(option, "userinfo", value, relativeAllowed);
   return parsed;
+}
+
+/** `wasmURL`: absolute, under the same policy as the exchange URL; undefined when not given. */
+function wasmLocation(value) {
+  return value === undefined ? undefined : url(String(value), "wasmURL", true).href;
 }
 
 function isLoopback(hostname) {

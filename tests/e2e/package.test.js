@@ -163,7 +163,38 @@ describe("lean loading", () => {
     const { outcome, events } = await migrateIn(page, { ...demoOptions(stack.urls), wasmURL: "/pkg/dist/wasm/missing.wasm" });
     assert.equal(outcome.status, "deferred");
     assert.equal(outcome.reason, "engine_unavailable");
-    assert.equal(events.find((event) => event.type === "warning")?.code, "engine_unavailable");
+    const warning = events.find((event) => event.type === "warning");
+    assert.equal(warning?.code, "engine_unavailable");
+    assert.match(warning.message, /could not load from http:\/\/[^ ]+\/pkg\/dist\/wasm\/missing\.wasm: HTTP status 404/);
+    assert.ok(await storageItem(page, "legacy_session"));
+  });
+
+  test("inspectLegacySession and preloadEngine reject with a MigrateError when the engine cannot load", async () => {
+    const { page } = await recordingPage();
+    await legacySignIn(page, stack.urls);
+    const errors = await page.evaluate(async (options) => {
+      const { inspectLegacySession, preloadEngine, MigrateError } = await import("authgear-migrate");
+      const caught = (promise) =>
+        promise.then(
+          () => null,
+          (error) => ({ isMigrateError: error instanceof MigrateError, code: error.code, option: error.option, message: error.message, cause: String(error.cause) }),
+        );
+      return {
+        inspect: await caught(inspectLegacySession(options)),
+        preload: await caught(preloadEngine({ wasmURL: options.wasmURL })),
+        // Under the same policy as migrateSession's: a .wasm over plain http could be swapped in transit.
+        insecure: await caught(preloadEngine({ wasmURL: "http://engine.example/authgear_migrate_bg.wasm" })),
+      };
+    }, { ...demoOptions(stack.urls), wasmURL: "/pkg/dist/wasm/missing.wasm" });
+    for (const error of [errors.inspect, errors.preload]) {
+      assert.equal(error?.isMigrateError, true, JSON.stringify(errors));
+      assert.equal(error.code, "ERR_ENGINE_UNAVAILABLE");
+      assert.match(error.message, /^authgear-migrate: the engine could not load from http:\/\/[^ ]+\/missing\.wasm: HTTP status 404$/);
+      assert.equal(error.cause, "Error: HTTP status 404");
+    }
+    assert.equal(errors.insecure?.code, "ERR_INVALID_OPTION", JSON.stringify(errors));
+    assert.equal(errors.insecure.option, "wasmURL");
+    assert.match(errors.insecure.message, /options\.wasmURL /);
     assert.ok(await storageItem(page, "legacy_session"));
   });
 });
