@@ -150,9 +150,9 @@ pub async fn inspect<D: Storage + LegacyMedia + Clock>(
             reading.unreadable,
             &expect,
         ),
-        // The app's `legacy.read()` threw: what `migrateSession` answers `legacy_read_failed`.
-        Err(_) => inspection(
-            "callback",
+        // What `migrateSession` answers `deferred` for (`legacy_read_failed`, `storage`).
+        Err(failed) => inspection(
+            failed.source(),
             None,
             None,
             Some(Unreadable::ReadFailed.as_str()),

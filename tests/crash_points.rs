@@ -55,6 +55,8 @@ struct World {
     /// Every effect so far, in every page load: numbering runs across loads, so a fault at k
     /// strikes once.
     effects: Vec<String>,
+    /// A medium whose reads fail (a Capacitor plugin that times out).
+    unreadable: Option<&'static str>,
 }
 
 /// The migration endpoint as the reference one behaves: an idempotency cache by key, one
@@ -188,6 +190,13 @@ impl Store for FakeStore<'_, '_> {
     }
 
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        if self.device.world.borrow().unreadable == Some(self.area) {
+            return Err(StoreError {
+                store: self.area.to_owned(),
+                op: "read",
+                name: "TimeoutError".to_owned(),
+            });
+        }
         Ok(self
             .device
             .world
@@ -907,6 +916,63 @@ fn a_refused_deployment_is_asked_again_and_a_login_wall_refuses_nothing() {
         assert_eq!(world.endpoint.create_sessions, 1);
         assert!(world.areas[Area::LocalStorage.as_str()].contains_key(REFRESH_KEY));
     }
+}
+
+/// The medium the app named for its legacy session (`legacy.storage`, here an adapter) not
+/// answering says nothing of the session: the call defers and asks again, and a due cleanup
+/// waits for a later start rather than giving the session up as gone.
+#[test]
+fn a_legacy_store_that_cannot_be_read_defers_and_its_cleanup_waits() {
+    use authgear_migrate::core::outcome::DeferReason;
+    use authgear_migrate::core::state::CLEANUP_DELAY_MS;
+    let adapter = Area::Adapter.as_str();
+    let mut case = cases().remove(0);
+    let SourceSpec::Storage { area, .. } = &mut case.source else {
+        panic!("the first case reads one storage entry");
+    };
+    *area = Area::Adapter;
+    case.legacy[0].0 = Area::Adapter;
+    let options = case.options();
+    let load = |world: World| {
+        let device = Fake::new(world, Fault::None, &case);
+        let outcome = run(&options, &device).expect("a call that ends");
+        (outcome, device.world.into_inner())
+    };
+    let status = |world: &World| {
+        let record = &world.areas[Area::LocalStorage.as_str()][STATE_KEY];
+        serde_json::from_str::<serde_json::Value>(record).unwrap()["status"].clone()
+    };
+
+    let mut world = case.world();
+    world.unreadable = Some(adapter);
+    let (outcome, mut world) = load(world);
+    assert!(
+        matches!(outcome, Outcome::Deferred { reason: DeferReason::Storage, .. }),
+        "{outcome:?}"
+    );
+    assert!(world.endpoint.keys.is_empty(), "a credential was sent");
+
+    world.unreadable = None;
+    world.now_ms += RELOAD_AFTER_MS;
+    let (outcome, mut world) = load(world);
+    assert_eq!(outcome.status(), "migrated", "{outcome:?}");
+    assert_eq!(status(&world), "saved");
+
+    // The cleanup is due, and the legacy store does not answer: migrated all the same, and
+    // the legacy session stays for a later start to remove.
+    world.now_ms += CLEANUP_DELAY_MS + 1;
+    world.unreadable = Some(adapter);
+    let (outcome, mut world) = load(world);
+    assert_eq!(outcome.status(), "already-migrated", "{outcome:?}");
+    assert_eq!(status(&world), "saved");
+    assert!(world.areas[adapter].contains_key("legacy_session"));
+
+    world.unreadable = None;
+    let (outcome, world) = load(world);
+    assert_eq!(outcome.status(), "already-migrated", "{outcome:?}");
+    assert_eq!(status(&world), "done");
+    assert!(!world.areas[adapter].contains_key("legacy_session"));
+    assert_eq!(world.endpoint.create_sessions, 1);
 }
 
 /// The browser commits web storage to disk seconds after a write (Chromium: 5 s at the least),

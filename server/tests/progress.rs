@@ -71,7 +71,12 @@ async fn exchange_all(signer: &Arc<Signer>, jobs: Vec<(String, usize, usize)>) {
                     .send()
                     .await
                     .unwrap();
-                assert_eq!(response.status(), 200, "user {n} on {url}");
+                let status = response.status();
+                // The body says which dependency answered 503, if one flakes under load.
+                if status != 200 {
+                    let body = response.text().await.unwrap_or_default();
+                    panic!("user {n} on {url}: {status} {body}");
+                }
             }
         }));
     }

@@ -8,7 +8,7 @@ use crate::core::source::{
     Area, Entry, LegacySession, Read, TokenKind, Unreadable, parse_storage_entry,
     rewrite_storage_entry, session_from_callback,
 };
-use crate::engine::device::{CallbackFailed, Clock, LegacyMedia, Storage, Store, StoreError};
+use crate::engine::device::{Clock, LegacyMedia, Storage, Store, StoreError};
 use crate::prelude::*;
 use crate::wire;
 
@@ -18,6 +18,26 @@ pub struct Reading {
     pub session: Option<LegacySession>,
     /// Why a value that was there did not yield a session.
     pub unreadable: Option<&'static str>,
+}
+
+/// Why nothing can be said of the legacy session: the medium the app named did not answer, so
+/// a session may be there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadFailed {
+    /// The app's `legacy.read()` failed.
+    Callback,
+    /// The storage named by `legacy.storage` (this source) could not be read.
+    Store(&'static str),
+}
+
+impl ReadFailed {
+    /// The source, as [`Reading::source`] names it.
+    pub fn source(self) -> &'static str {
+        match self {
+            Self::Callback => "callback",
+            Self::Store(source) => source,
+        }
+    }
 }
 
 /// Why replacement tokens could not be put back.
@@ -44,21 +64,26 @@ impl From<StoreError> for RestoreError {
 /// Rounds of reading: pointers (an index, an active-user key) need at most a second one.
 const ROUNDS: usize = 3;
 
-/// Reads the legacy session. Never fails on foreign or corrupt data: that is "no session".
+/// Reads the legacy session. Never fails on foreign or corrupt data: that is "no session". A
+/// preset's media that cannot be read hold nothing (it looks in several, some of which a
+/// browser may lock away); the one medium the app named, or its callback, failing is an error.
 pub async fn read<D: Storage + LegacyMedia + Clock>(
     spec: &SourceSpec,
     device: &D,
-) -> Result<Reading, CallbackFailed> {
+) -> Result<Reading, ReadFailed> {
     let (source, parsed) = match spec {
         SourceSpec::Storage {
             area,
             key,
             pointers,
         } => {
-            let value = match device.open(*area) {
-                Ok(store) => store.get(key).await.ok().flatten(),
-                Err(_) => None,
-            };
+            let failed = |_| ReadFailed::Store(area.as_str());
+            let value = device
+                .open(*area)
+                .map_err(failed)?
+                .get(key)
+                .await
+                .map_err(failed)?;
             let entry = value.map(|value| Entry {
                 area: *area,
                 key: key.clone(),
@@ -67,7 +92,8 @@ pub async fn read<D: Storage + LegacyMedia + Clock>(
             (area.as_str(), parse_storage_entry(entry.as_ref(), pointers))
         }
         SourceSpec::Callback { .. } => {
-            let session = device.callback_read().await?.and_then(|tokens| {
+            let read = device.callback_read().await;
+            let session = read.map_err(|_| ReadFailed::Callback)?.and_then(|tokens| {
                 session_from_callback(tokens.access_token, tokens.refresh_token, tokens.id_token)
             });
             ("callback", Ok(session))

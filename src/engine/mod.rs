@@ -97,22 +97,25 @@ impl<D: Device> Migration<'_, D> {
                 if finish_cleanup && !dry_run {
                     let now = self.device.now_ms();
                     let saved = record.as_ref().is_some_and(|r| r.status == Status::Saved);
-                    match self.read_legacy().await? {
+                    match self.read_legacy().await {
                         // A session beside an attempt (the page closed before recording it, or
                         // another tab's view lagged): how long it has been on disk is unknown,
                         // so its wait starts now.
-                        Some(session) if !saved && self.cleanup_waits(&authgear, &session) => {
+                        Ok(Some(session)) if !saved && self.cleanup_waits(&authgear, &session) => {
                             self.write_state(&state, &StateRecord::saved(now, true))
                                 .await;
                         }
-                        Some(session) => {
+                        Ok(Some(session)) => {
                             if self.clean_up(&session).await {
                                 self.write_state(&state, &StateRecord::done(now)).await;
                             }
                         }
-                        None => {
+                        Ok(None) => {
                             self.write_state(&state, &StateRecord::done(now)).await;
                         }
+                        // Unreadable now: a later start cleans up. This one is migrated all
+                        // the same.
+                        Err(_) => {}
                     }
                 }
                 return Ok(Outcome::AlreadyMigrated {
@@ -210,7 +213,12 @@ impl<D: Device> Migration<'_, D> {
     async fn read_legacy(&self) -> Step<Option<LegacySession>> {
         let reading = legacy::read(&self.options.legacy.source, self.device)
             .await
-            .map_err(|_| self.deferred_now(DeferReason::LegacyReadFailed))?;
+            .map_err(|failed| {
+                self.deferred_now(match failed {
+                    legacy::ReadFailed::Callback => DeferReason::LegacyReadFailed,
+                    legacy::ReadFailed::Store(_) => DeferReason::Storage,
+                })
+            })?;
         let mut kinds = Vec::new();
         if let Some(session) = &reading.session {
             for token in &session.tokens {
