@@ -25,7 +25,8 @@ export function migrateSession(options: MigrateOptions): Promise<Outcome>;
  * session's token kinds, formats and expiries, the storage entries it is made of (what cleanup
  * would remove), and the credential that would be sent or why none would be. Never a token
  * value. No lock, no request to the endpoint, no write. For support screens and the demo.
- * Takes the same options as `migrateSession`, validated the same way; rejects with a
+ * Takes the same options as `migrateSession`, validated the same way (`enabled` and `sample`
+ * are accepted and ignored: inspecting is not migrating); rejects with a
  * {@link MigrateError}: for bad options, outside a browser, or `ERR_ENGINE_UNAVAILABLE` when the
  * engine cannot load (`cause` says why).
  */
@@ -54,17 +55,19 @@ export interface MigrateOptions {
    * written the new session to disk) and is done by the first call after that.
    */
   cleanup?: "remove" | "keep";
-  /** Clock skew, in seconds, allowed when judging token expiry. Default 60. */
+  /** Clock skew, in seconds (0 to 3600), allowed when judging token expiry. Default 60. */
   clockTolerance?: number;
   /**
-   * Read and pre-check only: no lock, no request, no write. Answers what a real call would do:
+   * Read and pre-check only: no lock, no request, no write (but the device's `sample` draw,
+   * with `sample` below 1, which is kept as on any call). Answers what a real call would do:
    * `dry-run` with the credential it would send, or the outcome it would end with.
    */
   dryRun?: boolean;
   /**
    * Whether this device migrates at all yet: a boolean, or a function returning (a promise of)
-   * one, e.g. a feature flag. `false` answers `skipped` (`disabled`) at once, as does a promise
-   * still unsettled after 10 seconds. Default `true`.
+   * one, e.g. a feature flag. Only `true` takes part: `false` (or any other value) answers
+   * `skipped` (`disabled`) at once, as does a function that throws or rejects, or a promise still
+   * unsettled after 10 seconds. Default `true`.
    */
   enabled?: boolean | (() => boolean | Promise<boolean>);
   /**
@@ -76,7 +79,8 @@ export interface MigrateOptions {
   /**
    * Where the engine's `.wasm` is served, when a bundler does not place it beside the package's
    * JS (the default), e.g. a CDN URL. It follows the same https / same-origin rule as
-   * `exchange.url`.
+   * `exchange.url`. The engine loads once per page, from the first URL a call gives (or
+   * `preloadEngine`'s); a later call with another one uses the engine already loaded.
    */
   wasmURL?: string | URL;
   /** Receives an event at each step. Events never contain a token. */
@@ -129,11 +133,13 @@ export interface AuthgearOptions {
  * A key-value store the engine reads and writes through. Methods may return promises; a failure
  * must throw or reject (never be swallowed): the engine reads every write back. A promise still
  * unsettled after 10 seconds counts as a failure (a native side that never answers must not hold
- * the app's startup): the call answers `deferred` (`storage`), with nothing lost. So does a
- * `legacy` callback's (`read`, `write`, `clear`).
+ * the app's startup): the call answers `deferred` (`storage`), with nothing lost. The `legacy`
+ * callbacks are held to the same 10 seconds: a `read` that fails answers `deferred`
+ * (`legacy_read_failed`); a `write` or `clear` that fails is a warning (`legacy_restore_failed`,
+ * `cleanup_failed`) and the outcome stands.
  */
 export interface StorageAdapter {
-  /** Labels the storage in outcomes and events. */
+  /** Labels the storage in outcomes and events. Default `"custom"`. */
   name?: string;
   get(key: string): string | null | undefined | Promise<string | null | undefined>;
   set(key: string, value: string): void | Promise<void>;
@@ -150,7 +156,8 @@ export function capacitorStorage(options?: { plugin?: object }): StorageAdapter;
 
 /**
  * Legacy data kept with `@capacitor/preferences`, or with any plugin of the same method shapes,
- * given as the plugin object or its registered name (default `"Preferences"`).
+ * given as the plugin object or its registered name (default `"Preferences"`). Throws
+ * `ERR_ADAPTER_UNAVAILABLE` when no plugin of that name is registered in `Capacitor.Plugins`.
  */
 export function capacitorPreferences(options?: { plugin?: string | object }): StorageAdapter;
 
@@ -159,7 +166,7 @@ export function capacitorPreferences(options?: { plugin?: string | object }): St
  * through the bridge the app wires with `authgear-migrate/react-native`. The native side never
  * sends the token to the page: `has` and `holds` answer booleans, and `get` answers the value this
  * page saved once the native side confirms it holds exactly that, `"[held natively]"` for any
- * other session, or `null`.
+ * other session, or `null`. Throws `ERR_ADAPTER_UNAVAILABLE` outside a React Native WebView.
  */
 export function reactNativeStorage(options?: {
   /** How long to wait for each reply from the native side. Default 5000. */
@@ -182,16 +189,22 @@ export interface ExchangeOptions {
    * the page's own origin, or an `http://localhost` / `http://127.0.0.1` URL in development.
    */
   url: string;
-  /** Per request, in milliseconds. Default 10000. */
+  /** Per request, in milliseconds, from 1 to 120000. Default 10000. */
   timeoutMs?: number;
-  /** For the whole call, retries included, in milliseconds; at least `timeoutMs`. Default 20000. */
+  /**
+   * For the whole call, retries included, in milliseconds, from `timeoutMs` to 600000. Default
+   * 20000, or `timeoutMs` when that is longer.
+   */
   budgetMs?: number;
   /**
    * `fetch` credentials mode of the exchange request. Default `"same-origin"`. Cookie mode always
    * sends cookies (`"include"`).
    */
   credentials?: "omit" | "same-origin" | "include";
-  /** Sent to the endpoint (base64url JSON) and passed on to Authgear's `createSession`. */
+  /**
+   * Sent to the endpoint (base64url JSON) and passed on to Authgear's `createSession`. A plain
+   * object JSON can write (no BigInt, no cycle).
+   */
   deviceInfo?: Record<string, unknown>;
 }
 
@@ -203,9 +216,15 @@ export interface ExchangeOptions {
 export type LegacySource = LegacyStorageSource | LegacyCallbackSource | LegacyPresetSource | LegacyCookieSource;
 
 interface LegacyExpectations {
-  /** When set, a legacy JWT whose `iss` differs is not sent (outcome `rejected`, `wrong_issuer`). */
+  /**
+   * When set, a legacy JWT whose `iss` differs is not sent: a live refresh token beside it is,
+   * and without one the outcome is `rejected` (`wrong_issuer`).
+   */
   issuer?: string;
-  /** When set, a legacy JWT whose `aud` lacks it is not sent (outcome `rejected`, `wrong_audience`). */
+  /**
+   * When set, a legacy JWT whose `aud` lacks it is not sent: a live refresh token beside it is,
+   * and without one the outcome is `rejected` (`wrong_audience`).
+   */
   audience?: string;
 }
 
@@ -290,7 +309,7 @@ export interface NoLegacySession {
 export interface Rejected {
   status: "rejected";
   reason: RejectReason;
-  /** The endpoint's `error_description`, when it sent one. */
+  /** The endpoint's `error_description`, when it sent one; for `issuer_mismatch`, what to set. */
   description?: string;
 }
 
@@ -343,13 +362,23 @@ export type MigrateEvent = (
   | { type: "warning"; code: WarningCode; message?: string }
 ) & { elapsedMs: number };
 
-/** The one error class of this package. Branch on `code`. */
+/** The one error class of this package. Branch on `code`, never on the message. */
 export class MigrateError extends Error {
+  /** An option is missing or has the wrong shape; `option` names it. */
   static readonly ERR_INVALID_OPTION: "ERR_INVALID_OPTION";
+  /** Called where there is no browser (server rendering): call it from client code. */
   static readonly ERR_NOT_IN_BROWSER: "ERR_NOT_IN_BROWSER";
+  /** A storage named in the options is not there (no Capacitor plugin, no React Native bridge). */
   static readonly ERR_ADAPTER_UNAVAILABLE: "ERR_ADAPTER_UNAVAILABLE";
+  /**
+   * The engine's `.wasm` could not be fetched or compiled (a wrong `wasmURL`, the network, a
+   * Content Security Policy without `'wasm-unsafe-eval'`); `cause` says why. From `preloadEngine`
+   * and `inspectLegacySession`: `migrateSession` answers `deferred` (`engine_unavailable`) instead.
+   */
   static readonly ERR_ENGINE_UNAVAILABLE: "ERR_ENGINE_UNAVAILABLE";
+  /** The package's JS and Wasm files disagree: reinstall the package. */
   static readonly ERR_ENGINE_OPTIONS: "ERR_ENGINE_OPTIONS";
+  /** A defect in the engine; please report it. */
   static readonly ERR_ENGINE_INTERNAL: "ERR_ENGINE_INTERNAL";
   readonly code:
     | "ERR_INVALID_OPTION"
@@ -358,7 +387,11 @@ export class MigrateError extends Error {
     | "ERR_ENGINE_UNAVAILABLE"
     | "ERR_ENGINE_OPTIONS"
     | "ERR_ENGINE_INTERNAL";
-  /** The option at fault, e.g. `"exchange.url"`, for `ERR_INVALID_OPTION`. */
+  /**
+   * The option at fault, e.g. `"exchange.url"`: for `ERR_INVALID_OPTION` (`"options"` for the
+   * whole object, `"callback"` for `onMigrated`'s), and for `ERR_ADAPTER_UNAVAILABLE` from
+   * `authgear.storage`.
+   */
   readonly option?: string;
 }
 

@@ -45,5 +45,6 @@ export interface MigrationBridgeOptions {
  * origin (`event.nativeEvent.url`) is not in `allowedOrigins` are refused.
  */
 export function createMigrationBridge(
+  /** Checked at once: a missing or malformed one throws a `MigrateError` (`ERR_INVALID_OPTION`, `option` naming it). */
   options: MigrationBridgeOptions,
 ): (event: { nativeEvent: { data: string; url?: string } }) => boolean;

@@ -20,7 +20,7 @@ export async function worded(error) {
   if (!refusal) return error;
   try {
     const { says } = await import("./messages.js");
-    return new MigrateError(error.code, `options.${error.option} ${says(...refusal)}`, { option: error.option });
+    return new MigrateError(error.code, says(error.option, ...refusal), { option: error.option });
   } catch {
     // The wording could not load: the code and the option still say what is wrong.
     return error;

@@ -18,9 +18,9 @@ const EXPECTED = {
   userinfo: (relative) => `${EXPECTED.url(relative)}, without user or password`,
   origin: "an origin, like https://myapp.authgear.cloud, with no path",
   "authgear.issuer": "an origin or a non-empty array of origins",
-  adapter: (method) => `"localStorage", "capacitor", "react-native", "auto" or an adapter with get, set and remove methods (${method} is missing)`,
-  "exchange.deviceInfo": "a plain object",
-  legacy: "an object with either `storage` and `key`, or a `read` function",
+  adapter: (method) => `a storage adapter with get, set and remove methods (${method} is missing)`,
+  "exchange.deviceInfo": "a plain object that JSON can write",
+  legacy: "an object with a `preset`, `cookie`, `storage` and `key`, or a `read` function",
   "legacy.pointer": (kinds) => `a JSON pointer, or an object with at least one of ${kinds.join(", ")}`,
   pointer: 'an RFC 6901 JSON pointer such as "/access_token" ("" for the whole value)',
   withRead: `absent when legacy.read is given ${ONE_SOURCE}`,
@@ -44,11 +44,12 @@ const SENTENCES = {
     'is "cookie": an Authgear cookie session lives in an HttpOnly cookie only Authgear\'s own sign-in sets, and cannot be created from an exchange; use sessionType "refresh_token" in the Authgear SDK (and here), or keep the legacy sign-in until the user signs in with Authgear',
 };
 
-/** The end of the message for an option refused by `rule`: "options.<option> …". */
-export function says(rule, got, detail) {
-  if (SENTENCES[rule]) return SENTENCES[rule](detail);
+/** The message for `option` refused by `rule`: "options.<option> …" ("options …" at the top). */
+export function says(option, rule, got, detail) {
+  const name = option === "options" ? option : `options.${option}`;
+  if (SENTENCES[rule]) return `${name} ${SENTENCES[rule](detail)}`;
   const expected = EXPECTED[rule];
-  return `must be ${typeof expected === "function" ? expected(detail) : expected}; got ${describe(got)}`;
+  return `${name} must be ${typeof expected === "function" ? expected(detail) : expected}; got ${describe(got)}`;
 }
 
 function describe(value) {

@@ -14,7 +14,7 @@ export async function migrateSession(options) {
   if (typeof window === "undefined" || typeof localStorage === "undefined") {
     throw new MigrateError(
       MigrateError.ERR_NOT_IN_BROWSER,
-      "migrateSession() runs in the browser, in client code: not during server rendering",
+      "migrateSession() runs in the browser, not during server rendering",
     );
   }
   const { engine: normalized, hooks, rollout, wasmURL } = await normalizeOptions(options);
@@ -36,8 +36,8 @@ export async function migrateSession(options) {
 
 /** `enabled` and `sample`: whether this device takes part in the migration yet. */
 async function rolloutOutcome({ enabled, sample }, keys) {
-  // A flag service that does not answer in time: not enabled.
-  const on = typeof enabled === "function" ? await settled(enabled()) : enabled;
+  // A flag service that fails, or does not answer in time: not enabled.
+  const on = typeof enabled === "function" ? await settled(Promise.resolve().then(enabled)).catch(() => false) : enabled;
   if (on !== true) return { status: "skipped", reason: "disabled" };
   if (sample < 1 && !(deviceDraw(keys.sample) < sample)) return { status: "skipped", reason: "not-sampled" };
   return null;

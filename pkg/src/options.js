@@ -149,16 +149,23 @@ function normalizeExchange(exchange) {
   object(exchange, "exchange", ["url", "timeoutMs", "budgetMs", "credentials", "deviceInfo"]);
   const timeoutMs = integer(exchange.timeoutMs, "exchange.timeoutMs", 1, 120_000, 10_000);
   const budgetMs = integer(exchange.budgetMs, "exchange.budgetMs", timeoutMs, 600_000, Math.max(20_000, timeoutMs));
-  const { deviceInfo } = exchange;
-  if (deviceInfo !== undefined && !isPlainObject(deviceInfo)) invalid("exchange.deviceInfo", "exchange.deviceInfo", deviceInfo);
   return {
     url: url(exchange.url, "exchange.url", true).href,
     timeoutMs,
     budgetMs,
     credentials: oneOf(exchange.credentials, "exchange.credentials", ["omit", "same-origin", "include"], "same-origin"),
-    // JSON text here (a value JSON cannot write throws now, on every call); the engine encodes it.
-    deviceInfo: deviceInfo === undefined ? null : JSON.stringify(deviceInfo),
+    deviceInfo: exchange.deviceInfo === undefined ? null : jsonText(exchange.deviceInfo),
   };
+}
+
+/** `exchange.deviceInfo` as JSON text, written here: one JSON cannot write (a BigInt, a cycle) is refused. */
+function jsonText(value) {
+  try {
+    if (isPlainObject(value)) return JSON.stringify(value);
+  } catch {
+    // Refused below.
+  }
+  invalid("exchange.deviceInfo", "exchange.deviceInfo", value);
 }
 
 function normalizeLegacy(legacy) {
@@ -213,7 +220,7 @@ function url(value, option, relativeAllowed) {
 
 /** `wasmURL`: absolute, under the same policy as the exchange URL; undefined when not given. */
 function wasmLocation(value) {
-  return value === undefined ? undefined : url(String(value), "wasmURL", true).href;
+  return value === undefined ? undefined : url(value instanceof URL ? value.href : value, "wasmURL", true).href;
 }
 
 function isLoopback(hostname) {

@@ -19,12 +19,13 @@ const REFRESH_TOKEN_KEY = /^authgear_(.+)_refreshToken$/;
  *   the `onMessage` handler; answers `true` for a message of ours, `false` for the app's own.
  */
 export function createMigrationBridge({ tokenStorage, webViewRef, allowedOrigins } = {}) {
-  for (const [name, ok] of [
-    ["tokenStorage", typeof tokenStorage?.setRefreshToken === "function"],
-    ["webViewRef", webViewRef != null && typeof webViewRef === "object"],
-    ["allowedOrigins", Array.isArray(allowedOrigins) && allowedOrigins.length > 0 && allowedOrigins.every((o) => typeof o === "string")],
+  for (const [name, ok, expected] of [
+    ["tokenStorage", ["getRefreshToken", "setRefreshToken", "delRefreshToken"].every((method) => typeof tokenStorage?.[method] === "function"), "new PersistentTokenStorage() from @authgear/react-native"],
+    ["webViewRef", webViewRef != null && typeof webViewRef === "object", "the WebView's ref, from useRef()"],
+    // An origin with a path would never equal a page's, and refuse every page.
+    ["allowedOrigins", Array.isArray(allowedOrigins) && allowedOrigins.length > 0 && allowedOrigins.every((origin) => typeof origin === "string" && originOf(origin) === origin.replace(/\/+$/, "").toLowerCase()), 'a non-empty array of origins, like ["https://app.example.com"]'],
   ]) {
-    if (!ok) throw new MigrateError(MigrateError.ERR_INVALID_OPTION, `createMigrationBridge() needs options.${name}`, { option: name });
+    if (!ok) throw new MigrateError(MigrateError.ERR_INVALID_OPTION, `createMigrationBridge() needs options.${name}: ${expected}`, { option: name });
   }
   const allowed = new Set(allowedOrigins.map((origin) => origin.replace(/\/+$/, "").toLowerCase()));
 

@@ -18,7 +18,9 @@ async function refused(options, option, pattern) {
       assert.ok(error instanceof MigrateError, `not a MigrateError: ${error}`);
       assert.equal(error.code, "ERR_INVALID_OPTION");
       assert.equal(error.option, option);
-      assert.match(error.message, new RegExp(`options\\.${option.replace(/\./g, "\\.")}`));
+      // "options.<option> …", or "options …" for the whole object.
+      const named = option === "options" ? "options" : `options.${option}`;
+      assert.match(error.message, new RegExp(`: ${named.replace(/\./g, "\\.")} `));
       assert.doesNotMatch(error.message, /is not valid$/, "the refusal was not worded");
       if (pattern) assert.match(error.message, pattern);
       return true;
@@ -146,6 +148,8 @@ test("every bad option is named", async () => {
     [(o) => (o.exchange.budgetMs = 5), "exchange.budgetMs", /integer from 10000/],
     [(o) => (o.exchange.credentials = "all"), "exchange.credentials", /one of "omit", "same-origin", "include"/],
     [(o) => (o.exchange.deviceInfo = "web"), "exchange.deviceInfo", /plain object/],
+    [(o) => (o.exchange.deviceInfo = { build: 12n }), "exchange.deviceInfo", /JSON can write/],
+    [(o) => (o.exchange.deviceInfo = { app: "web" }).self = o.exchange.deviceInfo, "exchange.deviceInfo", /JSON can write/],
     [(o) => (o.legacy.storage = "indexedDB"), "legacy.storage"],
     [(o) => (o.legacy.key = ""), "legacy.key"],
     [(o) => (o.legacy.pointer = "access_token"), "legacy.pointer", /JSON pointer/],
@@ -155,7 +159,9 @@ test("every bad option is named", async () => {
     [(o) => (o.legacy = { read() {}, key: "k" }), "legacy.key", /one source at a time/],
     [(o) => (o.legacy.clear = () => {}), "legacy.clear"],
     [(o) => (o.legacy.write = () => {}), "legacy.write", /unless legacy.read/],
-    [(o) => (o.legacy = {}), "legacy", /storage.*read/],
+    [(o) => (o.legacy = {}), "legacy", /preset.*cookie.*storage.*read/],
+    // Not the names authgear.storage takes: an object was given, so an adapter was meant.
+    [(o) => (o.legacy.storage = { get() {} }), "legacy.storage", /must be a storage adapter with get, set and remove methods \(set is missing\); got an object$/],
     [(o) => (o.cleanup = "delete"), "cleanup", /"remove", "keep"; got "delete"/],
     [(o) => (o.clockTolerance = -1), "clockTolerance"],
     [(o) => (o.onEvent = true), "onEvent"],
@@ -166,6 +172,9 @@ test("every bad option is named", async () => {
     [(o) => (o.sample = 1.5), "sample", /from 0 to 1; got 1.5/],
     [(o) => (o.sample = Number.NaN), "sample"],
     [(o) => (o.wasmURL = "http://cdn.example.com/a.wasm"), "wasmURL"],
+    // Not a string: neither made into one ("/null") nor looked up.
+    [(o) => (o.wasmURL = null), "wasmURL", /got null/],
+    [(o) => (o.wasmURL = {}), "wasmURL", /got an object/],
     [(o) => (o.exchange.timeout = 5), "exchange.timeout", /not an option \(known: url, timeoutMs/],
   ];
   for (const [spoil, option, pattern] of cases) {
@@ -173,7 +182,7 @@ test("every bad option is named", async () => {
     spoil(options);
     await refused(options, option, pattern);
   }
-  await refused(null, "options");
+  await refused(null, "options", /: options must be an object; got null$/);
 });
 
 test("the SDK's storage: auto-detected, named, or an adapter", async () => {

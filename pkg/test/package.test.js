@@ -54,6 +54,22 @@ test("importing the package on a server (SSR) is harmless; calling it there says
   );
 });
 
+test("capacitorPreferences without its plugin says what it looked for", async () => {
+  const { capacitorPreferences, MigrateError } = await import("../src/index.js");
+  const refusal = (options) => {
+    try {
+      capacitorPreferences(options);
+    } catch (error) {
+      assert.ok(error instanceof MigrateError);
+      assert.equal(error.code, "ERR_ADAPTER_UNAVAILABLE");
+      return error.message;
+    }
+    assert.fail("no error");
+  };
+  assert.equal(refusal(), 'authgear-migrate: capacitorPreferences() needs the Capacitor plugin "Preferences": it is not registered in Capacitor.Plugins');
+  assert.equal(refusal({ plugin: null }), "authgear-migrate: capacitorPreferences() needs a Capacitor plugin object: got null");
+});
+
 test("the fast path is one chunk: bundled as apps do, the entry imports no other chunk statically", async () => {
   const { build } = await import("esbuild");
   const { APP_BUNDLE } = await import("../../bench/lib/site.mjs");

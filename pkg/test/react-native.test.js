@@ -206,6 +206,13 @@ test("the app's own messages pass through", () => {
 
 test("wiring mistakes are reported at once", () => {
   const tokenStorage = new PersistentTokenStorage();
-  assert.throws(() => createMigrationBridge({ webViewRef: {}, allowedOrigins: ["https://a"] }), /options.tokenStorage/);
-  assert.throws(() => createMigrationBridge({ tokenStorage, webViewRef: {}, allowedOrigins: [] }), /options.allowedOrigins/);
+  const refused = (options, option, expected) =>
+    assert.throws(() => createMigrationBridge(options), (error) => error.code === "ERR_INVALID_OPTION" && error.option === option && expected.test(error.message));
+  refused({ webViewRef: {}, allowedOrigins: ["https://a"] }, "tokenStorage", /needs options\.tokenStorage: new PersistentTokenStorage\(\)/);
+  refused({ tokenStorage: { setRefreshToken() {} }, webViewRef: {}, allowedOrigins: ["https://a"] }, "tokenStorage", /PersistentTokenStorage/);
+  refused({ tokenStorage, allowedOrigins: ["https://a"] }, "webViewRef", /useRef/);
+  refused({ tokenStorage, webViewRef: {}, allowedOrigins: [] }, "allowedOrigins", /non-empty array of origins/);
+  // A page URL rather than an origin would refuse every page.
+  refused({ tokenStorage, webViewRef: {}, allowedOrigins: ["https://app.example.com/home"] }, "allowedOrigins", /origins/);
+  assert.doesNotThrow(() => createMigrationBridge({ tokenStorage, webViewRef: {}, allowedOrigins: ["https://app.example.com/", "http://10.0.2.2:8080"] }));
 });

@@ -211,17 +211,22 @@ describe("rollout controls", () => {
     assert.equal(await page.evaluate(() => JSON.stringify(Object.entries(localStorage).sort())), before);
   });
 
-  test("enabled: false, or a flag function, skips everything", async () => {
+  test("enabled: false, or a flag function, skips everything; a flag service that fails is a no", async () => {
     const { page, requests } = await recordingPage();
     await legacySignIn(page, stack.urls);
     const outcomes = await page.evaluate(async (options) => {
       const { migrateSession } = await import("authgear-migrate");
+      const settle = (promise) => promise.catch((error) => ({ rejected: String(error) }));
       return [
-        await migrateSession({ ...options, enabled: false }),
-        await migrateSession({ ...options, enabled: async () => false }),
+        await settle(migrateSession({ ...options, enabled: false })),
+        await settle(migrateSession({ ...options, enabled: async () => false })),
+        await settle(migrateSession({ ...options, enabled: async () => Promise.reject(new Error("flag service down")) })),
+        await settle(migrateSession({ ...options, enabled: () => { throw new Error("flag client not ready"); } })),
       ];
     }, demoOptions(stack.urls));
     assert.deepEqual(outcomes, [
+      { status: "skipped", reason: "disabled" },
+      { status: "skipped", reason: "disabled" },
       { status: "skipped", reason: "disabled" },
       { status: "skipped", reason: "disabled" },
     ]);

@@ -91,10 +91,12 @@ function safeCall(ask) {
  * the plugin object or its registered name.
  */
 export function capacitorPreferences({ plugin = "Preferences" } = {}) {
+  const named = typeof plugin === "string";
   const native = required(
-    typeof plugin === "string" ? globalThis.Capacitor?.Plugins?.[plugin] : plugin,
+    named ? globalThis.Capacitor?.Plugins?.[plugin] : plugin,
     "capacitorPreferences",
-    typeof plugin === "string" ? `the Capacitor plugin "${plugin}"` : "a Capacitor plugin object",
+    named ? `the Capacitor plugin "${plugin}"` : "a Capacitor plugin object",
+    named ? "it is not registered in Capacitor.Plugins" : `got ${plugin}`,
   );
   return {
     name: "capacitor-preferences",
