@@ -448,26 +448,14 @@ fn login_id_sources<F: Fn(&str) -> Option<String>>(
 fn parse_sources(list: &str) -> Result<Vec<LoginIdSource>, String> {
     let mut sources: Vec<LoginIdSource> = Vec::new();
     for item in split_list(list) {
-        let (claim, key) = match item.split_once(':') {
-            Some((claim, key)) => {
-                let key = key
-                    .trim()
-                    .parse()
-                    .map_err(|()| format!("`{item}`: `{key}` is not email, phone or username"))?;
-                (claim.trim(), key)
-            }
-            None => (item, key_of_claim(item)),
-        };
-        if claim.is_empty() {
+        let source = parse_source(item)?;
+        if source.claim.is_empty() {
             return Err(format!("`{item}` names no claim"));
         }
-        if sources.iter().any(|source| source.claim == claim) {
-            return Err(format!("`{claim}` is listed twice"));
+        if sources.iter().any(|known| known.claim == source.claim) {
+            return Err(format!("`{}` is listed twice", source.claim));
         }
-        sources.push(LoginIdSource {
-            claim: claim.to_owned(),
-            key,
-        });
+        sources.push(source);
     }
     if sources.is_empty() {
         return Err("it lists no claim".to_owned());
@@ -475,13 +463,54 @@ fn parse_sources(list: &str) -> Result<Vec<LoginIdSource>, String> {
     Ok(sources)
 }
 
+/// An item is `<claim>` or `<claim>:<key>`, and claim names may hold `:` themselves (Cognito's
+/// `cognito:username`, `custom:…`, URL-named claims). A claim whose name implies a key is taken
+/// whole; any other item splits at its last `:` only when a login ID key (`email`, `phone`,
+/// `username`) follows, else it is all claim (so `custom:email` must be written
+/// `custom:email:email`). A key-implying claim followed by anything else (`email:sms`), and a
+/// trailing `:`, are refused: a mistyped key, not a claim no token has.
+fn parse_source(item: &str) -> Result<LoginIdSource, String> {
+    if let Some(key) = implied_key(item) {
+        return Ok(LoginIdSource {
+            claim: item.to_owned(),
+            key,
+        });
+    }
+    if let Some((claim, key)) = item.rsplit_once(':') {
+        let (claim, key) = (claim.trim(), key.trim());
+        if let Ok(key) = key.parse() {
+            return Ok(LoginIdSource {
+                claim: claim.to_owned(),
+                key,
+            });
+        }
+        if key.is_empty() {
+            return Err(format!("`{item}` names no key after its `:`"));
+        }
+        if implied_key(claim).is_some() {
+            return Err(format!("`{item}`: `{key}` is not email, phone or username"));
+        }
+    }
+    Ok(LoginIdSource {
+        claim: item.to_owned(),
+        key: key_of_claim(item),
+    })
+}
+
 /// The login ID key a claim's name implies: OIDC's `phone_number` is a phone, its
-/// `preferred_username` (and a plain `username`) a username, anything else an email.
+/// `preferred_username` (and a plain `username`, Cognito's `cognito:username`) a username,
+/// anything else an email.
 fn key_of_claim(claim: &str) -> LoginIdKey {
+    implied_key(claim).unwrap_or(LoginIdKey::Email)
+}
+
+/// The claims whose names imply a key of their own.
+fn implied_key(claim: &str) -> Option<LoginIdKey> {
     match claim {
-        "phone_number" | "phone" => LoginIdKey::Phone,
-        "preferred_username" | "username" | "cognito:username" => LoginIdKey::Username,
-        _ => LoginIdKey::Email,
+        "email" => Some(LoginIdKey::Email),
+        "phone_number" | "phone" => Some(LoginIdKey::Phone),
+        "preferred_username" | "username" | "cognito:username" => Some(LoginIdKey::Username),
+        _ => None,
     }
 }
 
@@ -563,4 +592,96 @@ fn is_cookie_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|byte| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sources(list: &str) -> Result<Vec<(String, LoginIdKey)>, String> {
+        parse_sources(list).map(|sources| {
+            sources
+                .into_iter()
+                .map(|source| (source.claim, source.key))
+                .collect()
+        })
+    }
+
+    fn one(claim: &str, key: LoginIdKey) -> Vec<(String, LoginIdKey)> {
+        vec![(claim.to_owned(), key)]
+    }
+
+    #[test]
+    fn a_claim_with_a_colon_is_one_claim() {
+        assert_eq!(
+            sources("email,cognito:username"),
+            Ok(vec![
+                ("email".to_owned(), LoginIdKey::Email),
+                ("cognito:username".to_owned(), LoginIdKey::Username),
+            ])
+        );
+        assert_eq!(
+            sources("cognito:username:username"),
+            Ok(one("cognito:username", LoginIdKey::Username))
+        );
+        // A claim named like `<claim>:<key>` needs its key spelled out.
+        assert_eq!(
+            sources("custom:email:email"),
+            Ok(one("custom:email", LoginIdKey::Email))
+        );
+        assert_eq!(
+            sources("custom:login:phone"),
+            Ok(one("custom:login", LoginIdKey::Phone))
+        );
+        // An unknown claim implies an email, as LEGACY_LOGIN_ID_CLAIM does.
+        assert_eq!(
+            sources("custom:login"),
+            Ok(one("custom:login", LoginIdKey::Email))
+        );
+    }
+
+    #[test]
+    fn a_known_key_after_the_last_colon_is_the_key() {
+        assert_eq!(sources("email:email"), Ok(one("email", LoginIdKey::Email)));
+        assert_eq!(
+            sources("phone_number : phone, preferred_username:username"),
+            Ok(vec![
+                ("phone_number".to_owned(), LoginIdKey::Phone),
+                ("preferred_username".to_owned(), LoginIdKey::Username),
+            ])
+        );
+        assert_eq!(sources("phone"), Ok(one("phone", LoginIdKey::Phone)));
+    }
+
+    #[test]
+    fn a_known_claim_with_an_unknown_key_is_refused() {
+        for (list, bad_key) in [
+            ("email:nonsense", "nonsense"),
+            ("phone_number:sms", "sms"),
+            ("cognito:username:user", "user"),
+        ] {
+            let error = sources(list).unwrap_err();
+            assert!(
+                error.contains(&format!("`{bad_key}` is not")),
+                "{list}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_item_needs_a_claim_and_a_key_after_its_colon() {
+        assert!(sources(":email").unwrap_err().contains("names no claim"));
+        for list in ["email:", "custom:login:"] {
+            assert!(
+                sources(list).unwrap_err().contains("names no key"),
+                "{list}"
+            );
+        }
+        assert!(
+            sources("cognito:username,cognito:username:username")
+                .unwrap_err()
+                .contains("listed twice")
+        );
+        assert!(sources(" , ").is_err());
+    }
 }
