@@ -259,7 +259,12 @@ impl Config {
         let flagless: Vec<&str> = legacy
             .login_ids
             .iter()
-            .filter(|source| source.verified_claim().is_none())
+            // Accepted without a flag: a username always, an address only without
+            // LEGACY_REQUIRE_VERIFIED (legacy::identity).
+            .filter(|source| {
+                source.verified_claim().is_none()
+                    && (source.key == LoginIdKey::Username || !legacy.require_verified)
+            })
             .map(|source| source.claim.as_str())
             .collect();
         if !flagless.is_empty() && legacy.subject_binding.is_none() {
