@@ -947,7 +947,13 @@ fn a_legacy_store_that_cannot_be_read_defers_and_its_cleanup_waits() {
     world.unreadable = Some(adapter);
     let (outcome, mut world) = load(world);
     assert!(
-        matches!(outcome, Outcome::Deferred { reason: DeferReason::Storage, .. }),
+        matches!(
+            outcome,
+            Outcome::Deferred {
+                reason: DeferReason::Storage,
+                ..
+            }
+        ),
         "{outcome:?}"
     );
     assert!(world.endpoint.keys.is_empty(), "a credential was sent");
