@@ -175,7 +175,7 @@ const EXPECT_LEEWAY: &str = "a whole number of seconds from 0 to 300";
 const EXPECT_URL: &str = "an http(s) URL of the legacy IdP";
 const EXPECT_CLIENT_ID: &str = "the legacy OAuth client ID";
 const EXPECT_SOURCES: &str = "a comma-separated list of claims, each optionally with its \
-                              Authgear login ID key, such as email,phone_number:phone,preferred_username:username";
+                              Authgear login ID key, such as email,phone_number:phone,cognito:username";
 const EXPECT_LOGIN_ID_KEY: &str = "email, phone or username";
 const EXPECT_BINDING: &str = "required or when-present";
 const EXPECT_ATTRIBUTE: &str = "the name of an Authgear custom attribute, such as legacy_user_id";

@@ -1,8 +1,9 @@
 //! An access token checked by RFC 7662 introspection: the IdP says whether it is `active`, and
 //! what it knows about it.
 //!
-//! The endpoint authenticates as the legacy client (HTTP Basic with `LEGACY_CLIENT_SECRET`,
-//! else `client_id` in the form). `iss`, when the answer has it, is checked as a JWT's would
+//! The endpoint authenticates as the legacy client when `LEGACY_CLIENT_ID` is set (HTTP Basic
+//! with `LEGACY_CLIENT_SECRET`, else `client_id` in the form); without it, the call carries no
+//! client authentication, for IdPs that take none. `iss`, when the answer has it, is checked as a JWT's would
 //! be; `aud` must be there and name `LEGACY_AUDIENCE` when that is set; `exp` with the leeway.
 //! The answer's `client_id` is checked against `LEGACY_ALLOWED_CLIENT_IDS` by the exchange.
 
