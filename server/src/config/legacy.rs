@@ -465,10 +465,10 @@ fn parse_sources(list: &str) -> Result<Vec<LoginIdSource>, String> {
 
 /// An item is `<claim>` or `<claim>:<key>`, and claim names may hold `:` themselves (Cognito's
 /// `cognito:username`, `custom:…`, URL-named claims). A claim whose name implies a key is taken
-/// whole; any other item splits at its last `:` only when a login ID key (`email`, `phone`,
-/// `username`) follows, else it is all claim (so `custom:email` must be written
-/// `custom:email:email`). A key-implying claim followed by anything else (`email:sms`), and a
-/// trailing `:`, are refused: a mistyped key, not a claim no token has.
+/// whole; any other item with a `:` splits at its last one, and what follows must be a login ID
+/// key (`email`, `phone`, `username`): so `custom:login` is written `custom:login:email`, and a
+/// mistyped key (`mobile:phnoe`, `email:sms`) is refused rather than read as a claim no token
+/// has.
 fn parse_source(item: &str) -> Result<LoginIdSource, String> {
     if let Some(key) = implied_key(item) {
         return Ok(LoginIdSource {
@@ -487,9 +487,10 @@ fn parse_source(item: &str) -> Result<LoginIdSource, String> {
         if key.is_empty() {
             return Err(format!("`{item}` names no key after its `:`"));
         }
-        if implied_key(claim).is_some() {
-            return Err(format!("`{item}`: `{key}` is not email, phone or username"));
-        }
+        return Err(format!(
+            "`{item}`: `{key}` is not email, phone or username (a claim that holds `:` takes its \
+             key after a last `:`, such as `{item}:email`)"
+        ));
     }
     Ok(LoginIdSource {
         claim: item.to_owned(),
@@ -633,10 +634,10 @@ mod tests {
             sources("custom:login:phone"),
             Ok(one("custom:login", LoginIdKey::Phone))
         );
-        // An unknown claim implies an email, as LEGACY_LOGIN_ID_CLAIM does.
+        // A URL-named claim (an Auth0 namespaced one) too.
         assert_eq!(
-            sources("custom:login"),
-            Ok(one("custom:login", LoginIdKey::Email))
+            sources("https://app.example/email:email"),
+            Ok(one("https://app.example/email", LoginIdKey::Email))
         );
     }
 
@@ -659,6 +660,11 @@ mod tests {
             ("email:nonsense", "nonsense"),
             ("phone_number:sms", "sms"),
             ("cognito:username:user", "user"),
+            // A mistyped key, or none after a claim that holds `:`: not a claim no token has.
+            ("mobile:phnoe", "phnoe"),
+            ("upn:Email", "Email"),
+            ("custom:login", "login"),
+            ("https://app.example/email", "//app.example/email"),
         ] {
             let error = sources(list).unwrap_err();
             assert!(
