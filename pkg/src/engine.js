@@ -30,7 +30,7 @@ async function load(wasmURL) {
     return await instantiate(response, wasmURL !== undefined, MigrateError);
   } catch (error) {
     loading = undefined;
-    throw new MigrateError(MigrateError.ERR_ENGINE_UNAVAILABLE, `the engine could not load from ${url}: ${error?.message ?? error}`, { cause: error });
+    throw new MigrateError(MigrateError.ERR_ENGINE_UNAVAILABLE, `the engine could not load from ${url ?? "where locate.js says"}: ${error}`, { cause: error });
   }
 }
 

@@ -220,7 +220,8 @@ function url(value, option, relativeAllowed) {
 
 /** `wasmURL`: absolute, under the same policy as the exchange URL; undefined when not given. */
 function wasmLocation(value) {
-  return value === undefined ? undefined : url(value instanceof URL ? value.href : value, "wasmURL", true).href;
+  // A URL's text (from this page's realm or another's); anything else not a string is refused.
+  return value === undefined ? undefined : url(value?.href ?? value, "wasmURL", true).href;
 }
 
 function isLoopback(hostname) {

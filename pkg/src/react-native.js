@@ -23,7 +23,7 @@ export function createMigrationBridge({ tokenStorage, webViewRef, allowedOrigins
     ["tokenStorage", ["getRefreshToken", "setRefreshToken", "delRefreshToken"].every((method) => typeof tokenStorage?.[method] === "function"), "new PersistentTokenStorage() from @authgear/react-native"],
     ["webViewRef", webViewRef != null && typeof webViewRef === "object", "the WebView's ref, from useRef()"],
     // An origin with a path would never equal a page's, and refuse every page.
-    ["allowedOrigins", Array.isArray(allowedOrigins) && allowedOrigins.length > 0 && allowedOrigins.every((origin) => typeof origin === "string" && originOf(origin) === origin.replace(/\/+$/, "").toLowerCase()), 'a non-empty array of origins, like ["https://app.example.com"]'],
+    ["allowedOrigins", Array.isArray(allowedOrigins) && allowedOrigins.length > 0 && allowedOrigins.every((origin) => typeof origin === "string" && originOf(origin) === origin.replace(/\/+$/, "").toLowerCase()), 'a non-empty array of origins, like ["https://app.example.com"] (a file:// page cannot use the bridge)'],
   ]) {
     if (!ok) throw new MigrateError(MigrateError.ERR_INVALID_OPTION, `createMigrationBridge() needs options.${name}: ${expected}`, { option: name });
   }

@@ -275,3 +275,14 @@ test("a refusal names the option and its code at once; its words load after", as
   const other = new MigrateError(MigrateError.ERR_NOT_IN_BROWSER, "x");
   assert.equal(await worded(other), other);
 });
+
+test("wasmURL: a string or a URL object, of this realm or another's", async () => {
+  const other = { href: "https://cdn.example.com/other-realm.wasm", toString: () => "ignored" };
+  for (const [given, href] of [
+    ["https://cdn.example.com/m.wasm", "https://cdn.example.com/m.wasm"],
+    [new URL("https://cdn.example.com/u.wasm"), "https://cdn.example.com/u.wasm"],
+    [other, "https://cdn.example.com/other-realm.wasm"],
+  ]) {
+    assert.equal((await normalizeOptions({ ...valid(), wasmURL: given })).wasmURL, href);
+  }
+});

@@ -186,7 +186,8 @@ pub enum Unreadable {
     /// The SDK says it is signed in but keeps its tokens in memory only (auth0-spa-js's default
     /// `cacheLocation`): nothing on the device can be exchanged.
     MemoryOnly,
-    /// The app's `legacy.read()` threw (reported by `inspectLegacySession`).
+    /// The app's `legacy.read()` threw, or the storage it named in `legacy.storage` could not
+    /// be read (reported by `inspectLegacySession`).
     ReadFailed,
 }
 

@@ -165,7 +165,7 @@ describe("lean loading", () => {
     assert.equal(outcome.reason, "engine_unavailable");
     const warning = events.find((event) => event.type === "warning");
     assert.equal(warning?.code, "engine_unavailable");
-    assert.match(warning.message, /could not load from http:\/\/[^ ]+\/pkg\/dist\/wasm\/missing\.wasm: HTTP status 404/);
+    assert.match(warning.message, /could not load from http:\/\/[^ ]+\/pkg\/dist\/wasm\/missing\.wasm: Error: HTTP status 404/);
     assert.ok(await storageItem(page, "legacy_session"));
   });
 
@@ -189,7 +189,7 @@ describe("lean loading", () => {
     for (const error of [errors.inspect, errors.preload]) {
       assert.equal(error?.isMigrateError, true, JSON.stringify(errors));
       assert.equal(error.code, "ERR_ENGINE_UNAVAILABLE");
-      assert.match(error.message, /^authgear-migrate: the engine could not load from http:\/\/[^ ]+\/missing\.wasm: HTTP status 404$/);
+      assert.match(error.message, /^authgear-migrate: the engine could not load from http:\/\/[^ ]+\/missing\.wasm: Error: HTTP status 404$/);
       assert.equal(error.cause, "Error: HTTP status 404");
     }
     assert.equal(errors.insecure?.code, "ERR_INVALID_OPTION", JSON.stringify(errors));
